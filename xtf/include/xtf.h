@@ -1,0 +1,106 @@
+/*
+ * The test framework's API: everything a test's main.c needs.
+ * A test defines `const char test_title[]` and `void test_main(void)`.
+ */
+#ifndef XTF_H
+#define XTF_H
+
+#include <xtf/types.h>
+#include <xtf/x86.h>
+#include <xtf/xen.h>
+#include <xtf/hypercall.h>
+
+/* Provided by the test. */
+extern const char test_title[];
+void test_main(void);
+/* The variation this image was built for ("" when none). */
+extern const char test_variation[];
+#ifdef TEST_VARIATION
+const char test_variation[] = TEST_VARIATION;
+#endif
+
+/* Environment. */
+extern const char environment_description[];
+extern const char environment_name[];
+
+/* Library. */
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+char *strstr(const char *hay, const char *needle);
+void *memset(void *s, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+unsigned long strtoul(const char *s, const char **end, int base);
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list args);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
+
+/* Console: printk() writes to every enabled sink. */
+void printk(const char *fmt, ...) __printf(1, 2);
+void vprintk(const char *fmt, va_list args);
+#define CONSOLE_E9    (1u << 0) /* port 0xE9 */
+#define CONSOLE_HCALL (1u << 1) /* console_io hypercall */
+#define CONSOLE_PV    (1u << 2) /* PV console ring */
+extern unsigned int console_sinks;
+
+/* Reporting; status only rises: SUCCESS < SKIP < ERROR < FAILURE. */
+void xtf_success(const char *fmt, ...) __printf(1, 2);
+void xtf_warning(const char *fmt, ...) __printf(1, 2);
+void xtf_skip(const char *fmt, ...) __printf(1, 2);
+void xtf_error(const char *fmt, ...) __printf(1, 2);
+void xtf_failure(const char *fmt, ...) __printf(1, 2);
+bool xtf_status_is_success(void);
+void __noreturn xtf_exit(void);
+void __noreturn panic(const char *fmt, ...) __printf(1, 2);
+void __noreturn xtf_shutdown(unsigned int reason);
+
+/* Hypervisor discovery. */
+extern bool xen_present;       /* Xen CPUID leaves found, hypercall page filled */
+extern uint32_t xen_cpuid_base; /* 0x40000x00, or 0 */
+extern uint32_t xen_version_major, xen_version_minor;
+extern domid_t xen_domid; /* from CPUID leaf base+4 when given, else DOMID_INVALID */
+/* SKIP the test (and exit) unless a hypervisor is present. */
+void xtf_require_hypervisor(void);
+
+/* PVH start info (NULL when booted without it). */
+extern const struct hvm_start_info *pvh_start_info;
+extern const char *xtf_cmdline;
+/* Value of `key=value` on the guest command line, or NULL. */
+const char *cmdline_get(const char *key, char *buf, size_t len);
+
+/* Local APIC (xAPIC mode, MMIO at the default base). */
+#define APIC_DEFAULT_BASE 0xfee00000ul
+#define APIC_ID    0x020
+#define APIC_LVR   0x030
+#define APIC_TPR   0x080
+#define APIC_EOI   0x0b0
+#define APIC_SPIV  0x0f0
+#define APIC_ESR   0x280
+#define APIC_ICR   0x300
+#define APIC_ICR2  0x310
+#define APIC_LVTT  0x320
+#define APIC_TMICT 0x380
+#define APIC_TMCCT 0x390
+#define APIC_TDCR  0x3e0
+#define APIC_TIMER_PERIODIC (1u << 17)
+#define APIC_LVT_MASKED     (1u << 16)
+bool apic_present(void);
+int apic_enable(void); /* 0, or -ENODEV */
+uint32_t apic_read(unsigned int reg);
+void apic_write(unsigned int reg, uint32_t val);
+
+/* Grant tables (version 1): map frame(s) at gnttab_frames and return the table. */
+struct grant_entry_v1 *gnttab_v1_setup(long *rc);
+
+/* Xenstore (a request/response client over the ring; one request at a time). */
+int xenstore_init(void);
+/* Read `path` into buf (NUL terminated); returns length or -errno. */
+long xenstore_read(const char *path, char *buf, size_t len);
+
+/* Shared info, mapped on first use; NULL if the hypervisor refused. */
+struct shared_info *map_shared_info(long *rc);
+
+#endif /* XTF_H */
