@@ -1,0 +1,143 @@
+package Osstest::Host;
+
+# Hosts: rows in the database (flags, properties, broken or not), read from
+# lab-configs/hosts/NAME files, and objects with power, console and boot
+# methods chosen by the host's kind. Kinds live in Osstest::Host::<Kind>.
+
+use v5.36;
+use strict;
+use warnings;
+use Osstest::Util qw(top_dir);
+
+our %KINDS = ('qemu-local' => 'Osstest::Host::QemuLocal');
+
+sub lab_dir () { return $ENV{OSSTEST_LAB_CONFIGS} // top_dir() . '/lab-configs' }
+
+# Parse a host file: "key = value" lines; returns {host, kind, flags => [],
+# props => {}}. The host name is the file name unless a "name" line says.
+sub parse_config ($file) {
+    open my $fh, '<', $file or die "osstest: cannot read host config $file: $!\n";
+    (my $name = $file) =~ s{.*/}{};
+    my %cfg = (host => $name, flags => [], props => {});
+    while (my $line = <$fh>) {
+        chomp $line;
+        next if $line =~ /^\s*(#|$)/;
+        my ($k, $v) = $line =~ /^\s*([\w-]+)\s*=\s*(.*?)\s*$/
+            or die "osstest: $file:$.: expected 'key = value', got '$line'\n";
+        if ($k eq 'name') {
+            $cfg{host} = $v;
+        } elsif ($k eq 'kind') {
+            $cfg{kind} = $v;
+        } elsif ($k eq 'flags') {
+            $cfg{flags} = [split /[\s,]+/, $v];
+        } else {
+            die "osstest: $file:$.: '$k' given twice\n" if exists $cfg{props}{$k};
+            $cfg{props}{$k} = $v;
+        }
+    }
+    die "osstest: $file: bad host name '$cfg{host}'\n" unless $cfg{host} =~ /^[\w.-]+$/;
+    die "osstest: $file: no 'kind' line\n" unless $cfg{kind};
+    die "osstest: $file: unknown kind '$cfg{kind}' (known: @{[sort keys %KINDS]})\n"
+        unless $KINDS{$cfg{kind}};
+    my $class = $KINDS{$cfg{kind}};
+    eval "require $class; 1" or die $@;    ## no critic (string eval of a fixed module name)
+    $class->check_props($file, $cfg{props});
+    return \%cfg;
+}
+
+# Add or update a host from its config file.
+sub add ($db, $file) {
+    my $cfg = parse_config($file);
+    $db->txn(sub ($dbh) {
+        $dbh->do(
+            q{INSERT INTO hosts (host, kind, config) VALUES (?, ?, ?)
+              ON CONFLICT (host) DO UPDATE SET kind = EXCLUDED.kind, config = EXCLUDED.config},
+            undef, $cfg->{host}, $cfg->{kind}, $file
+        );
+        $dbh->do('DELETE FROM host_flags WHERE host = ?', undef, $cfg->{host});
+        $dbh->do('DELETE FROM host_props WHERE host = ?', undef, $cfg->{host});
+        $dbh->do('INSERT INTO host_flags (host, flag) VALUES (?, ?)', undef, $cfg->{host}, $_)
+            for @{$cfg->{flags}};
+        $dbh->do('INSERT INTO host_props (host, name, value) VALUES (?, ?, ?)',
+            undef, $cfg->{host}, $_, $cfg->{props}{$_})
+            for sort keys %{$cfg->{props}};
+    });
+    return $cfg->{host};
+}
+
+sub list ($db) {
+    return $db->dbh->selectall_arrayref(
+        q{SELECT h.host, h.kind, h.broken, h.broken_why,
+                 coalesce((SELECT string_agg(flag, ',' ORDER BY flag) FROM host_flags f
+                           WHERE f.host = h.host), '') AS flags,
+                 a.job_id, j.flight, j.job
+          FROM hosts h LEFT JOIN allocations a ON a.host = h.host
+               LEFT JOIN jobs j ON j.job_id = a.job_id
+          ORDER BY h.host}, {Slice => {}}
+    );
+}
+
+sub must_exist ($db, $host) {
+    my ($ok) = $db->dbh->selectrow_array('SELECT 1 FROM hosts WHERE host = ?', undef, $host);
+    die "osstest: no host '$host'\n" unless $ok;
+    return;
+}
+
+sub set_flag ($db, $host, $flag, $on) {
+    must_exist($db, $host);
+    die "osstest: bad flag '$flag'\n" unless $flag =~ /^[\w.+-]+$/;
+    if ($on) {
+        $db->dbh->do('INSERT INTO host_flags (host, flag) VALUES (?, ?) ON CONFLICT DO NOTHING',
+            undef, $host, $flag);
+    } else {
+        $db->dbh->do('DELETE FROM host_flags WHERE host = ? AND flag = ?', undef, $host, $flag);
+    }
+    return;
+}
+
+sub mark_broken ($db, $host, $why) {
+    must_exist($db, $host);
+    $db->dbh->do('UPDATE hosts SET broken = true, broken_why = ? WHERE host = ?',
+        undef, $why, $host);
+    return;
+}
+
+# Make a host usable again: not broken, and any allocation dropped.
+sub free ($db, $host) {
+    must_exist($db, $host);
+    $db->txn(sub ($dbh) {
+        $dbh->do(q{UPDATE hosts SET broken = false, broken_why = '' WHERE host = ?},
+            undef, $host);
+        $dbh->do('DELETE FROM allocations WHERE host = ?', undef, $host);
+    });
+    return;
+}
+
+# The object for HOST, of the class of its kind.
+sub load ($db, $host) {
+    my $row = $db->dbh->selectrow_hashref('SELECT * FROM hosts WHERE host = ?', undef, $host)
+        or die "osstest: no host '$host'\n";
+    my $props = $db->dbh->selectall_arrayref('SELECT name, value FROM host_props WHERE host = ?',
+        undef, $host);
+    my $flags = $db->dbh->selectcol_arrayref('SELECT flag FROM host_flags WHERE host = ?',
+        undef, $host);
+    my $class = $KINDS{$row->{kind}} or die "osstest: host $host has unknown kind $row->{kind}\n";
+    eval "require $class; 1" or die $@;    ## no critic (string eval of a fixed module name)
+    return $class->new(
+        host => $host,
+        props => {map { $_->[0] => $_->[1] } @$props},
+        flags => $flags
+    );
+}
+
+# The interface every kind implements (see Osstest::Host::QemuLocal):
+#   check_props(file, props)  validate a host file's properties
+#   power(on|off|status)      power the host
+#   console()                 path of the file the serial console goes to
+#   boot(%plan)               boot a hypervisor: kernel, cmdline, modules,
+#                             console, wait_for, timeout
+sub new ($class, %a) { return bless {%a}, $class }
+sub name ($self) { return $self->{host} }
+sub prop ($self, $name, $default = undef) { return $self->{props}{$name} // $default }
+
+1;

@@ -1,0 +1,267 @@
+package Osstest::Report;
+
+# The flight report: compare a flight with the baseline flight of its branch
+# (the last finished real flight that tested the baseline revision), list
+# regressions per (job, testid) with the only excuses allowed (never passed
+# on the branch, heisenbug: passed on retry in this flight, an allow-list
+# pattern), decide the push, and write HTML (job x step grid) and text.
+
+use v5.36;
+use strict;
+use warnings;
+use File::Path qw(make_path);
+use Osstest::Flight;
+use Osstest::Util qw(results_dir glob_to_re);
+
+# Allow-list file: lines "JOB-GLOB TESTID-GLOB", # comments.
+sub read_allow ($file) {
+    return [] unless defined $file;
+    open my $fh, '<', $file or die "osstest: cannot read allow-list $file: $!\n";
+    my @pats;
+    while (my $line = <$fh>) {
+        chomp $line;
+        $line =~ s/\s*#.*//;
+        next unless length $line;
+        my ($j, $t, $extra) = split ' ', $line;
+        die "osstest: $file:$.: expected 'JOB-GLOB TESTID-GLOB', got '$line'\n"
+            if !defined $t || defined $extra;
+        push @pats, {text => "$j $t", job => glob_to_re($j), testid => glob_to_re($t)};
+    }
+    return \@pats;
+}
+
+sub find_baseline ($db, $f) {
+    return undef unless length $f->{baseline_revision};
+    my ($b) = $db->dbh->selectrow_array(
+        q{SELECT flight FROM flights
+          WHERE branch = ? AND revision = ? AND blessing = 'real' AND finished IS NOT NULL
+            AND flight <> ?
+          ORDER BY flight DESC LIMIT 1}, undef, $f->{branch}, $f->{baseline_revision},
+        $f->{flight}
+    );
+    return $b;
+}
+
+sub ever_passed ($db, $branch, $flight, $job, $testid) {
+    if ($testid eq '(job)') {
+        my ($p) = $db->dbh->selectrow_array(
+            q{SELECT 1 FROM jobs j JOIN flights f ON f.flight = j.flight
+              WHERE j.job = ? AND j.status = 'pass' AND f.branch = ? AND f.blessing = 'real'
+                AND j.flight <> ? LIMIT 1}, undef, $job, $branch, $flight
+        );
+        return $p;
+    }
+    my ($p) = $db->dbh->selectrow_array(
+        q{SELECT 1 FROM jobs j JOIN steps s ON s.job_id = j.job_id
+          JOIN flights f ON f.flight = j.flight
+          WHERE j.job = ? AND s.testid = ? AND s.status = 'pass' AND f.branch = ?
+            AND f.blessing = 'real' AND j.flight <> ? LIMIT 1}, undef, $job, $testid,
+        $branch, $flight
+    );
+    return $p;
+}
+
+# Outcome per (job, testid) of a flight: {job => {testid => {fail, pass,
+# statuses => [...], steps => [...]}}} and the job rows.
+sub outcomes ($db, $flight) {
+    my $rows = $db->dbh->selectall_arrayref(
+        q{SELECT j.job, s.testid, s.kind, s.attempt, s.status, s.log, s.stepno, s.parent
+          FROM steps s JOIN jobs j ON j.job_id = s.job_id
+          WHERE j.flight = ? ORDER BY j.job_id, s.stepno}, {Slice => {}}, $flight
+    );
+    my %o;
+    for my $r (@$rows) {
+        my $e = $o{$r->{job}}{$r->{testid}} //= {steps => []};
+        push @{$e->{steps}}, $r;
+        $e->{kind} = $r->{kind};
+        $e->{fail}++ if $r->{status} =~ /^(fail|broken)$/;
+        $e->{pass}++ if $r->{status} eq 'pass';
+        $e->{last} = $r->{status} if $r->{status} ne 'aborted';
+    }
+    return \%o;
+}
+
+# Analyse FLIGHT; returns a hash with flight, baseline, verdict (perfect,
+# tolerable, regressions, incomplete), items => [{job, testid, class, why}].
+sub analyse ($db, $flight, %opt) {
+    my $f = Osstest::Flight::get($db, $flight);
+    my $base = exists $opt{baseline} ? $opt{baseline} : find_baseline($db, $f);
+    my $allow = $opt{allow} // [];
+    my $jobs = Osstest::Flight::jobs($db, $flight);
+    my $now = outcomes($db, $flight);
+    my ($then, %base_job) = ({});
+    if (defined $base) {
+        $then = outcomes($db, $base);
+        %base_job = map { $_->{job} => $_->{status} } @{Osstest::Flight::jobs($db, $base)};
+    }
+    my (@items, $failures, $incomplete);
+    for my $j (@$jobs) {
+        $incomplete++ if $j->{status} =~ /^(queued|preparing|running)$/;
+        my @fails;
+        for my $testid (sort keys %{$now->{$j->{job}} // {}}) {
+            my $e = $now->{$j->{job}}{$testid};
+            push @fails, [$testid, $e] if $e->{fail};
+        }
+        if (!@fails && $j->{status} =~ /^(fail|broken|blocked|aborted)$/) {
+            push @fails, ['(job)', {fail => 1, job_status => $j->{status}}];
+        }
+        for my $fl (@fails) {
+            my ($testid, $e) = @$fl;
+            $failures++;
+            my %it = (job => $j->{job}, testid => $testid, status => $e->{last} // $j->{status});
+            my $b_entry = $testid eq '(job)' ? undef : $then->{$j->{job}}{$testid};
+            my $b_pass
+                = $testid eq '(job)'
+                ? ($base_job{$j->{job}} // '') eq 'pass'
+                : $b_entry && $b_entry->{pass};
+            my ($pat) = grep { $j->{job} =~ $_->{job} && $testid =~ $_->{testid} } @$allow;
+            if ($e->{pass}) {
+                @it{qw(class why)} = ('excused', 'heisenbug: passed on retry in this flight');
+            } elsif ($pat) {
+                @it{qw(class why)} = ('excused', "allow-list: $pat->{text}");
+            } elsif ($b_pass) {
+                @it{qw(class why)} = ('regression', "passed in baseline flight $base");
+            } elsif (!ever_passed($db, $f->{branch}, $flight, $j->{job}, $testid)) {
+                @it{qw(class why)} = ('excused', "never passed on branch $f->{branch}");
+            } elsif ($b_entry || defined $base_job{$j->{job}}) {
+                @it{qw(class why)} = ('not-regression', "failed in baseline flight $base too");
+            } else {
+                @it{qw(class why)}
+                    = ('regression', 'passed before on the branch; not in the baseline');
+            }
+            push @items, \%it;
+        }
+    }
+    my $regressions = grep { $_->{class} eq 'regression' } @items;
+    my $verdict
+        = $incomplete ? 'incomplete'
+        : $regressions ? 'regressions'
+        : $failures ? 'tolerable'
+        : 'perfect';
+    return {
+        flight => $f,
+        baseline => $base,
+        verdict => $verdict,
+        push => ($verdict eq 'perfect' || $verdict eq 'tolerable') ? 1 : 0,
+        items => \@items,
+        jobs => $jobs,
+        outcomes => $now,
+    };
+}
+
+sub text ($r) {
+    my $f = $r->{flight};
+    my @out = (
+        "flight $f->{flight} branch $f->{branch} blessing $f->{blessing}",
+        "tested revision: $f->{revision}",
+        'baseline flight: '
+            . ($r->{baseline} // 'none') . " (revision "
+            . ($f->{baseline_revision} || 'none') . ')',
+        '',
+        'jobs:',
+        (map { sprintf '  %-40s %s', $_->{job}, $_->{status} } @{$r->{jobs}}),
+        '',
+    );
+    my @reg = grep { $_->{class} eq 'regression' } @{$r->{items}};
+    my @other = grep { $_->{class} ne 'regression' } @{$r->{items}};
+    push @out, @reg ? 'regressions:' : 'regressions: none';
+    push @out, map { sprintf '  REGRESSION %s %s: %s (%s)', @$_{qw(job testid status why)} } @reg;
+    push @out, 'other failures:' if @other;
+    push @out, map { sprintf '  %s %s %s: %s (%s)', @$_{qw(class job testid status why)} } @other;
+    push @out, '', "verdict: $r->{verdict}", 'push: ' . ($r->{push} ? 'yes' : 'no');
+    return join("\n", @out) . "\n";
+}
+
+sub h ($s) {
+    $s //= '';
+    $s =~ s/&/&amp;/g;
+    $s =~ s/</&lt;/g;
+    $s =~ s/>/&gt;/g;
+    $s =~ s/"/&quot;/g;
+    return $s;
+}
+
+# Link from results/flights/N/ to a log path stored relative to results/.
+sub log_href ($log) { return $log =~ m{^/} ? "file://$log" : "../../$log" }
+
+sub html ($r) {
+    my $f = $r->{flight};
+    my @cols;
+    my %seen;
+    for my $j (@{$r->{jobs}}) {
+        for my $t (sort { $a->{steps}[0]{stepno} <=> $b->{steps}[0]{stepno} }
+            values %{$r->{outcomes}{$j->{job}} // {}})
+        {
+            next if $t->{kind} ne 'step';
+            my $id = $t->{steps}[0]{testid};
+            push @cols, $id unless $seen{$id}++;
+        }
+    }
+    my $o = qq{<!DOCTYPE html>\n<html><head><meta charset="utf-8">}
+        . "<title>flight $f->{flight}</title><style>"
+        . 'td,th{border:1px solid #999;padding:2px 6px}table{border-collapse:collapse}'
+        . '.pass{background:#bfb}.fail{background:#fbb}.broken{background:#fdb}'
+        . '.blocked,.skip{background:#ddd}.running,.queued{background:#bdf}'
+        . "</style></head><body>\n";
+    $o .= '<h1>Flight ' . h($f->{flight}) . ' (' . h($f->{branch}) . ")</h1>\n";
+    $o .= '<p>Tested revision ' . h($f->{revision}) . '; baseline flight '
+        . h($r->{baseline} // 'none') . '. Verdict: <b>' . h($r->{verdict}) . '</b>, push: '
+        . ($r->{push} ? 'yes' : 'no') . "</p>\n";
+    $o .= "<table><tr><th>job</th><th>status</th>" . join('', map { '<th>' . h($_) . '</th>' } @cols)
+        . "<th>subtests</th></tr>\n";
+    for my $j (@{$r->{jobs}}) {
+        my $oc = $r->{outcomes}{$j->{job}} // {};
+        $o .= '<tr><td>' . h($j->{job}) . qq{</td><td class="$j->{status}">} . h($j->{status})
+            . '</td>';
+        for my $c (@cols) {
+            my $e = $oc->{$c};
+            if (!$e) { $o .= '<td></td>'; next }
+            $o .= join '', map {
+                my $st = $_->{status};
+                qq{<td class="$st"><a href="} . h(log_href($_->{log})) . qq{">$st</a></td>}
+            } $e->{steps}[-1];
+        }
+        my %n;
+        $n{$_->{last} // 'aborted'}++ for grep { $_->{kind} eq 'subtest' } values %$oc;
+        $o .= '<td>' . h(join ', ', map {"$n{$_} $_"} sort keys %n) . "</td></tr>\n";
+    }
+    $o .= "</table>\n";
+    $o .= "<h2>Failures</h2>\n<table><tr><th>class</th><th>job</th><th>testid</th>"
+        . "<th>status</th><th>why</th></tr>\n";
+    for my $it (@{$r->{items}}) {
+        $o .= '<tr><td>' . join('</td><td>', map { h($it->{$_}) } qw(class job testid status why))
+            . "</td></tr>\n";
+    }
+    $o .= "</table>\n";
+    for my $j (@{$r->{jobs}}) {
+        my $oc = $r->{outcomes}{$j->{job}} // {};
+        my @subs = sort grep { $oc->{$_}{kind} eq 'subtest' } keys %$oc;
+        next unless @subs;
+        $o .= '<h2>Subtests of ' . h($j->{job}) . "</h2>\n<table>\n";
+        for my $s (@subs) {
+            $o .= '<tr><td>' . h($s) . '</td>' . join('', map {
+                qq{<td class="$_->{status}"><a href="} . h(log_href($_->{log}))
+                    . qq{">$_->{status}</a></td>}
+            } @{$oc->{$s}{steps}}) . "</tr>\n";
+        }
+        $o .= "</table>\n";
+    }
+    return $o . "</body></html>\n";
+}
+
+# Analyse and write results/flights/N/report.{txt,html}; returns the analysis.
+sub write ($db, $flight, %opt) {
+    my $r = analyse($db, $flight, %opt);
+    my $dir = results_dir() . "/flights/$flight";
+    make_path($dir);
+    for my $kind (qw(txt html)) {
+        open my $fh, '>', "$dir/report.$kind.new" or die "osstest: cannot write $dir: $!\n";
+        print $fh $kind eq 'txt' ? text($r) : html($r);
+        close $fh or die "osstest: cannot write $dir/report.$kind: $!\n";
+        rename "$dir/report.$kind.new", "$dir/report.$kind";
+    }
+    $r->{files} = ["$dir/report.txt", "$dir/report.html"];
+    return $r;
+}
+
+1;
