@@ -42,18 +42,15 @@ selected_components() {
 }
 
 # Run recipe step build for component $1 in tree $2 into stage $3, with the
-# output in $3/build.log; returns the step's status.
+# output in $3/build.log; returns the step's status. The step runs in a new
+# shell (lib/step.sh) so that its errors stop it even though this function
+# is called as a condition.
 run_recipe_build() {
-    local c=$1 tree=$2 stage=$3 rc
-    set +e
-    (
-        set -euo pipefail
-        cd "$tree"
-        TREE=$tree DEST=$stage/files "$(fprefix "$c")_build"
-    ) >"$stage/build.log" 2>&1
-    rc=$?
-    set -e
-    return "$rc"
+    local c=$1 tree=$2 stage=$3
+    declare -p CFG >"$stage/config.dump"
+    (cd "$tree" && TREE=$tree DEST=$stage/files \
+        bash "$RAISIN_DIR/lib/step.sh" "$stage/config.dump" "$c" build) \
+        >"$stage/build.log" 2>&1
 }
 
 # Succeed when component $1's recipe says to skip it on this host.
@@ -110,6 +107,7 @@ build_one() {
     fi
     seconds=$((($(date +%s%N) - start) / 1000000))
     seconds=$(printf '%d.%03d' $((seconds / 1000)) $((seconds % 1000)))
+    rm -f "$stage/config.dump"
     write_manifest "$dir" "$stage" "$c" "$options" "$seconds"
     mv "$stage" "$dir"
     exec {lock}>&-
@@ -127,23 +125,30 @@ cmd_build() {
     done
 }
 
-# raise clean [--artefacts] [COMPONENT ...]: remove scratch trees and logs;
-# with --artefacts also the store entries of the components (all if none).
+# raise clean [--artefacts] [COMPONENT ...]: remove the scratch trees of
+# finished runs (a live run's, by its PID, is left alone) and the logs; with
+# --artefacts also the store entries of the components (all if none).
 cmd_clean() {
-    local all=0 c d
+    local all=0 c d run pid
     if [[ ${1:-} == --artefacts ]]; then
         all=1
         shift
     fi
-    (($#)) && check_components "$@"
-    for d in "$WORK_ROOT"/work/*/src-*; do
-        [[ -d $d ]] || continue
-        for c in "${COMPONENTS_KNOWN[@]}"; do
-            (TREE=$d call_recipe "$c" clean) >/dev/null 2>&1 || true
+    if (($#)); then check_components "$@"; fi
+    for run in "$WORK_ROOT"/work/run-*; do
+        [[ -d $run && $run != "$RUN_DIR" ]] || continue
+        pid=${run##*/run-}
+        if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then continue; fi
+        for d in "$run"/src-*; do
+            [[ -d $d ]] || continue
+            for c in "${COMPONENTS_KNOWN[@]}"; do
+                (TREE=$d call_recipe "$c" clean) >/dev/null 2>&1 || true
+            done
         done
+        rm -rf "$run"
     done
-    rm -rf "$WORK_ROOT/work" "$WORK_ROOT/logs"
-    say "removed scratch trees and logs under $WORK_ROOT"
+    rm -rf "$WORK_ROOT/logs"
+    say "removed finished runs' scratch trees and the logs under $WORK_ROOT"
     if ((all)); then
         if (($#)); then
             for c in "$@"; do rm -rf "${STORE:?}/$c"; done
