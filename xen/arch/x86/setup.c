@@ -1,0 +1,225 @@
+/* The boot CPU's path from the loader to a running system. Each step names
+ * what it needs; bad boot input stops with a message on the serial console. */
+#include <xen/acpi.h>
+#include <xen/bootinfo.h>
+#include <xen/console.h>
+#include <xen/keyhandler.h>
+#include <xen/lib.h>
+#include <xen/mm.h>
+#include <xen/param.h>
+#include <xen/power.h>
+#include <xen/string.h>
+#include <xen/symbols.h>
+#include <xen/time.h>
+#include <xen/version.h>
+#include <asm/apic.h>
+#include <asm/config.h>
+#include <asm/page.h>
+#include <asm/percpu.h>
+#include <asm/processor.h>
+#include <asm/traps.h>
+
+struct boot_info boot_info;
+extern const struct param __param_start[], __param_end[];
+extern char __image_start[], __image_end[];
+extern char boot_stack[];
+
+static bool opt_exit_on_idle;
+boolean_param("exit_on_idle", opt_exit_on_idle);
+static const char *const crash_names[] = {"none", "panic", "ud2", "pagefault", "doublefault", NULL};
+static unsigned int opt_debug_crash;
+enum_param("debug_crash", opt_debug_crash, crash_names);
+static uint64_t opt_min_memory = 16ULL << 20;
+size_param("min_memory", opt_min_memory);
+
+void percpu_init(unsigned int cpu);
+void smp_boot_cpus(void);
+void timers_init(void);
+void power_postparse(void);
+int domains_boot(void);      /* common/domain.c: domains from boot modules */
+void domains_start(void);
+void idle_loop(void);
+
+/* The loader's strings live in memory the allocator will reuse: copy them. */
+static char cmdline_copy[1024];
+static char module_cmdlines[16384];
+
+/* Whether [s, e) is an option rather than the image's file name. */
+static bool is_option_word(const char *s, const char *e)
+{
+    for (const char *p = s; p < e; p++)
+        if (*p == '=')
+            return true;
+    for (const struct param *p = __param_start; p < __param_end; p++)
+        if (strlen(p->name) == (size_t)(e - s) && !strncmp(p->name, s, e - s))
+            return true;
+    return false;
+}
+
+static void copy_loader_strings(void)
+{
+    size_t used = 0;
+    const char *s = boot_info.cmdline;
+
+    /* Loaders put the image's own file name first: drop it. */
+    if (*s && *s != ' ') {
+        const char *e = s;
+        while (*e && *e != ' ')
+            e++;
+        if (!is_option_word(s, e))
+            s = e;
+    }
+    while (*s == ' ')
+        s++;
+    strlcpy(cmdline_copy, s, sizeof(cmdline_copy));
+    boot_info.cmdline = cmdline_copy;
+    for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
+        size_t n = strlen(boot_info.modules[i].cmdline) + 1;
+
+        if (used + n > sizeof(module_cmdlines)) {
+            printk(XENLOG_ERR "boot: module command lines exceed %zu bytes; module %u's dropped\n",
+                   sizeof(module_cmdlines), i);
+            boot_info.modules[i].cmdline = "";
+            continue;
+        }
+        memcpy(module_cmdlines + used, boot_info.modules[i].cmdline, n);
+        boot_info.modules[i].cmdline = module_cmdlines + used;
+        used += n;
+    }
+}
+
+static char understood[1024];
+static size_t understood_len;
+
+static void param_warn(void *ctx, const char *option, const char *problem)
+{
+    printk(XENLOG_WARNING "command line: '%s': %s; default kept\n", option, problem);
+}
+
+static void param_understood(void *ctx, const char *option)
+{
+    understood_len += snprintf(understood + understood_len,
+                               understood_len < sizeof(understood) ? sizeof(understood) - understood_len : 0,
+                               "%s%s", understood_len ? " " : "", option);
+    if (understood_len >= sizeof(understood))
+        understood_len = sizeof(understood) - 1;
+}
+
+static void __noreturn boot_fail(const char *what)
+{
+    printk(XENLOG_ERR "\n**** Cannot boot: %s\n", what);
+    printk(XENLOG_ERR "**** Halting. Check the boot loader configuration.\n");
+    halt_forever();
+}
+
+static void print_memory_map(void)
+{
+    uint64_t ram = 0;
+
+    printk("Memory map from %s (%s):\n", boot_info.loader,
+           boot_info.loader_name ? boot_info.loader_name : "unknown loader");
+    for (unsigned int i = 0; i < boot_info.nr_memmap; i++) {
+        const struct memmap_entry *e = &boot_info.memmap[i];
+        static const char *const types[] = {"?", "RAM", "reserved", "ACPI data", "ACPI NVS",
+                                            "unusable"};
+        printk(" %016lx - %016lx %s\n", (unsigned long)e->addr, (unsigned long)(e->addr + e->size),
+               e->type < ARRAY_SIZE(types) ? types[e->type] : "other");
+        if (e->type == E820_RAM)
+            ram += e->size;
+    }
+    printk("Memory: %lu MiB of RAM\n", (unsigned long)(ram >> 20));
+    if (ram < opt_min_memory) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "too little memory: %lu MiB of RAM, at least %lu MiB needed",
+                 (unsigned long)(ram >> 20), (unsigned long)(opt_min_memory >> 20));
+        boot_fail(msg);
+    }
+}
+
+static void debug_crash(void)
+{
+    switch (opt_debug_crash) {
+    case 1:
+        panic("debug_crash=panic requested on the command line");
+    case 2:
+        asm volatile("ud2");
+        break;
+    case 3:
+    {
+        /* The NULL page is unmapped; hide the address from the optimiser. */
+        volatile int *p;
+        asm volatile("mov $8, %0" : "=r"(p));
+        *p = 1;
+    }
+        break;
+    case 4:
+        /* Overflow the stack into the unmapped page below it: #PF cannot be
+         * delivered, so #DF on its own stack must report. */
+        asm volatile("mov %0, %%rsp; pushq $0" : : "r"((unsigned long)0x1000) : "memory");
+        break;
+    }
+}
+
+void __start_xen(uint32_t magic, uint32_t info)
+{
+    const char *err;
+
+    percpu_init(0);
+    per_cpu(0)->stack_top = (unsigned long)boot_stack + STACK_SIZE;
+    console_init_early();
+    trap_init();
+
+    err = multiboot_parse(magic, info, &boot_info);
+    if (err)
+        boot_fail(err);
+    copy_loader_strings();
+    cmdline_parse(boot_info.cmdline, __param_start, __param_end,
+                  &(struct param_report){param_warn, param_understood, NULL});
+    console_init_postparse();
+    power_postparse();
+
+    printk("Xen version %s (%s) %s\n", xen_version_string(), xen_compiler(), xen_build_opts());
+    printk("Changeset %s, build id %s\n", xen_changeset(), xen_build_id_string());
+    printk("Command line: %s\n", boot_info.cmdline);
+    printk("Command line understood: %s\n", understood_len ? understood : "(defaults)");
+
+    print_memory_map();
+    paging_init();
+    printk("Frame allocator: %lu pages free of %lu, image %#lx-%#lx\n", total_free_pages(),
+           max_page, (unsigned long)__image_start, (unsigned long)__image_end);
+    percpu_traps_init(0);
+
+    err = acpi_init(boot_info.rsdp);
+    if (err)
+        printk(XENLOG_WARNING "ACPI: %s; assuming one CPU, no ACPI power off\n", err);
+    else
+        printk("ACPI: RSDP %#lx, %u CPUs, %u IOAPICs, S5 %s, reset register %s\n",
+               (unsigned long)acpi.rsdp, acpi.nr_cpus, acpi.nr_ioapics,
+               acpi.s5_found ? "found" : "missing", acpi.reset_supported ? "yes" : "no");
+
+    apic_init_bsp();
+    printk("APIC: %s mode, boot CPU APIC id %u\n", apic_x2apic_mode() ? "x2APIC" : "xAPIC",
+           apic_read_id());
+    timers_init();
+    time_init();
+    local_irq_enable();
+
+    smp_boot_cpus();
+    printk("SMP: %u CPUs online\n", nr_cpus_online);
+    for (unsigned int c = 0; c < NR_CPUS; c++)
+        if (per_cpu(c)->online)
+            printk(" CPU%u: APIC id %u\n", c, per_cpu(c)->apic_id);
+
+    debug_crash();
+
+    int nr = domains_boot();
+    printk("ready\n");
+    if (nr > 0)
+        domains_start();
+    else if (opt_exit_on_idle) {
+        printk("all domains finished\n");
+        printk("no domains were started: powering off\n");
+        machine_power_off(nr == 0 ? EXIT_SUCCESS_VALUE : EXIT_FAILURE_VALUE);
+    }
+    idle_loop();
+}

@@ -1,0 +1,102 @@
+/* The hypervisor's heap: objects up to 2 KiB come from power-of-two size
+ * classes carved out of single pages; larger ones take whole page blocks.
+ * Every object carries an 16-byte header naming its class or page order, so
+ * xfree() needs no size. */
+#include <xen/lib.h>
+#include <xen/mm.h>
+#include <xen/spinlock.h>
+#include <xen/string.h>
+
+#define HDR_SIZE    16
+#define MIN_SHIFT   5  /* 32-byte chunks: 16 bytes of header + 16 of data */
+#define MAX_SHIFT   11 /* 2 KiB */
+#define NR_CLASSES  (MAX_SHIFT - MIN_SHIFT + 1)
+#define BIG_MAGIC   0x42494721u
+#define SMALL_MAGIC 0x534d4c21u
+
+struct hdr {
+    uint32_t magic;
+    uint32_t cls_or_order;
+    uint64_t pad;
+};
+
+struct chunk {
+    struct chunk *next;
+};
+
+static struct chunk *free_chunks[NR_CLASSES];
+static DEFINE_SPINLOCK(xmalloc_lock);
+
+static bool refill(unsigned int cls)
+{
+    char *page = alloc_xenheap_pages(0);
+    size_t sz = 1UL << (cls + MIN_SHIFT);
+
+    if (!page)
+        return false;
+    for (size_t off = 0; off + sz <= 4096; off += sz) {
+        struct chunk *c = (struct chunk *)(page + off);
+        c->next = free_chunks[cls];
+        free_chunks[cls] = c;
+    }
+    return true;
+}
+
+void *xmalloc_bytes(size_t size)
+{
+    struct hdr *h;
+
+    if (size + HDR_SIZE > (1UL << MAX_SHIFT)) {
+        unsigned int order = get_order_from_bytes(size + HDR_SIZE);
+
+        h = alloc_xenheap_pages(order);
+        if (!h)
+            return NULL;
+        *h = (struct hdr){BIG_MAGIC, order, 0};
+        return (char *)h + HDR_SIZE;
+    }
+
+    unsigned int cls = 0;
+    while ((1UL << (cls + MIN_SHIFT)) < size + HDR_SIZE)
+        cls++;
+    unsigned long flags = spin_lock_irqsave(&xmalloc_lock);
+    if (!free_chunks[cls] && !refill(cls)) {
+        spin_unlock_irqrestore(&xmalloc_lock, flags);
+        return NULL;
+    }
+    h = (struct hdr *)free_chunks[cls];
+    free_chunks[cls] = free_chunks[cls]->next;
+    spin_unlock_irqrestore(&xmalloc_lock, flags);
+    *h = (struct hdr){SMALL_MAGIC, cls, 0};
+    return (char *)h + HDR_SIZE;
+}
+
+void *xzalloc_bytes(size_t size)
+{
+    void *p = xmalloc_bytes(size);
+
+    if (p)
+        memset(p, 0, size);
+    return p;
+}
+
+void xfree(void *p)
+{
+    struct hdr *h;
+
+    if (!p)
+        return;
+    h = (struct hdr *)((char *)p - HDR_SIZE);
+    if (h->magic == BIG_MAGIC) {
+        h->magic = 0;
+        free_xenheap_pages(h, h->cls_or_order);
+        return;
+    }
+    BUG_ON(h->magic != SMALL_MAGIC || h->cls_or_order >= NR_CLASSES);
+    unsigned int cls = h->cls_or_order;
+    h->magic = 0;
+    unsigned long flags = spin_lock_irqsave(&xmalloc_lock);
+    ((struct chunk *)h)->next = free_chunks[cls];
+    free_chunks[cls] = (struct chunk *)h;
+    spin_unlock_irqrestore(&xmalloc_lock, flags);
+}

@@ -1,0 +1,65 @@
+/* Physical memory: the frame table, the buddy allocator of frames, and the
+ * small-object heap. */
+#ifndef XEN_MM_H
+#define XEN_MM_H
+
+#include <xen/types.h>
+
+#define MAX_ORDER 20 /* 4 GiB blocks */
+
+struct page_info {
+    struct page_info *next, *prev; /* free list links while free */
+    uint32_t order;                /* block order while free (head page) */
+    uint32_t flags;
+    uint32_t owner;                /* domain id of the owner, or DOMID_XEN */
+    uint32_t count;
+};
+
+#define PGF_FREE     (1u << 0) /* head of a free block */
+#define PGF_RESERVED (1u << 1) /* never handed to the allocator */
+#define PGF_XENHEAP  (1u << 2)
+#define PGF_DOMAIN   (1u << 3)
+
+extern struct page_info *frame_table;
+extern unsigned long max_page;
+
+static inline struct page_info *mfn_to_page(mfn_t mfn) { return frame_table + mfn; }
+static inline mfn_t page_to_mfn(const struct page_info *pg) { return (mfn_t)(pg - frame_table); }
+
+/* The allocator (common/page_alloc.c). The frame table covers frames
+ * [0, nr); frames enter the allocator through init_heap_pages(). */
+void page_alloc_init(struct page_info *table, unsigned long nr);
+void init_heap_pages(mfn_t start, unsigned long nr);
+struct page_info *alloc_heap_pages(unsigned int order);
+void free_heap_pages(struct page_info *pg, unsigned int order);
+unsigned long total_free_pages(void);
+unsigned long total_heap_pages(void);
+/* Free frames per order, for the debug key. */
+void page_alloc_counts(unsigned long counts[MAX_ORDER + 1]);
+
+/* Memory the hypervisor itself uses, by virtual address (directmap). */
+void *alloc_xenheap_pages(unsigned int order);
+void free_xenheap_pages(void *va, unsigned int order);
+void *xmalloc_bytes(size_t size);
+void *xzalloc_bytes(size_t size);
+void xfree(void *p);
+#define xmalloc(t)            ((t *)xmalloc_bytes(sizeof(t)))
+#define xzalloc(t)            ((t *)xzalloc_bytes(sizeof(t)))
+#define xzalloc_array(t, n)   ((t *)xzalloc_bytes(sizeof(t) * (n)))
+
+/* Address translation for the directmap (arch). */
+void *__va(paddr_t pa);
+paddr_t __pa(const void *va);
+static inline void *mfn_to_virt(mfn_t mfn) { return __va(mfn << 12); }
+static inline void *page_to_virt(const struct page_info *pg) { return mfn_to_virt(page_to_mfn(pg)); }
+
+static inline unsigned int get_order_from_bytes(uint64_t size)
+{
+    unsigned int order = 0;
+
+    while ((4096ULL << order) < size)
+        order++;
+    return order;
+}
+
+#endif
