@@ -459,7 +459,8 @@ int main(int argc, char **argv)
 
         err = parse_dump(&in, offsets[k], &d);
         if (err)
-            fail("%s: dump %zu of %zu refused: %s", file, k + 1, n_dumps, err);
+            fail("%s: dump %zu of %zu refused: %s%s", file, k + 1, n_dumps, err,
+                 n_dumps > 1 ? " (--list shows the dumps, --dump N picks one)" : "");
     }
     for (uint32_t i = 0; i < d.count; i++) {
         struct object *o = &d.objs[i];
