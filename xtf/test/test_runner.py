@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""Unit tests of xtf-runner: metadata parsing, selection, plan packing,
+console parsing, result judgement, exit codes, reports, and the boot loop
+against a fake QEMU (test/fake-qemu)."""
+
+import contextlib
+import importlib.machinery
+import io
+import importlib.util
+import json
+import os
+import shutil
+import tempfile
+import types
+import unittest
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUNNER = os.path.join(HERE, "..", "xtf-runner")
+
+
+def load_runner():
+    loader = importlib.machinery.SourceFileLoader("xtf_runner", RUNNER)
+    spec = importlib.util.spec_from_loader("xtf_runner", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+xr = load_runner()
+
+META = """/**
+ * @file
+ * Proves something.
+ *
+ * @category {cat}
+ * @envs {envs}
+{extra} */
+"""
+
+
+def make_test(name, cat="functional", envs="hvm64 hvm32", extra=""):
+    return xr.parse_test_meta(META.format(cat=cat, envs=envs, extra=extra),
+                              f"/x/tests/{name}/main.c")
+
+
+class MetaTests(unittest.TestCase):
+    def test_parse(self):
+        t = make_test("foo", extra=" * @variations a b\n * @domain vcpus=2\n")
+        self.assertEqual(t.name, "foo")
+        self.assertEqual(t.envs, ["hvm64", "hvm32"])
+        self.assertEqual(t.variations, ["a", "b"])
+        self.assertEqual(t.domain, "vcpus=2")
+
+    def test_bad_category_names_file_and_line(self):
+        with self.assertRaises(xr.RunnerError) as cm:
+            make_test("foo", cat="bogus")
+        self.assertIn("/x/tests/foo/main.c:5", str(cm.exception))
+        self.assertIn("bogus", str(cm.exception))
+
+    def test_bad_env(self):
+        with self.assertRaisesRegex(xr.RunnerError, "unknown environment 'hvm16'"):
+            make_test("foo", envs="hvm64 hvm16")
+
+    def test_unknown_tag(self):
+        with self.assertRaisesRegex(xr.RunnerError, r"main.c:7: unknown tag @colour"):
+            make_test("foo", extra=" * @colour red\n")
+
+    def test_missing_envs(self):
+        with self.assertRaisesRegex(xr.RunnerError, "no @envs"):
+            xr.parse_test_meta("/**\n * @category functional\n */\n", "/x/tests/a/main.c")
+
+    def test_real_tests_parse(self):
+        tests = xr.discover_tests(os.path.join(HERE, "..", "tests"))
+        self.assertIn("example", [t.name for t in tests])
+
+
+class SelectTests(unittest.TestCase):
+    def setUp(self):
+        tests = [make_test("a"), make_test("b", cat="security"),
+                 make_test("u", cat="utility"),
+                 make_test("v", extra=" * @variations x y\n")]
+        self.inst = xr.all_instances(tests, "/b")
+
+    def names(self, sel):
+        return [i.name for i in xr.select(self.inst, sel)]
+
+    def test_default_categories(self):
+        got = self.names([])
+        self.assertIn("test-hvm64-a", got)
+        self.assertIn("test-hvm32-b", got)
+        self.assertNotIn("test-hvm64-u", got)
+        self.assertIn("test-hvm64-v~x", got)
+
+    def test_env_and_name_intersect(self):
+        self.assertEqual(self.names(["hvm64", "a"]), ["test-hvm64-a"])
+
+    def test_same_kind_union(self):
+        self.assertEqual(self.names(["a", "b", "hvm32"]), ["test-hvm32-a", "test-hvm32-b"])
+
+    def test_category(self):
+        self.assertEqual(self.names(["utility"]), ["test-hvm64-u", "test-hvm32-u"])
+
+    def test_instance_name_even_outside_default(self):
+        self.assertEqual(self.names(["test-hvm32-u"]), ["test-hvm32-u"])
+
+    def test_named_test_ignores_default_categories(self):
+        self.assertEqual(self.names(["u", "hvm32"]), ["test-hvm32-u"])
+
+    def test_variation(self):
+        self.assertEqual(self.names(["~y", "hvm64"]), ["test-hvm64-v~y"])
+
+    def test_unknown(self):
+        with self.assertRaisesRegex(xr.RunnerError, "unknown selection 'nope'"):
+            self.names(["nope"])
+
+
+class PlanTests(unittest.TestCase):
+    def inst(self, n, cmdline=""):
+        tests = []
+        for k in range(n):
+            t = make_test(f"t{k}", envs="hvm64")
+            t.xen_cmdline = cmdline
+            tests.append(t)
+        return xr.all_instances(tests, "/b")
+
+    def test_every_instance_once(self):
+        inst = self.inst(50)
+        boots = xr.plan_boots(inst, 2, 16)
+        got = sorted(i.name for b in boots for i in b.instances)
+        self.assertEqual(got, sorted(i.name for i in inst))
+
+    def test_per_boot_limit(self):
+        boots = xr.plan_boots(self.inst(50), 2, 16)
+        self.assertEqual(len(boots), 4)
+        self.assertTrue(all(len(b.instances) <= 16 for b in boots))
+
+    def test_fills_jobs(self):
+        boots = xr.plan_boots(self.inst(10), 4, 32)
+        self.assertEqual(len(boots), 4)
+        self.assertEqual(sorted(len(b.instances) for b in boots), [2, 2, 3, 3])
+
+    def test_few_tests(self):
+        self.assertEqual(len(xr.plan_boots(self.inst(1), 8, 32)), 1)
+
+    def test_options_do_not_mix(self):
+        inst = self.inst(3) + self.inst(3, "hvm_fep")
+        for k, i in enumerate(inst):
+            i.name += f"-{k}"
+        boots = xr.plan_boots(inst, 1, 32)
+        self.assertEqual(len(boots), 2)
+        for b in boots:
+            self.assertEqual(len({i.test.xen_cmdline for i in b.instances}), 1)
+
+    def test_module_arg_escapes_commas(self):
+        i = self.inst(1)[0]
+        i.image = "/p/a,b"
+        arg = xr.module_arg(i)
+        self.assertTrue(arg.startswith("/p/a,,b name=test-hvm64-t0 type=pvh mem=8M"))
+
+    def test_qemu_command(self):
+        inst = self.inst(2)
+        opts = types.SimpleNamespace(qemu_cpu="max", memory=1024, smp=2, xen="/x/xen",
+                                     xen_cmdline="sched=null")
+        cmd = xr.xen_qemu_command(xr.Boot(0, inst), opts, "/l/boot.log")
+        self.assertIn("-accel", cmd)
+        self.assertEqual(cmd[cmd.index("-kernel") + 1], "/x/xen")
+        append = cmd[cmd.index("-append") + 1]
+        self.assertIn("exit_on_idle", append)
+        self.assertTrue(append.endswith("sched=null"))
+        self.assertEqual(cmd[cmd.index("-initrd") + 1].count(" name="), 2)
+
+    def test_bad_jobs(self):
+        with self.assertRaises(xr.RunnerError):
+            xr.plan_boots(self.inst(2), 0, 4)
+
+
+class ParseTests(unittest.TestCase):
+    def test_result_line(self):
+        self.assertEqual(xr.parse_result_line(["x", "Test result: SUCCESS"]), ("SUCCESS", ""))
+        self.assertEqual(xr.parse_result_line(["Test result: SUCCESS with warnings"]),
+                         ("SUCCESS", "with warnings"))
+        self.assertEqual(xr.parse_result_line(["Test result: SKIP", "Test result: FAILURE"]),
+                         ("FAILURE", ""))
+        self.assertEqual(xr.parse_result_line(["Test result: WEIRD"])[0], "ERROR")
+        self.assertEqual(xr.parse_result_line(["PANIC: x"]), (None, "no result line"))
+
+    LOG = """(XEN) [    0.100000] Xen 0.1 booting
+(XEN) domain d1 'test-hvm64-a' created: mem 8M
+(XEN) domain d2 'test-hvm64-b' created: mem 8M
+(XEN) domain d3 'test-hvm64-c' refused: no PVH note
+(XEN) domain d4 'test-hvm64-d' created: mem 8M
+(XEN) ready
+(d1) --- Xen Test Framework ---
+(d2) --- Xen Test Framework ---
+(d1) Test result: SUCCESS
+(XEN) domain d1 'test-hvm64-a' shutdown: poweroff
+(d2) PANIC: oops
+(XEN) [    0.300000] domain d2 'test-hvm64-b' shutdown: crash
+(d4) still running
+"""
+
+    def parse(self, text, chunk=7):
+        p = xr.XenLogParser()
+        for k in range(0, len(text), chunk):  # split lines across reads
+            p.feed(text[k:k + chunk], k / 100)
+        return p
+
+    def test_xen_log(self):
+        p = self.parse(self.LOG)
+        self.assertTrue(p.ready)
+        self.assertFalse(p.all_finished)
+        a, b = p.domains["test-hvm64-a"], p.domains["test-hvm64-b"]
+        self.assertEqual(a.lines, ["--- Xen Test Framework ---", "Test result: SUCCESS"])
+        self.assertEqual(a.end, "shutdown: poweroff")
+        self.assertEqual(xr.judge_domain(a, ""), ("SUCCESS", ""))
+        self.assertEqual(xr.judge_domain(b, "")[0], "CRASH")
+        self.assertIn("shutdown: crash", xr.judge_domain(b, "")[1])
+        self.assertEqual(xr.judge_domain(p.domains["test-hvm64-c"], "")[0], "ERROR")
+        self.assertEqual(xr.judge_domain(p.domains["test-hvm64-d"], "timeout")[0], "CRASH")
+        self.assertEqual(xr.judge_domain(None, "hypervisor exited")[0], "ERROR")
+        self.assertFalse(p.finished(["test-hvm64-a", "test-hvm64-d"]))
+        self.assertTrue(p.finished(["test-hvm64-a", "test-hvm64-b", "test-hvm64-c"]))
+        p.feed("(XEN) all domains finished\n")
+        self.assertTrue(p.all_finished)
+
+    def test_crashed_line(self):
+        p = self.parse("(XEN) domain d7 'x' created: m\n(XEN) domain d7 'x' crashed: triple fault\n")
+        self.assertEqual(xr.judge_domain(p.domains["x"], ""),
+                         ("CRASH", "no result line (crashed: triple fault)"))
+
+    def test_result_before_crash_counts(self):
+        p = self.parse("(XEN) domain d1 'x' created: m\n(d1) Test result: FAILURE\n"
+                       "(XEN) domain d1 'x' shutdown: crash\n")
+        self.assertEqual(xr.judge_domain(p.domains["x"], "")[0], "FAILURE")
+
+
+class ExitCodeTests(unittest.TestCase):
+    def res(self, *statuses):
+        return [xr.Result(f"t{k}", s, "/l", 0.1) for k, s in enumerate(statuses)]
+
+    def test_codes(self):
+        self.assertEqual(xr.worst(self.res()), 0)
+        self.assertEqual(xr.worst(self.res("SUCCESS")), 0)
+        self.assertEqual(xr.worst(self.res("SUCCESS", "SKIP")), 3)
+        self.assertEqual(xr.worst(self.res("SKIP", "ERROR", "SUCCESS")), 4)
+        self.assertEqual(xr.worst(self.res("FAILURE", "ERROR")), 5)
+        self.assertEqual(xr.worst(self.res("FAILURE", "CRASH", "SKIP")), 6)
+
+    def test_bad_cli_is_runner_error(self):
+        with self.assertRaises(SystemExit) as cm, \
+                contextlib.redirect_stderr(io.StringIO()) as err:
+            xr.parse_args(["--jobs", "0"])
+        self.assertIn("--jobs: '0' must be at least 1", err.getvalue())
+        self.assertEqual(cm.exception.code, 1)
+
+
+class ReportTests(unittest.TestCase):
+    def test_json_and_junit(self):
+        d = tempfile.mkdtemp()
+        try:
+            log = os.path.join(d, "a.log")
+            with open(log, "w") as f:
+                f.write("hello\n")
+            res = [xr.Result("test-hvm64-a", "SUCCESS", log, 0.5),
+                   xr.Result("test-hvm64-b", "CRASH", log, 1.0, "timeout"),
+                   xr.Result("test-hvm32-c", "SKIP", log, 0.2)]
+            xr.write_json(res, os.path.join(d, "r.json"))
+            with open(os.path.join(d, "r.json")) as f:
+                data = json.load(f)
+            self.assertEqual(data["tests"][0],
+                             {"name": "test-hvm64-a", "result": "SUCCESS", "log": log,
+                              "seconds": 0.5})
+            self.assertEqual(data["summary"]["CRASH"], 1)
+            self.assertEqual(data["summary"]["FAILURE"], 0)
+            xr.write_junit(res, os.path.join(d, "r.xml"))
+            suite = ET.parse(os.path.join(d, "r.xml")).getroot().find("testsuite")
+            self.assertEqual(suite.get("tests"), "3")
+            self.assertEqual(suite.get("errors"), "1")
+            self.assertEqual(suite.get("skipped"), "1")
+            cases = suite.findall("testcase")
+            self.assertEqual(cases[1].find("error").get("message"), "CRASH: timeout")
+            self.assertEqual(cases[2].get("classname"), "xtf.hvm32")
+        finally:
+            shutil.rmtree(d)
+
+
+class BootLoopTests(unittest.TestCase):
+    """Drive Runner.run_boot against test/fake-qemu."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.saved = xr.QEMU
+        xr.QEMU = os.path.join(HERE, "fake-qemu")
+
+    def tearDown(self):
+        xr.QEMU = self.saved
+        shutil.rmtree(self.dir)
+
+    def run_names(self, names, timeout=2.0):
+        tests = [make_test(n, envs="hvm64") for n in names]
+        inst = xr.all_instances(tests, self.dir)
+        opts = types.SimpleNamespace(
+            qemu_cpu="max", memory=64, smp=1, xen="/x/xen", xen_cmdline="", timeout=timeout,
+            jobs=2, per_boot=32, bare=False, results=self.dir,
+            logdir=os.path.join(self.dir, "logs"), bootdir=os.path.join(self.dir, "boots"))
+        os.makedirs(opts.logdir)
+        os.makedirs(opts.bootdir)
+        runner = xr.Runner(opts)
+        runner.report = lambda res: None
+        return {r.name.split("-", 2)[2]: r for r in runner.run(inst)}
+
+    def test_mixed_boot(self):
+        r = self.run_names(["ok1", "fail1", "skip1", "crash1", "refuse1", "ok2"])
+        self.assertEqual(r["ok1"].result, "SUCCESS")
+        self.assertEqual(r["ok2"].result, "SUCCESS")
+        self.assertEqual(r["fail1"].result, "FAILURE")
+        self.assertEqual(r["skip1"].result, "SKIP")
+        self.assertEqual(r["crash1"].result, "CRASH")
+        self.assertEqual(r["refuse1"].result, "ERROR")
+        with open(r["ok1"].log) as f:
+            self.assertIn("Test result: SUCCESS", f.read())
+        self.assertTrue(os.path.exists(os.path.join(self.dir, "plan.json")))
+
+    def test_hang_times_out_others_survive(self):
+        r = self.run_names(["hang1", "ok1", "ok2", "ok3"], timeout=1.0)
+        self.assertEqual(r["hang1"].result, "CRASH")
+        self.assertIn("timeout", r["hang1"].detail)
+        self.assertEqual([r[k].result for k in ("ok1", "ok2", "ok3")], ["SUCCESS"] * 3)
+        with open(r["hang1"].log) as f:
+            self.assertIn("console excerpt", f.read())
+
+    def test_hypervisor_death(self):
+        # One boot (jobs=2 gives two boots of two): the boot with killxen loses
+        # its unfinished tests, the other boot is unaffected.
+        r = self.run_names(["ok1", "killxen", "ok2", "ok3"])
+        self.assertEqual(r["killxen"].result, "CRASH")
+        self.assertIn("hypervisor exited", r["killxen"].detail)
+        self.assertEqual(r["ok1"].result, "SUCCESS")
+        self.assertEqual(r["ok2"].result, "SUCCESS")
+        self.assertIn(r["ok3"].result, ("SUCCESS", "CRASH"))
+
+
+if __name__ == "__main__":
+    unittest.main()
