@@ -44,11 +44,18 @@ selected_components() {
 # Run recipe step build for component $1 in tree $2 into stage $3, with the
 # output in $3/build.log; returns the step's status. The step runs in a new
 # shell (lib/step.sh) so that its errors stop it even though this function
-# is called as a condition.
+# is called as a condition. RAISIN_CHANGESET names the revision for version
+# strings (short commit, with -dirty-HASH for a work tree).
 run_recipe_build() {
     local c=$1 tree=$2 stage=$3
+    local changeset=${R_COMMIT:0:12}
+    [[ $R_KIND == working ]] && changeset=${R_LABEL:0:12}${R_LABEL#"$R_COMMIT"}
+    [[ $R_KIND == plain ]] && changeset=$R_LABEL
     declare -p CFG >"$stage/config.dump"
-    (cd "$tree" && TREE=$tree DEST=$stage/files \
+    # GIT_CEILING_DIRECTORIES keeps git in the build from finding a
+    # repository around the scratch tree (such as this checkout).
+    (cd "$tree" && TREE=$tree DEST=$stage/files RAISIN_CHANGESET=$changeset \
+        GIT_CEILING_DIRECTORIES=$(dirname "$tree") \
         bash "$RAISIN_DIR/lib/step.sh" "$stage/config.dump" "$c" build) \
         >"$stage/build.log" 2>&1
 }
@@ -62,7 +69,7 @@ recipe_skips() {
 
 # Build component $1 (or reuse its store entry) and print `artefact C DIR`.
 build_one() {
-    local c=$1 dir entry tree stage sub lock options start seconds v logcopy
+    local c=$1 dir entry tree stage sub lock options start seconds v logcopy optional
     if recipe_skips "$c"; then
         say "$c: skipped on this host"
         return 0
@@ -89,7 +96,8 @@ build_one() {
     sub=${!sub}
     [[ -d $tree/$sub ]] ||
         die "$c: directory '$sub' does not exist at revision $R_REVISION ($R_LABEL) of $R_SOURCE"
-    [[ -f $tree/$sub/Makefile ]] ||
+    optional="$(fprefix "$c")_makefile_optional"
+    [[ -f $tree/$sub/Makefile || -n ${!optional:-} ]] ||
         die "$c: no Makefile in '$sub' at revision $R_REVISION ($R_LABEL) of $R_SOURCE"
     stage="$STORE/$c/.stage-$entry-$$"
     rm -rf "$stage"

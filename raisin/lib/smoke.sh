@@ -3,8 +3,8 @@
 # `test NAME: success` or `test NAME: fail` (then an indented reason).
 #   xen-boot      the hypervisor boots on QEMU and prints "(XEN) ready"
 #   xtf-example   xtf-runner passes test-hvm64-example on that hypervisor
-#   xenstored     xenstored (XENSTORED_RUNDIR, --no-fork) answers a
-#                 DIRECTORY request for "/" on its unix socket
+#   xenstored     `xenstored --socket PATH` answers a DIRECTORY request
+#                 for "/" on that unix socket
 
 # Report one smoke test: report NAME success|fail [REASON].
 report() {
@@ -98,7 +98,7 @@ smoke_xenstored() {
         return
     fi
     mkdir -p "$rundir"
-    XENSTORED_RUNDIR=$rundir "$daemon" --no-fork >"$SMOKE_DIR/xenstored.log" 2>&1 &
+    "$daemon" --socket "$rundir/socket" >"$SMOKE_DIR/xenstored.log" 2>&1 &
     pid=$!
     for ((i = 0; i < 50; i++)); do
         [[ -S $rundir/socket ]] && break
