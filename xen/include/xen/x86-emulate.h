@@ -16,8 +16,9 @@
 #define X86EMUL_OKAY         0 /* done; registers updated */
 #define X86EMUL_UNHANDLEABLE 1 /* not emulated; nothing changed */
 #define X86EMUL_EXCEPTION    2 /* ctxt->event holds an exception to inject */
-#define X86EMUL_RETRY        3 /* a callback asked to retry later; nothing changed
-                                  (string instructions keep finished iterations) */
+#define X86EMUL_RETRY                                                                              \
+    3 /* a callback asked to retry later; nothing changed                                          \
+         (string instructions keep finished iterations) */
 
 /* Exception vectors. */
 #define X86_EXC_DE 0
@@ -29,41 +30,60 @@
 #define X86_EXC_PF 14
 
 /* RFLAGS bits. */
-#define X86_FL_CF   0x00000001u
-#define X86_FL_MBS  0x00000002u /* always 1 */
-#define X86_FL_PF   0x00000004u
-#define X86_FL_AF   0x00000010u
-#define X86_FL_ZF   0x00000040u
-#define X86_FL_SF   0x00000080u
-#define X86_FL_TF   0x00000100u
-#define X86_FL_IF   0x00000200u
-#define X86_FL_DF   0x00000400u
-#define X86_FL_OF   0x00000800u
-#define X86_FL_IOPL 0x00003000u
-#define X86_FL_NT   0x00004000u
-#define X86_FL_RF   0x00010000u
-#define X86_FL_VM   0x00020000u
-#define X86_FL_AC   0x00040000u
-#define X86_FL_VIF  0x00080000u
-#define X86_FL_VIP  0x00100000u
-#define X86_FL_ID   0x00200000u
-#define X86_FL_ARITH                                                                    \
-    (X86_FL_CF | X86_FL_PF | X86_FL_AF | X86_FL_ZF | X86_FL_SF | X86_FL_OF)
+#define X86_FL_CF    0x00000001u
+#define X86_FL_MBS   0x00000002u /* always 1 */
+#define X86_FL_PF    0x00000004u
+#define X86_FL_AF    0x00000010u
+#define X86_FL_ZF    0x00000040u
+#define X86_FL_SF    0x00000080u
+#define X86_FL_TF    0x00000100u
+#define X86_FL_IF    0x00000200u
+#define X86_FL_DF    0x00000400u
+#define X86_FL_OF    0x00000800u
+#define X86_FL_IOPL  0x00003000u
+#define X86_FL_NT    0x00004000u
+#define X86_FL_RF    0x00010000u
+#define X86_FL_VM    0x00020000u
+#define X86_FL_AC    0x00040000u
+#define X86_FL_VIF   0x00080000u
+#define X86_FL_VIP   0x00100000u
+#define X86_FL_ID    0x00200000u
+#define X86_FL_ARITH (X86_FL_CF | X86_FL_PF | X86_FL_AF | X86_FL_ZF | X86_FL_SF | X86_FL_OF)
 
-#define X86_CR0_PE    0x00000001u
-#define X86_CR0_PG    0x80000000u
-#define X86_EFER_LMA  0x00000400u
+#define X86_CR0_PE   0x00000001u
+#define X86_CR0_PG   0x80000000u
+#define X86_EFER_LMA 0x00000400u
 
 /* General registers, in encoding order. */
 enum x86_gpr {
-    X86_RAX, X86_RCX, X86_RDX, X86_RBX, X86_RSP, X86_RBP, X86_RSI, X86_RDI,
-    X86_R8, X86_R9, X86_R10, X86_R11, X86_R12, X86_R13, X86_R14, X86_R15,
+    X86_RAX,
+    X86_RCX,
+    X86_RDX,
+    X86_RBX,
+    X86_RSP,
+    X86_RBP,
+    X86_RSI,
+    X86_RDI,
+    X86_R8,
+    X86_R9,
+    X86_R10,
+    X86_R11,
+    X86_R12,
+    X86_R13,
+    X86_R14,
+    X86_R15,
 };
 
 /* Segment registers, in encoding order, then TR (for the I/O bitmap). */
 enum x86_seg {
-    x86_seg_es, x86_seg_cs, x86_seg_ss, x86_seg_ds, x86_seg_fs, x86_seg_gs,
-    x86_seg_tr, x86_seg_nr,
+    x86_seg_es,
+    x86_seg_cs,
+    x86_seg_ss,
+    x86_seg_ds,
+    x86_seg_fs,
+    x86_seg_gs,
+    x86_seg_tr,
+    x86_seg_nr,
     x86_seg_none = x86_seg_nr /* no segment: an absolute linear address */
 };
 
@@ -111,9 +131,9 @@ enum x86_insn_class {
     X86_INSN_VMCALL,
     X86_INSN_RDMSR,
     X86_INSN_WRMSR,
-    X86_INSN_IN,    /* IN from an immediate port or DX */
+    X86_INSN_IN, /* IN from an immediate port or DX */
     X86_INSN_OUT,
-    X86_INSN_INS,   /* string input, maybe REP */
+    X86_INSN_INS, /* string input, maybe REP */
     X86_INSN_OUTS,
     X86_INSN_MOV_CR,
     X86_INSN_INVLPG,
@@ -130,12 +150,12 @@ struct x86_insn {
     uint8_t ad_bytes; /* address size: 2, 4, 8 */
     uint8_t map;      /* 0: one byte, 1: 0F, 2: 0F 38, 3: 0F 3A */
     uint8_t opcode;
-    uint8_t rex;      /* 0 if none */
-    uint8_t rep;      /* 0, 0xF2 or 0xF3 (the last one given) */
+    uint8_t rex; /* 0 if none */
+    uint8_t rep; /* 0, 0xF2 or 0xF3 (the last one given) */
     bool lock;
     bool opsize_prefix;
-    bool invalid;     /* #UD whatever the operands */
-    uint8_t seg;      /* effective segment of the memory operand */
+    bool invalid; /* #UD whatever the operands */
+    uint8_t seg;  /* effective segment of the memory operand */
     bool seg_override;
     bool has_modrm;
     uint8_t modrm, mod, reg, rm; /* reg and rm include REX.R / REX.B */
@@ -143,11 +163,11 @@ struct x86_insn {
     uint8_t sib;
     bool rip_rel;
     int64_t disp;
-    uint64_t imm;  /* first immediate, sign-extended where the encoding says */
-    uint64_t imm2; /* second immediate (ENTER's Ib, far pointer selector) */
-    uint8_t opc_off;  /* offset of the opcode byte in the instruction */
+    uint64_t imm;       /* first immediate, sign-extended where the encoding says */
+    uint64_t imm2;      /* second immediate (ENTER's Ib, far pointer selector) */
+    uint8_t opc_off;    /* offset of the opcode byte in the instruction */
     uint8_t forced_len; /* 5 when the forced-emulation prefix came first */
-    uint8_t flags;    /* decoder table attributes (private) */
+    uint8_t flags;      /* decoder table attributes (private) */
     uint8_t flags2;
     enum x86_insn_class cls;
 };
@@ -164,10 +184,8 @@ struct x86_emulate_ops {
     int (*write)(uint64_t linear, const void *buf, unsigned int bytes,
                  struct x86_emulate_ctxt *ctxt);
     int (*fetch)(uint64_t linear, void *buf, unsigned int bytes, struct x86_emulate_ctxt *ctxt);
-    int (*read_io)(uint16_t port, unsigned int bytes, uint32_t *val,
-                   struct x86_emulate_ctxt *ctxt);
-    int (*write_io)(uint16_t port, unsigned int bytes, uint32_t val,
-                    struct x86_emulate_ctxt *ctxt);
+    int (*read_io)(uint16_t port, unsigned int bytes, uint32_t *val, struct x86_emulate_ctxt *ctxt);
+    int (*write_io)(uint16_t port, unsigned int bytes, uint32_t val, struct x86_emulate_ctxt *ctxt);
     /* out[0..3] = EAX, EBX, ECX, EDX. */
     int (*cpuid)(uint32_t leaf, uint32_t subleaf, uint32_t out[4], struct x86_emulate_ctxt *ctxt);
     int (*read_cr)(unsigned int reg, uint64_t *val, struct x86_emulate_ctxt *ctxt);
@@ -178,15 +196,15 @@ struct x86_emulate_ops {
 
 /* Side effects that the caller must act on after X86EMUL_OKAY. */
 struct x86_retire {
-    bool hlt;       /* HLT: block the vCPU */
-    bool sti;       /* STI or POP SS: one-instruction interrupt shadow */
+    bool hlt;        /* HLT: block the vCPU */
+    bool sti;        /* STI or POP SS: one-instruction interrupt shadow */
     bool singlestep; /* TF was set before the instruction: raise #DB */
 };
 
 struct x86_emulate_ctxt {
-    struct x86_regs *regs;              /* in/out */
+    struct x86_regs *regs; /* in/out */
     const struct x86_emulate_ops *ops;
-    void *priv;                         /* for the caller's callbacks */
+    void *priv; /* for the caller's callbacks */
     /* Accept the forced-emulation prefix: ud2a (0F 0B) then "xen" (78 65 6E);
      * the instruction after it is emulated and RIP moves past both. */
     bool force_prefix;
@@ -207,15 +225,13 @@ int x86_decode(struct x86_emulate_ctxt *ctxt);
 
 /* Decode only: the length and class of the instruction at CS:RIP. For skipping
  * an intercepted instruction (CPUID, HLT, VMMCALL, RDMSR...) without next-RIP. */
-int x86_insn_length(struct x86_emulate_ctxt *ctxt, unsigned int *len,
-                    enum x86_insn_class *cls);
+int x86_insn_length(struct x86_emulate_ctxt *ctxt, unsigned int *len, enum x86_insn_class *cls);
 
 /* Decode and execute the instruction at CS:RIP. */
 int x86_emulate(struct x86_emulate_ctxt *ctxt);
 
 /* Helpers for callbacks. */
-int x86_emul_exception(struct x86_emulate_ctxt *ctxt, uint8_t vector, bool has_ec,
-                       uint32_t ec);
+int x86_emul_exception(struct x86_emulate_ctxt *ctxt, uint8_t vector, bool has_ec, uint32_t ec);
 int x86_emul_pagefault(struct x86_emulate_ctxt *ctxt, uint32_t ec, uint64_t cr2);
 
 /* Mode of the register file: 8 (64-bit), 4 (32-bit protected or compat),

@@ -3,61 +3,175 @@
 #include "private.h"
 
 #define E(f, i) ((uint16_t)((f) | ((i) << 8)))
-#define ALU_ROW                                                                                   \
-    E(D_M | D_B, 0), E(D_M, 0), E(D_M | D_B, 0), E(D_M, 0), E(D_B, I_8), E(0, I_Z)
+#define ALU_ROW E(D_M | D_B, 0), E(D_M, 0), E(D_M | D_B, 0), E(D_M, 0), E(D_B, I_8), E(0, I_Z)
 
 /* One-byte opcode map. */
 static const uint16_t map0[256] = {
-    /* 00 */ ALU_ROW, E(D_I64, 0), E(D_I64, 0),
-    /* 08 */ ALU_ROW, E(D_I64, 0), E(D_INV, 0), /* 0F handled apart */
-    /* 10 */ ALU_ROW, E(D_I64, 0), E(D_I64, 0),
-    /* 18 */ ALU_ROW, E(D_I64, 0), E(D_I64, 0),
-    /* 20 */ ALU_ROW, E(D_PFX, 0), E(D_I64, 0),
-    /* 28 */ ALU_ROW, E(D_PFX, 0), E(D_I64, 0),
-    /* 30 */ ALU_ROW, E(D_PFX, 0), E(D_I64, 0),
-    /* 38 */ ALU_ROW, E(D_PFX, 0), E(D_I64, 0),
+    /* 00 */ ALU_ROW,
+    E(D_I64, 0),
+    E(D_I64, 0),
+    /* 08 */ ALU_ROW,
+    E(D_I64, 0),
+    E(D_INV, 0), /* 0F handled apart */
+    /* 10 */ ALU_ROW,
+    E(D_I64, 0),
+    E(D_I64, 0),
+    /* 18 */ ALU_ROW,
+    E(D_I64, 0),
+    E(D_I64, 0),
+    /* 20 */ ALU_ROW,
+    E(D_PFX, 0),
+    E(D_I64, 0),
+    /* 28 */ ALU_ROW,
+    E(D_PFX, 0),
+    E(D_I64, 0),
+    /* 30 */ ALU_ROW,
+    E(D_PFX, 0),
+    E(D_I64, 0),
+    /* 38 */ ALU_ROW,
+    E(D_PFX, 0),
+    E(D_I64, 0),
     /* 40 INC/DEC or REX */
     [0x40 ... 0x4f] = E(0, 0),
     /* 50 PUSH/POP */
     [0x50 ... 0x5f] = E(D_D64, 0),
-    /* 60 */ E(D_I64, 0), E(D_I64, 0), E(D_M | D_I64, 0), E(D_M, 0), E(D_PFX, 0), E(D_PFX, 0),
-    E(D_PFX, 0), E(D_PFX, 0),
-    /* 68 */ E(D_D64, I_Z), E(D_M, I_Z), E(D_D64, I_8), E(D_M, I_8), E(D_B, 0), E(0, 0),
-    E(D_B, 0), E(0, 0),
+    /* 60 */ E(D_I64, 0),
+    E(D_I64, 0),
+    E(D_M | D_I64, 0),
+    E(D_M, 0),
+    E(D_PFX, 0),
+    E(D_PFX, 0),
+    E(D_PFX, 0),
+    E(D_PFX, 0),
+    /* 68 */ E(D_D64, I_Z),
+    E(D_M, I_Z),
+    E(D_D64, I_8),
+    E(D_M, I_8),
+    E(D_B, 0),
+    E(0, 0),
+    E(D_B, 0),
+    E(0, 0),
     /* 70 Jcc rel8 */
     [0x70 ... 0x7f] = E(D_BR, I_8),
-    /* 80 */ E(D_M | D_B, I_8), E(D_M, I_Z), E(D_M | D_B | D_I64, I_8), E(D_M, I_8),
-    E(D_M | D_B, 0), E(D_M, 0), E(D_M | D_B, 0), E(D_M, 0),
-    /* 88 */ E(D_M | D_B, 0), E(D_M, 0), E(D_M | D_B, 0), E(D_M, 0), E(D_M, 0), E(D_M, 0),
-    E(D_M, 0), E(D_M | D_D64, 0),
+    /* 80 */ E(D_M | D_B, I_8),
+    E(D_M, I_Z),
+    E(D_M | D_B | D_I64, I_8),
+    E(D_M, I_8),
+    E(D_M | D_B, 0),
+    E(D_M, 0),
+    E(D_M | D_B, 0),
+    E(D_M, 0),
+    /* 88 */ E(D_M | D_B, 0),
+    E(D_M, 0),
+    E(D_M | D_B, 0),
+    E(D_M, 0),
+    E(D_M, 0),
+    E(D_M, 0),
+    E(D_M, 0),
+    E(D_M | D_D64, 0),
     /* 90 */ [0x90 ... 0x97] = E(0, 0),
-    /* 98 */ E(0, 0), E(0, 0), E(D_I64, I_FAR), E(0, 0), E(D_D64, 0), E(D_D64, 0), E(0, 0),
+    /* 98 */ E(0, 0),
     E(0, 0),
-    /* A0 */ E(D_B, I_MOFFS), E(0, I_MOFFS), E(D_B, I_MOFFS), E(0, I_MOFFS), E(D_B, 0), E(0, 0),
-    E(D_B, 0), E(0, 0),
-    /* A8 */ E(D_B, I_8), E(0, I_Z), E(D_B, 0), E(0, 0), E(D_B, 0), E(0, 0), E(D_B, 0), E(0, 0),
+    E(D_I64, I_FAR),
+    E(0, 0),
+    E(D_D64, 0),
+    E(D_D64, 0),
+    E(0, 0),
+    E(0, 0),
+    /* A0 */ E(D_B, I_MOFFS),
+    E(0, I_MOFFS),
+    E(D_B, I_MOFFS),
+    E(0, I_MOFFS),
+    E(D_B, 0),
+    E(0, 0),
+    E(D_B, 0),
+    E(0, 0),
+    /* A8 */ E(D_B, I_8),
+    E(0, I_Z),
+    E(D_B, 0),
+    E(0, 0),
+    E(D_B, 0),
+    E(0, 0),
+    E(D_B, 0),
+    E(0, 0),
     /* B0 */ [0xb0 ... 0xb7] = E(D_B, I_8),
     /* B8 */ [0xb8 ... 0xbf] = E(0, I_V),
-    /* C0 */ E(D_M | D_B, I_U8), E(D_M, I_U8), E(D_BR, I_16), E(D_BR, 0), E(D_M | D_I64, 0),
-    E(D_M | D_I64, 0), E(D_M | D_B, I_8), E(D_M, I_Z),
-    /* C8 */ E(0, I_ENTER), E(D_D64, 0), E(0, I_16), E(0, 0), E(0, 0), E(0, I_U8), E(D_I64, 0),
+    /* C0 */ E(D_M | D_B, I_U8),
+    E(D_M, I_U8),
+    E(D_BR, I_16),
+    E(D_BR, 0),
+    E(D_M | D_I64, 0),
+    E(D_M | D_I64, 0),
+    E(D_M | D_B, I_8),
+    E(D_M, I_Z),
+    /* C8 */ E(D_D64, I_ENTER),
+    E(D_D64, 0),
+    E(0, I_16),
     E(0, 0),
-    /* D0 */ E(D_M | D_B, 0), E(D_M, 0), E(D_M | D_B, 0), E(D_M, 0), E(D_I64, I_U8),
-    E(D_I64, I_U8), E(D_I64, 0), E(D_B, 0),
-    /* D8 x87 */ [0xd8 ... 0xdf] = E(D_M, 0),
-    /* E0 */ E(D_BR, I_8), E(D_BR, I_8), E(D_BR, I_8), E(D_BR, I_8), E(D_B, I_U8), E(0, I_U8),
-    E(D_B, I_U8), E(0, I_U8),
-    /* E8 */ E(D_BR, I_Z), E(D_BR, I_Z), E(D_I64, I_FAR), E(D_BR, I_8), E(D_B, 0), E(0, 0),
-    E(D_B, 0), E(0, 0),
-    /* F0 */ E(D_PFX, 0), E(0, 0), E(D_PFX, 0), E(D_PFX, 0), E(0, 0), E(0, 0), E(D_M | D_B, 0),
+    E(0, 0),
+    E(0, I_U8),
+    E(D_I64, 0),
+    E(0, 0),
+    /* D0 */ E(D_M | D_B, 0),
     E(D_M, 0),
-    /* F8 */ E(0, 0), E(0, 0), E(0, 0), E(0, 0), E(0, 0), E(0, 0), E(D_M | D_B, 0), E(D_M, 0),
+    E(D_M | D_B, 0),
+    E(D_M, 0),
+    E(D_I64, I_U8),
+    E(D_I64, I_U8),
+    E(D_I64, 0),
+    E(D_B, 0),
+    /* D8 x87 */ [0xd8 ... 0xdf] = E(D_M, 0),
+    /* E0 */ E(D_BR, I_8),
+    E(D_BR, I_8),
+    E(D_BR, I_8),
+    E(D_BR, I_8),
+    E(D_B, I_U8),
+    E(0, I_U8),
+    E(D_B, I_U8),
+    E(0, I_U8),
+    /* E8 */ E(D_BR, I_Z),
+    E(D_BR, I_Z),
+    E(D_I64, I_FAR),
+    E(D_BR, I_8),
+    E(D_B, 0),
+    E(0, 0),
+    E(D_B, 0),
+    E(0, 0),
+    /* F0 */ E(D_PFX, 0),
+    E(0, 0),
+    E(D_PFX, 0),
+    E(D_PFX, 0),
+    E(0, 0),
+    E(0, 0),
+    E(D_M | D_B, 0),
+    E(D_M, 0),
+    /* F8 */ E(0, 0),
+    E(0, 0),
+    E(0, 0),
+    E(0, 0),
+    E(0, 0),
+    E(0, 0),
+    E(D_M | D_B, 0),
+    E(D_M, 0),
 };
 
 /* Two-byte opcode map (0F xx). Opcodes without an entry are invalid. */
 static const uint16_t map1[256] = {
-    /* 00 */ E(D_M, 0), E(D_M, 0), E(D_M, 0), E(D_M, 0), E(D_INV, 0), E(0, 0), E(0, 0), E(0, 0),
-    /* 08 */ E(0, 0), E(0, 0), E(D_INV, 0), E(0, 0), E(D_INV, 0), E(D_M, 0), E(0, 0),
+    /* 00 */ E(D_M, 0),
+    E(D_M, 0),
+    E(D_M, 0),
+    E(D_M, 0),
+    E(D_INV, 0),
+    E(0, 0),
+    E(0, 0),
+    E(0, 0),
+    /* 08 */ E(0, 0),
+    E(0, 0),
+    E(D_INV, 0),
+    E(0, 0),
+    E(D_INV, 0),
+    E(D_M, 0),
+    E(0, 0),
     E(D_M, I_U8),
     /* 10 */ [0x10 ... 0x17] = E(D_M, 0),
     /* 18 hint NOPs */ [0x18 ... 0x1f] = E(D_M, 0),
@@ -65,27 +179,82 @@ static const uint16_t map1[256] = {
     [0x20 ... 0x23] = E(D_M | D_NOMEM, 0),
     [0x24 ... 0x27] = E(D_INV, 0),
     [0x28 ... 0x2f] = E(D_M, 0),
-    /* 30 */ E(0, 0), E(0, 0), E(0, 0), E(0, 0), E(0, 0), E(0, 0), E(D_INV, 0), E(0, 0),
-    /* 38 */ E(D_M, 0), E(D_INV, 0), E(D_M, I_U8), E(D_INV, 0), E(D_INV, 0), E(D_INV, 0),
-    E(D_INV, 0), E(D_INV, 0),
+    /* 30 */ E(0, 0),
+    E(0, 0),
+    E(0, 0),
+    E(0, 0),
+    E(0, 0),
+    E(0, 0),
+    E(D_INV, 0),
+    E(0, 0),
+    /* 38 */ E(D_M, 0),
+    E(D_INV, 0),
+    E(D_M, I_U8),
+    E(D_INV, 0),
+    E(D_INV, 0),
+    E(D_INV, 0),
+    E(D_INV, 0),
+    E(D_INV, 0),
     /* 40 CMOVcc */ [0x40 ... 0x4f] = E(D_M, 0),
     /* 50 SSE/MMX */ [0x50 ... 0x6f] = E(D_M, 0),
-    /* 70 */ E(D_M, I_U8), E(D_M, I_U8), E(D_M, I_U8), E(D_M, I_U8), E(D_M, 0), E(D_M, 0),
-    E(D_M, 0), E(0, 0),
-    /* 78 */ E(D_M, 0), E(D_M, 0), E(D_INV, 0), E(D_INV, 0), E(D_M, 0), E(D_M, 0), E(D_M, 0),
+    /* 70 */ E(D_M, I_U8),
+    E(D_M, I_U8),
+    E(D_M, I_U8),
+    E(D_M, I_U8),
+    E(D_M, 0),
+    E(D_M, 0),
+    E(D_M, 0),
+    E(0, 0),
+    /* 78 */ E(D_M, 0),
+    E(D_M, 0),
+    E(D_INV, 0),
+    E(D_INV, 0),
+    E(D_M, 0),
+    E(D_M, 0),
+    E(D_M, 0),
     E(D_M, 0),
     /* 80 Jcc rel16/32 */ [0x80 ... 0x8f] = E(D_BR, I_Z),
     /* 90 SETcc */ [0x90 ... 0x9f] = E(D_M | D_B, 0),
-    /* A0 */ E(D_D64, 0), E(D_D64, 0), E(0, 0), E(D_M, 0), E(D_M, I_U8), E(D_M, 0), E(D_INV, 0),
+    /* A0 */ E(D_D64, 0),
+    E(D_D64, 0),
+    E(0, 0),
+    E(D_M, 0),
+    E(D_M, I_U8),
+    E(D_M, 0),
     E(D_INV, 0),
-    /* A8 */ E(D_D64, 0), E(D_D64, 0), E(0, 0), E(D_M, 0), E(D_M, I_U8), E(D_M, 0), E(D_M, 0),
+    E(D_INV, 0),
+    /* A8 */ E(D_D64, 0),
+    E(D_D64, 0),
+    E(0, 0),
     E(D_M, 0),
-    /* B0 */ E(D_M | D_B, 0), E(D_M, 0), E(D_M, 0), E(D_M, 0), E(D_M, 0), E(D_M, 0), E(D_M, 0),
+    E(D_M, I_U8),
     E(D_M, 0),
-    /* B8 */ E(D_M, 0), E(D_M, 0), E(D_M, I_U8), E(D_M, 0), E(D_M, 0), E(D_M, 0), E(D_M, 0),
     E(D_M, 0),
-    /* C0 */ E(D_M | D_B, 0), E(D_M, 0), E(D_M, I_U8), E(D_M, 0), E(D_M, I_U8), E(D_M, I_U8),
-    E(D_M, I_U8), E(D_M, 0),
+    E(D_M, 0),
+    /* B0 */ E(D_M | D_B, 0),
+    E(D_M, 0),
+    E(D_M, 0),
+    E(D_M, 0),
+    E(D_M, 0),
+    E(D_M, 0),
+    E(D_M, 0),
+    E(D_M, 0),
+    /* B8 */ E(D_M, 0),
+    E(D_M, 0),
+    E(D_M, I_U8),
+    E(D_M, 0),
+    E(D_M, 0),
+    E(D_M, 0),
+    E(D_M, 0),
+    E(D_M, 0),
+    /* C0 */ E(D_M | D_B, 0),
+    E(D_M, 0),
+    E(D_M, I_U8),
+    E(D_M, 0),
+    E(D_M, I_U8),
+    E(D_M, I_U8),
+    E(D_M, I_U8),
+    E(D_M, 0),
     /* C8 BSWAP */ [0xc8 ... 0xcf] = E(0, 0),
     /* D0 SSE/MMX */ [0xd0 ... 0xff] = E(D_M, 0),
 };
@@ -130,8 +299,8 @@ int x86_emul_pagefault(struct x86_emulate_ctxt *ctxt, uint32_t ec, uint64_t cr2)
 /* Instruction bytes, fetched lazily from CS:RIP. */
 struct fetch_state {
     uint8_t buf[X86_MAX_INSN_LEN + 5 + 1];
-    unsigned int have; /* bytes fetched */
-    unsigned int pos;  /* bytes consumed */
+    unsigned int have;  /* bytes fetched */
+    unsigned int pos;   /* bytes consumed */
     unsigned int limit; /* bytes allowed (15 + forced prefix) */
 };
 
@@ -207,13 +376,21 @@ static enum x86_insn_class classify(const struct x86_insn *i)
         switch (i->opcode) {
         case 0xf4:
             return X86_INSN_HLT;
-        case 0xe4: case 0xe5: case 0xec: case 0xed:
+        case 0xe4:
+        case 0xe5:
+        case 0xec:
+        case 0xed:
             return X86_INSN_IN;
-        case 0xe6: case 0xe7: case 0xee: case 0xef:
+        case 0xe6:
+        case 0xe7:
+        case 0xee:
+        case 0xef:
             return X86_INSN_OUT;
-        case 0x6c: case 0x6d:
+        case 0x6c:
+        case 0x6d:
             return X86_INSN_INS;
-        case 0x6e: case 0x6f:
+        case 0x6e:
+        case 0x6f:
             return X86_INSN_OUTS;
         case 0x90:
             return i->rep == 0xf3 ? X86_INSN_PAUSE : X86_INSN_OTHER;
@@ -235,7 +412,8 @@ static enum x86_insn_class classify(const struct x86_insn *i)
         return X86_INSN_RDTSC;
     case 0x0b:
         return X86_INSN_UD2;
-    case 0x20: case 0x22:
+    case 0x20:
+    case 0x22:
         return X86_INSN_MOV_CR;
     case 0x01:
         if (i->modrm == 0xd9)
@@ -430,7 +608,10 @@ int x86_decode(struct x86_emulate_ctxt *ctxt)
         case 0xf3:
             i->rep = b;
             break;
-        case 0x26: case 0x2e: case 0x36: case 0x3e:
+        case 0x26:
+        case 0x2e:
+        case 0x36:
+        case 0x3e:
             /* In 64-bit mode ES/CS/SS/DS overrides are ignored. */
             if (mode != 8) {
                 i->seg = (b >> 3) & 3;
@@ -508,8 +689,7 @@ int x86_decode(struct x86_emulate_ctxt *ctxt)
         imm_kind = I_Z;
     if (i->map == 0 && (i->opcode == 0xc7 || i->opcode == 0xc6) && i->modrm == 0xf8)
         imm_kind = i->opcode == 0xc6 ? I_8 : I_Z; /* XABORT/XBEGIN */
-    if (i->map == 0 && (i->opcode == 0xe8 || i->opcode == 0xe9) && mode == 8 &&
-        i->opsize_prefix)
+    if (i->map == 0 && (i->opcode == 0xe8 || i->opcode == 0xe9) && mode == 8 && i->opsize_prefix)
         return X86EMUL_UNHANDLEABLE; /* vendor-specific rel16 in 64-bit mode */
     if (i->map == 1 && (i->opcode & 0xf0) == 0x80 && mode == 8 && i->opsize_prefix)
         return X86EMUL_UNHANDLEABLE;

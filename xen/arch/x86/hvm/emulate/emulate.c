@@ -243,8 +243,7 @@ static uint64_t get_le(const uint8_t *b, unsigned int bytes)
     return v;
 }
 
-static int read_val(struct emu *e, unsigned int seg, uint64_t off, unsigned int bytes,
-                    uint64_t *v)
+static int read_val(struct emu *e, unsigned int seg, uint64_t off, unsigned int bytes, uint64_t *v)
 {
     uint8_t b[8];
     int rc = mem_read(e, seg, off & ad_mask(e), b, bytes);
@@ -397,14 +396,30 @@ static bool cond(struct emu *e, unsigned int cc)
     bool sf = f & X86_FL_SF, of = f & X86_FL_OF, r;
 
     switch ((cc >> 1) & 7) {
-    case 0: r = of; break;
-    case 1: r = f & X86_FL_CF; break;
-    case 2: r = f & X86_FL_ZF; break;
-    case 3: r = (f & X86_FL_CF) || (f & X86_FL_ZF); break;
-    case 4: r = sf; break;
-    case 5: r = f & X86_FL_PF; break;
-    case 6: r = sf != of; break;
-    default: r = (f & X86_FL_ZF) || sf != of; break;
+    case 0:
+        r = of;
+        break;
+    case 1:
+        r = f & X86_FL_CF;
+        break;
+    case 2:
+        r = f & X86_FL_ZF;
+        break;
+    case 3:
+        r = (f & X86_FL_CF) || (f & X86_FL_ZF);
+        break;
+    case 4:
+        r = sf;
+        break;
+    case 5:
+        r = f & X86_FL_PF;
+        break;
+    case 6:
+        r = sf != of;
+        break;
+    default:
+        r = (f & X86_FL_ZF) || sf != of;
+        break;
     }
     return (cc & 1) ? !r : r;
 }
@@ -617,20 +632,31 @@ static bool lock_ok(const struct x86_insn *i)
         if (i->opcode < 0x40)
             return (i->opcode & 7) < 2 && (i->opcode & 0x38) != 0x38;
         switch (i->opcode) {
-        case 0x80: case 0x81: case 0x83:
+        case 0x80:
+        case 0x81:
+        case 0x83:
             return r != 7;
-        case 0x86: case 0x87:
+        case 0x86:
+        case 0x87:
             return true;
-        case 0xf6: case 0xf7:
+        case 0xf6:
+        case 0xf7:
             return r == 2 || r == 3;
-        case 0xfe: case 0xff:
+        case 0xfe:
+        case 0xff:
             return r < 2;
         }
         return false;
     }
     if (i->map == 1) {
         switch (i->opcode) {
-        case 0xab: case 0xb3: case 0xbb: case 0xb0: case 0xb1: case 0xc0: case 0xc1:
+        case 0xab:
+        case 0xb3:
+        case 0xbb:
+        case 0xb0:
+        case 0xb1:
+        case 0xc0:
+        case 0xc1:
             return true;
         case 0xba:
             return r >= 5;
@@ -656,7 +682,7 @@ static int string_op(struct emu *e)
 
     if (bytes == 8 && (op == 0x6c || op == 0x6d || op == 0x6e || op == 0x6f))
         bytes = 4;
-    step = (e->r.rflags & X86_FL_DF) ? (uint64_t)-(int64_t)bytes : bytes;
+    step = (e->r.rflags & X86_FL_DF) ? (uint64_t) - (int64_t)bytes : bytes;
 
     for (;;) {
         uint64_t si = e->r.gpr[X86_RSI] & am, di = e->r.gpr[X86_RDI] & am;
@@ -777,8 +803,7 @@ static int muldiv(struct emu *e, unsigned int r, struct operand *src)
             reg_set(e, X86_RAX, bytes, false, lo);
             reg_set(e, X86_RDX, bytes, false, hi);
         }
-        set_flags(e, X86_FL_ARITH,
-                  (ovf ? X86_FL_CF | X86_FL_OF : 0) | flags_szp(lo, bytes));
+        set_flags(e, X86_FL_ARITH, (ovf ? X86_FL_CF | X86_FL_OF : 0) | flags_szp(lo, bytes));
         return X86EMUL_OKAY;
     }
     /* DIV, IDIV: dividend hi:lo of twice the operand size. */
@@ -800,7 +825,7 @@ static int muldiv(struct emu *e, unsigned int r, struct operand *src)
         q = div128(hi, lo, d, &rem);
     } else {
         bool neg_n, neg_d = sext(d, bytes) >> 63;
-        uint64_t ad = neg_d ? (uint64_t)-(int64_t)sext(d, bytes) : d, lim;
+        uint64_t ad = neg_d ? (uint64_t) - (int64_t)sext(d, bytes) : d, lim;
 
         if (bytes < 8) { /* sign-extend the 2n-bit dividend to 128 bits */
             lo = sext(lo, 2 * bytes);
@@ -866,7 +891,9 @@ static int bit_op(struct emu *e, unsigned int op, struct operand *dst, uint64_t 
         /* Register bit offsets are signed and reach beyond the operand. */
         int64_t s = (int64_t)sext(bitoff, dst->bytes);
 
-        dst->off = (dst->off + (uint64_t)((s >> (bits == 16 ? 4 : bits == 32 ? 5 : 6)) *
+        dst->off = (dst->off + (uint64_t)((s >> (bits == 16   ? 4
+                                                 : bits == 32 ? 5
+                                                              : 6)) *
                                           (int64_t)dst->bytes)) &
                    ad_mask(e);
     }
@@ -912,11 +939,13 @@ static int exec_map0(struct emu *e)
         unsigned int alu_op = op >> 3;
 
         switch (op & 7) {
-        case 0: case 1:
+        case 0:
+        case 1:
             op_rm(e, &d, bytes);
             op_reg(e, &s, i->reg, bytes);
             break;
-        case 2: case 3:
+        case 2:
+        case 3:
             op_reg(e, &d, i->reg, bytes);
             op_rm(e, &s, bytes);
             break;
@@ -1101,7 +1130,12 @@ static int exec_map0(struct emu *e)
     case 0xb8 ... 0xbf: /* MOV r,Iv */
         reg_set(e, (op & 7) | ((i->rex & 1) << 3), bytes, false, i->imm);
         return X86EMUL_OKAY;
-    case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: { /* group 2 */
+    case 0xc0:
+    case 0xc1:
+    case 0xd0:
+    case 0xd1:
+    case 0xd2:
+    case 0xd3: { /* group 2 */
         unsigned int count = op >= 0xd2 ? e->r.gpr[X86_RCX] & 0xff : op >= 0xd0 ? 1 : i->imm;
 
         op_rm(e, &d, bytes);
@@ -1172,7 +1206,10 @@ static int exec_map0(struct emu *e)
             return jump(e, e->r.rip + i->len + i->imm, bytes);
         return X86EMUL_OKAY;
     }
-    case 0xe4: case 0xe5: case 0xec: case 0xed: { /* IN */
+    case 0xe4:
+    case 0xe5:
+    case 0xec:
+    case 0xed: { /* IN */
         unsigned int n = bytes == 1 ? 1 : bytes == 2 ? 2 : 4;
 
         rc = io_in(e, op >= 0xec ? e->r.gpr[X86_RDX] & 0xffff : i->imm & 0xff, n, &v);
@@ -1180,7 +1217,10 @@ static int exec_map0(struct emu *e)
             reg_set(e, X86_RAX, n, false, v);
         return rc;
     }
-    case 0xe6: case 0xe7: case 0xee: case 0xef: { /* OUT */
+    case 0xe6:
+    case 0xe7:
+    case 0xee:
+    case 0xef: { /* OUT */
         unsigned int n = bytes == 1 ? 1 : bytes == 2 ? 2 : 4;
 
         return io_out(e, op >= 0xee ? e->r.gpr[X86_RDX] & 0xffff : i->imm & 0xff, n,
@@ -1246,7 +1286,7 @@ static int exec_map0(struct emu *e)
         if (r > 1)
             return ud(e);
         /* fallthrough */
-    case 0xff: /* group 5 */
+    case 0xff:       /* group 5 */
         if (r < 2) { /* INC, DEC */
             op_rm(e, &d, bytes);
             if ((rc = op_read(e, &d)))
@@ -1330,8 +1370,7 @@ static int exec_map1(struct emu *e)
             if (!e->ctxt->ops->write_msr)
                 return X86EMUL_UNHANDLEABLE;
             return e->ctxt->ops->write_msr((uint32_t)e->r.gpr[X86_RCX],
-                                           (e->r.gpr[X86_RDX] << 32) |
-                                               (uint32_t)e->r.gpr[X86_RAX],
+                                           (e->r.gpr[X86_RDX] << 32) | (uint32_t)e->r.gpr[X86_RAX],
                                            e->ctxt);
         }
         if (!e->ctxt->ops->read_msr)
@@ -1371,7 +1410,10 @@ static int exec_map1(struct emu *e)
         e->r.gpr[X86_RDX] = out[3];
         return X86EMUL_OKAY;
     }
-    case 0xa3: case 0xab: case 0xb3: case 0xbb: /* BT, BTS, BTR, BTC Ev,Gv */
+    case 0xa3:
+    case 0xab:
+    case 0xb3:
+    case 0xbb: /* BT, BTS, BTR, BTC Ev,Gv */
         op_rm(e, &d, bytes);
         return bit_op(e, (op >> 3) & 3, &d, reg_get(e, i->reg, bytes, false), false);
     case 0xba: /* BT, BTS, BTR, BTC Ev,Ib */
@@ -1379,7 +1421,10 @@ static int exec_map1(struct emu *e)
             return ud(e);
         op_rm(e, &d, bytes);
         return bit_op(e, r & 3, &d, i->imm, true);
-    case 0xa4: case 0xa5: case 0xac: case 0xad: { /* SHLD, SHRD */
+    case 0xa4:
+    case 0xa5:
+    case 0xac:
+    case 0xad: { /* SHLD, SHRD */
         unsigned int bits = 8 * bytes, count;
         uint64_t fill, m = mask_of(bytes);
 
@@ -1427,7 +1472,10 @@ static int exec_map1(struct emu *e)
             return rc;
         reg_set(e, X86_RAX, bytes, false, d.val);
         return X86EMUL_OKAY;
-    case 0xb6: case 0xb7: case 0xbe: case 0xbf: /* MOVZX, MOVSX */
+    case 0xb6:
+    case 0xb7:
+    case 0xbe:
+    case 0xbf: /* MOVZX, MOVSX */
         op_rm(e, &s, (op & 1) ? 2 : 1);
         if ((rc = op_read(e, &s)))
             return rc;

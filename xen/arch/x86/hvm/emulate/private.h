@@ -7,13 +7,13 @@
 #include <xen/x86-emulate.h>
 
 /* Decoder table attributes (insn->flags). */
-#define D_M    0x01 /* has a ModRM byte */
-#define D_B    0x02 /* byte operation */
-#define D_I64  0x04 /* invalid in 64-bit mode */
-#define D_D64  0x08 /* operand size defaults to 64 in 64-bit mode */
-#define D_INV  0x10 /* invalid opcode */
-#define D_BR   0x20 /* near branch: 66 in 64-bit mode is not emulated */
-#define D_PFX  0x40 /* legacy prefix byte (one-byte map only) */
+#define D_M     0x01 /* has a ModRM byte */
+#define D_B     0x02 /* byte operation */
+#define D_I64   0x04 /* invalid in 64-bit mode */
+#define D_D64   0x08 /* operand size defaults to 64 in 64-bit mode */
+#define D_INV   0x10 /* invalid opcode */
+#define D_BR    0x20 /* near branch: 66 in 64-bit mode is not emulated */
+#define D_PFX   0x40 /* legacy prefix byte (one-byte map only) */
 #define D_NOMEM 0x80 /* ModRM must be a register form (else #UD) */
 
 /* Immediate kinds (insn->flags2). */
