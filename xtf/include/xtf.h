@@ -57,6 +57,17 @@ void __noreturn xtf_exit(void);
 void __noreturn panic(const char *fmt, ...) __printf(1, 2);
 void __noreturn xtf_shutdown(unsigned int reason);
 
+/* Check a return code: FAILURE with a description unless rc == want. */
+#define xtf_expect_rc(desc, rc, want)                                                              \
+    do {                                                                                           \
+        long rc_ = (long)(rc), want_ = (long)(want);                                               \
+        if (rc_ != want_)                                                                          \
+            xtf_failure("Fail: %s: got %ld, expected %ld\n", desc, rc_, want_);                   \
+    } while (0)
+
+/* An address with no RAM behind it in any environment (guests have megabytes). */
+#define XTF_BAD_PTR ((void *)0xdeadf000ul)
+
 /* Hypervisor discovery. */
 extern bool xen_present;       /* Xen CPUID leaves found, hypercall page filled */
 extern uint32_t xen_cpuid_base; /* 0x40000x00, or 0 */
