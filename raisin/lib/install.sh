@@ -3,19 +3,24 @@
 # what was done in <prefix>/.raisin/: <component>.files (installed files),
 # <component>.configured (files written by configure), <component>.artefact.
 
-# Parse a leading `--prefix DIR`; sets PREFIX_DIR and ARGS (the rest).
+# Parse a leading `--prefix DIR`; sets PREFIX_DIR, PREFIX_EXPLICIT (1 when
+# given) and ARGS (the rest).
+# shellcheck disable=SC2034 # PREFIX_EXPLICIT is read by cmd_test
 parse_prefix() {
     PREFIX_DIR=${CFG[PREFIX]}
+    PREFIX_EXPLICIT=0
     ARGS=()
     while (($#)); do
         case $1 in
         --prefix)
             [[ -n ${2:-} ]] || die "--prefix needs a directory"
             PREFIX_DIR=$2
+            PREFIX_EXPLICIT=1
             shift 2
             ;;
         --prefix=*)
             PREFIX_DIR=${1#--prefix=}
+            PREFIX_EXPLICIT=1
             shift
             ;;
         -*) die "unknown option '$1'" ;;

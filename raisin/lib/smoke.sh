@@ -112,11 +112,35 @@ smoke_xenstored() {
     stop_pid "$pid"
 }
 
-# raise test [--prefix DIR] [TEST ...]
+# Copy the store entries of the enabled components that are built, at the
+# configured revisions, into a scratch prefix, and use it as PREFIX_DIR.
+stage_built_system() {
+    local c dir
+    local -a comps
+    PREFIX_DIR=$RUN_DIR/prefix
+    mkdir -p "$PREFIX_DIR"
+    read -r -a comps <<<"${CFG[ENABLED_COMPONENTS]}"
+    for c in "${comps[@]}"; do
+        resolve_revision "$c"
+        dir=$(artefact_dir "$c")
+        if artefact_valid "$dir"; then
+            cp -pR "$dir/files/." "$PREFIX_DIR/"
+        else
+            say "$c: $R_LABEL is not built; its smoke tests will fail"
+        fi
+    done
+}
+
+# raise test [--prefix DIR] [TEST ...]: without --prefix, and with nothing
+# installed in the configured prefix, the built artefacts are tested.
 cmd_test() {
     local t
     local -a tests
     parse_prefix "$@"
+    if ((PREFIX_EXPLICIT == 0)) && [[ ! -f $PREFIX_DIR/.raisin/xen.files ]]; then
+        say "nothing installed in $PREFIX_DIR: testing the built artefacts"
+        stage_built_system
+    fi
     tests=("${ARGS[@]}")
     ((${#tests[@]})) || tests=(xen-boot xtf-example xenstored)
     SMOKE_FAILED=0
