@@ -123,11 +123,13 @@ sub analyse ($db, $flight, %opt) {
                 @it{qw(class why)} = ('regression', "passed in baseline flight $base");
             } elsif (!ever_passed($db, $f->{branch}, $flight, $j->{job}, $testid)) {
                 @it{qw(class why)} = ('excused', "never passed on branch $f->{branch}");
-            } elsif ($b_entry || defined $base_job{$j->{job}}) {
+            } elsif ($b_entry ? $b_entry->{fail}
+                : ($base_job{$j->{job}} // '') =~ /^(fail|broken|blocked)$/)
+            {
                 @it{qw(class why)} = ('not-regression', "failed in baseline flight $base too");
             } else {
-                @it{qw(class why)}
-                    = ('regression', 'passed before on the branch; not in the baseline');
+                @it{qw(class why)} = ('regression',
+                    'passed before on the branch; did not pass in the baseline');
             }
             push @items, \%it;
         }

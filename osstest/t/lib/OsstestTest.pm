@@ -14,7 +14,7 @@ use Exporter qw(import);
 use Osstest::DB;
 use Osstest::Util qw(top_dir);
 
-our @EXPORT = qw(test_db osstest make_repo git data_dir);
+our @EXPORT = qw(test_db osstest make_repo git data_dir synth_flight);
 
 my $EMB;
 
@@ -81,6 +81,42 @@ sub make_repo ($name = 'repo') {
     git($dir, 'commit', '-q', '-m', 'initial');
     git($dir, 'branch', 'staging');
     return $dir;
+}
+
+# Insert a finished flight directly: JOBS = {job => {status => S, steps =>
+# [[testid, kind, status, ...more attempts' statuses]]}}. Returns its number.
+sub synth_flight ($db, %a) {
+    my $dbh = $db->dbh;
+    my ($f) = $dbh->selectrow_array(
+        q{INSERT INTO flights (branch, blessing, intended, revision, baseline_revision,
+                               started, finished)
+          VALUES (?, ?, 'real', ?, ?, now(), now()) RETURNING flight}, undef,
+        $a{branch}, $a{blessing} // 'real', $a{revision}, $a{baseline_revision} // ''
+    );
+    for my $job (sort keys %{$a{jobs}}) {
+        my $j = $a{jobs}{$job};
+        my ($id) = $dbh->selectrow_array(
+            q{INSERT INTO jobs (flight, job, recipe, status, started, finished)
+              VALUES (?, ?, 'test', ?, now(), now()) RETURNING job_id}, undef, $f, $job,
+            $j->{status}
+        );
+        my $n = 0;
+        for my $s (@{$j->{steps} // []}) {
+            my ($testid, $kind, @statuses) = @$s;
+            my $attempt = 0;
+            for my $st (@statuses) {
+                $n++;
+                $attempt++;
+                $dbh->do(
+                    q{INSERT INTO steps (job_id, stepno, testid, attempt, kind, status,
+                                         finished, log)
+                      VALUES (?, ?, ?, ?, ?, ?, now(), ?)}, undef, $id, $n, $testid,
+                    $attempt, $kind, $st, "flights/$f/$job/$n.log"
+                );
+            }
+        }
+    }
+    return $f;
 }
 
 END {
