@@ -165,8 +165,8 @@ static void put(struct out *o, char c)
 #define F_ALT   16
 #define F_UPPER 32
 
-static void put_number(struct out *o, uint64_t v, bool neg, unsigned int base, int width,
-                       int prec, unsigned int flags)
+static void put_number(struct out *o, uint64_t v, bool neg, unsigned int base, int width, int prec,
+                       unsigned int flags)
 {
     const char *digits = (flags & F_UPPER) ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[24];
@@ -233,7 +233,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list args)
             put(&o, *fmt);
             continue;
         }
-        for (;; ) {
+        for (;;) {
             ++fmt;
             if (*fmt == '-')
                 flags |= F_LEFT;

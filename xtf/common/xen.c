@@ -106,8 +106,7 @@ static int xs_read_bytes(void *data, size_t len)
 
 long xenstore_read(const char *path, char *buf, size_t len)
 {
-    struct xenstore_msg_hdr hdr = {
-        .type = XS_READ, .req_id = ++xs_req_id, .len = strlen(path) + 1};
+    struct xenstore_msg_hdr hdr = {.type = XS_READ, .req_id = ++xs_req_id, .len = strlen(path) + 1};
     char discard;
     long rc = xenstore_init();
 

@@ -62,14 +62,14 @@ void __noreturn xtf_shutdown(unsigned int reason);
     do {                                                                                           \
         long rc_ = (long)(rc), want_ = (long)(want);                                               \
         if (rc_ != want_)                                                                          \
-            xtf_failure("Fail: %s: got %ld, expected %ld\n", desc, rc_, want_);                   \
+            xtf_failure("Fail: %s: got %ld, expected %ld\n", desc, rc_, want_);                    \
     } while (0)
 
 /* An address with no RAM behind it in any environment (guests have megabytes). */
 #define XTF_BAD_PTR ((void *)0xdeadf000ul)
 
 /* Hypervisor discovery. */
-extern bool xen_present;       /* Xen CPUID leaves found, hypercall page filled */
+extern bool xen_present;        /* Xen CPUID leaves found, hypercall page filled */
 extern uint32_t xen_cpuid_base; /* 0x40000x00, or 0 */
 extern uint32_t xen_version_major, xen_version_minor;
 extern domid_t xen_domid; /* from CPUID leaf base+4 when given, else DOMID_INVALID */
@@ -83,19 +83,19 @@ extern const char *xtf_cmdline;
 const char *cmdline_get(const char *key, char *buf, size_t len);
 
 /* Local APIC (xAPIC mode, MMIO at the default base). */
-#define APIC_DEFAULT_BASE 0xfee00000ul
-#define APIC_ID    0x020
-#define APIC_LVR   0x030
-#define APIC_TPR   0x080
-#define APIC_EOI   0x0b0
-#define APIC_SPIV  0x0f0
-#define APIC_ESR   0x280
-#define APIC_ICR   0x300
-#define APIC_ICR2  0x310
-#define APIC_LVTT  0x320
-#define APIC_TMICT 0x380
-#define APIC_TMCCT 0x390
-#define APIC_TDCR  0x3e0
+#define APIC_DEFAULT_BASE   0xfee00000ul
+#define APIC_ID             0x020
+#define APIC_LVR            0x030
+#define APIC_TPR            0x080
+#define APIC_EOI            0x0b0
+#define APIC_SPIV           0x0f0
+#define APIC_ESR            0x280
+#define APIC_ICR            0x300
+#define APIC_ICR2           0x310
+#define APIC_LVTT           0x320
+#define APIC_TMICT          0x380
+#define APIC_TMCCT          0x390
+#define APIC_TDCR           0x3e0
 #define APIC_TIMER_PERIODIC (1u << 17)
 #define APIC_LVT_MASKED     (1u << 16)
 bool apic_present(void);

@@ -88,8 +88,8 @@ static void setup_tss(void)
     tss.ss0 = KERN_DS;
 #endif
     tss.iopb = sizeof(tss); /* no I/O bitmap */
-    gdt[GDTE_TSS] = (limit & 0xffff) | ((uint64_t)(base & 0xffffff) << 16) |
-                    (0x89ull << 40) | ((uint64_t)((limit >> 16) & 0xf) << 48) |
+    gdt[GDTE_TSS] = (limit & 0xffff) | ((uint64_t)(base & 0xffffff) << 16) | (0x89ull << 40) |
+                    ((uint64_t)((limit >> 16) & 0xf) << 48) |
                     ((uint64_t)((base >> 24) & 0xff) << 56);
 #ifdef CONFIG_64BIT
     gdt[GDTE_TSS + 1] = base >> 32;
@@ -122,9 +122,9 @@ static const struct extable_entry *search_extable(unsigned long ip)
 
 static const char *const exc_names[32] = {
     [X86_EXC_DE] = "#DE", [X86_EXC_DB] = "#DB", [X86_EXC_NMI] = "NMI", [X86_EXC_BP] = "#BP",
-    [X86_EXC_OF] = "#OF", [X86_EXC_BR] = "#BR", [X86_EXC_UD] = "#UD", [X86_EXC_NM] = "#NM",
-    [X86_EXC_DF] = "#DF", [X86_EXC_TS] = "#TS", [X86_EXC_NP] = "#NP", [X86_EXC_SS] = "#SS",
-    [X86_EXC_GP] = "#GP", [X86_EXC_PF] = "#PF", [X86_EXC_MF] = "#MF", [X86_EXC_AC] = "#AC",
+    [X86_EXC_OF] = "#OF", [X86_EXC_BR] = "#BR", [X86_EXC_UD] = "#UD",  [X86_EXC_NM] = "#NM",
+    [X86_EXC_DF] = "#DF", [X86_EXC_TS] = "#TS", [X86_EXC_NP] = "#NP",  [X86_EXC_SS] = "#SS",
+    [X86_EXC_GP] = "#GP", [X86_EXC_PF] = "#PF", [X86_EXC_MF] = "#MF",  [X86_EXC_AC] = "#AC",
     [X86_EXC_MC] = "#MC", [X86_EXC_XM] = "#XM",
 };
 

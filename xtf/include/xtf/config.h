@@ -3,22 +3,22 @@
 #define XTF_CONFIG_H
 
 #if defined(CONFIG_ENV_hvm64)
-#define CONFIG_64BIT          1
-#define CONFIG_PAGING_LEVELS  4
-#define ENVIRONMENT_NAME      "hvm64"
-#define ENVIRONMENT_DESC      "HVM 64bit (Long mode 4 levels)"
+#define CONFIG_64BIT         1
+#define CONFIG_PAGING_LEVELS 4
+#define ENVIRONMENT_NAME     "hvm64"
+#define ENVIRONMENT_DESC     "HVM 64bit (Long mode 4 levels)"
 #elif defined(CONFIG_ENV_hvm32pae)
-#define CONFIG_PAGING_LEVELS  3
-#define ENVIRONMENT_NAME      "hvm32pae"
-#define ENVIRONMENT_DESC      "HVM 32bit (PAE 3 levels)"
+#define CONFIG_PAGING_LEVELS 3
+#define ENVIRONMENT_NAME     "hvm32pae"
+#define ENVIRONMENT_DESC     "HVM 32bit (PAE 3 levels)"
 #elif defined(CONFIG_ENV_hvm32pse)
-#define CONFIG_PAGING_LEVELS  2
-#define ENVIRONMENT_NAME      "hvm32pse"
-#define ENVIRONMENT_DESC      "HVM 32bit (PSE 2 levels)"
+#define CONFIG_PAGING_LEVELS 2
+#define ENVIRONMENT_NAME     "hvm32pse"
+#define ENVIRONMENT_DESC     "HVM 32bit (PSE 2 levels)"
 #elif defined(CONFIG_ENV_hvm32)
-#define CONFIG_PAGING_LEVELS  0
-#define ENVIRONMENT_NAME      "hvm32"
-#define ENVIRONMENT_DESC      "HVM 32bit (No paging)"
+#define CONFIG_PAGING_LEVELS 0
+#define ENVIRONMENT_NAME     "hvm32"
+#define ENVIRONMENT_DESC     "HVM 32bit (No paging)"
 #else
 #error "No environment selected (CONFIG_ENV_<env>)"
 #endif

@@ -17,7 +17,7 @@ extern uint8_t hypercall_page[PAGE_SIZE];
         register long _a5 asm("r8") = (long)(a5);                                                  \
         asm volatile("call hypercall_page + %c[off]"                                               \
                      : "=a"(res_), "+r"(_a1), "+r"(_a2), "+r"(_a3), "+r"(_a4), "+r"(_a5)           \
-                     : [off] "i"((nr) * 32)                                                        \
+                     : [off] "i"((nr)*32)                                                          \
                      : "memory", "rcx", "r11");                                                    \
         res_;                                                                                      \
     })
@@ -32,7 +32,7 @@ extern uint8_t hypercall_page[PAGE_SIZE];
         register long _a5 asm("edi") = (long)(a5);                                                 \
         asm volatile("call hypercall_page + %c[off]"                                               \
                      : "=a"(res_), "+r"(_a1), "+r"(_a2), "+r"(_a3), "+r"(_a4), "+r"(_a5)           \
-                     : [off] "i"((nr) * 32)                                                        \
+                     : [off] "i"((nr)*32)                                                          \
                      : "memory");                                                                  \
         res_;                                                                                      \
     })

@@ -21,24 +21,24 @@
 #define X86_EFLAGS_IOPL (3u << 12)
 
 /* Exception vectors. */
-#define X86_EXC_DE 0
-#define X86_EXC_DB 1
+#define X86_EXC_DE  0
+#define X86_EXC_DB  1
 #define X86_EXC_NMI 2
-#define X86_EXC_BP 3
-#define X86_EXC_OF 4
-#define X86_EXC_BR 5
-#define X86_EXC_UD 6
-#define X86_EXC_NM 7
-#define X86_EXC_DF 8
-#define X86_EXC_TS 10
-#define X86_EXC_NP 11
-#define X86_EXC_SS 12
-#define X86_EXC_GP 13
-#define X86_EXC_PF 14
-#define X86_EXC_MF 16
-#define X86_EXC_AC 17
-#define X86_EXC_MC 18
-#define X86_EXC_XM 19
+#define X86_EXC_BP  3
+#define X86_EXC_OF  4
+#define X86_EXC_BR  5
+#define X86_EXC_UD  6
+#define X86_EXC_NM  7
+#define X86_EXC_DF  8
+#define X86_EXC_TS  10
+#define X86_EXC_NP  11
+#define X86_EXC_SS  12
+#define X86_EXC_GP  13
+#define X86_EXC_PF  14
+#define X86_EXC_MF  16
+#define X86_EXC_AC  17
+#define X86_EXC_MC  18
+#define X86_EXC_XM  19
 
 /* Page fault error code bits. */
 #define X86_PFEC_PRESENT (1u << 0)
@@ -189,10 +189,10 @@ static inline uint64_t rdtsc(void)
  * bit 31 = valid, bits 16-23 = vector, bits 0-15 = error code.
  */
 typedef uint32_t exinfo_t;
-#define EXINFO(vec, ec)      ((exinfo_t)((1u << 31) | ((uint32_t)(vec) << 16) | ((ec) & 0xffff)))
-#define EXINFO_SYM(exc, ec)  EXINFO(X86_EXC_##exc, ec)
-#define exinfo_vec(e)        (((e) >> 16) & 0xff)
-#define exinfo_ec(e)         ((e) & 0xffff)
+#define EXINFO(vec, ec)     ((exinfo_t)((1u << 31) | ((uint32_t)(vec) << 16) | ((ec)&0xffff)))
+#define EXINFO_SYM(exc, ec) EXINFO(X86_EXC_##exc, ec)
+#define exinfo_vec(e)       (((e) >> 16) & 0xff)
+#define exinfo_ec(e)        ((e)&0xffff)
 
 /*
  * Exception table entries.  _ASM_EXTABLE(fault, fixup): a fault at `fault`
@@ -205,7 +205,7 @@ typedef uint32_t exinfo_t;
 #define _ASM_PTR ".long "
 #endif
 #define _ASM_EXTABLE_TYPE(fault, fixup, type)                                                      \
-    ".pushsection .ex_table, \"a\"\n\t" _ASM_PTR #fault ", " #fixup ", " #type "\n\t"             \
+    ".pushsection .ex_table, \"a\"\n\t" _ASM_PTR #fault ", " #fixup ", " #type "\n\t"              \
     ".popsection\n\t"
 #define _ASM_EXTABLE(fault, fixup)     _ASM_EXTABLE_TYPE(fault, fixup, 0)
 #define _ASM_EXTABLE_REC(fault, fixup) _ASM_EXTABLE_TYPE(fault, fixup, 1)

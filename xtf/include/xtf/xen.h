@@ -14,9 +14,9 @@ typedef uint32_t grant_handle_t;
 typedef unsigned long xen_pfn_t;
 typedef unsigned long xen_ulong_t;
 
-#define DOMID_SELF  0x7ff0
-#define DOMID_IO    0x7ff1
-#define DOMID_XEN   0x7ff2
+#define DOMID_SELF    0x7ff0
+#define DOMID_IO      0x7ff1
+#define DOMID_XEN     0x7ff2
 #define DOMID_INVALID 0x7ff4
 
 /* Hypercall numbers. */
@@ -171,12 +171,12 @@ struct xen_add_to_physmap {
 #define HVMOP_set_param 0
 #define HVMOP_get_param 1
 
-#define HVM_PARAM_CALLBACK_IRQ  0
-#define HVM_PARAM_STORE_PFN     1
-#define HVM_PARAM_STORE_EVTCHN  2
-#define HVM_PARAM_CONSOLE_PFN   17
+#define HVM_PARAM_CALLBACK_IRQ   0
+#define HVM_PARAM_STORE_PFN      1
+#define HVM_PARAM_STORE_EVTCHN   2
+#define HVM_PARAM_CONSOLE_PFN    17
 #define HVM_PARAM_CONSOLE_EVTCHN 18
-#define HVM_NR_PARAMS           39
+#define HVM_NR_PARAMS            39
 
 struct xen_hvm_param {
     domid_t domid;
@@ -197,12 +197,12 @@ struct xen_hvm_param {
 #define EVTCHNOP_unmask           9
 #define EVTCHNOP_reset            10
 
-#define EVTCHNSTAT_closed       0
-#define EVTCHNSTAT_unbound      1
-#define EVTCHNSTAT_interdomain  2
-#define EVTCHNSTAT_pirq         3
-#define EVTCHNSTAT_virq         4
-#define EVTCHNSTAT_ipi          5
+#define EVTCHNSTAT_closed      0
+#define EVTCHNSTAT_unbound     1
+#define EVTCHNSTAT_interdomain 2
+#define EVTCHNSTAT_pirq        3
+#define EVTCHNSTAT_virq        4
+#define EVTCHNSTAT_ipi         5
 
 #define VIRQ_TIMER 0
 
@@ -278,14 +278,14 @@ struct evtchn_reset {
 #define GNTTABOP_set_version     8
 #define GNTTABOP_get_version     10
 
-#define GNTST_okay             0
-#define GNTST_general_error    (-1)
-#define GNTST_bad_domain       (-2)
-#define GNTST_bad_gntref       (-3)
-#define GNTST_bad_handle       (-4)
-#define GNTST_bad_virt_addr    (-5)
-#define GNTST_bad_dev_addr     (-6)
-#define GNTST_no_device_space  (-7)
+#define GNTST_okay              0
+#define GNTST_general_error     (-1)
+#define GNTST_bad_domain        (-2)
+#define GNTST_bad_gntref        (-3)
+#define GNTST_bad_handle        (-4)
+#define GNTST_bad_virt_addr     (-5)
+#define GNTST_bad_dev_addr      (-6)
+#define GNTST_no_device_space   (-7)
 #define GNTST_permission_denied (-8)
 
 #define GTF_permit_access 1

@@ -19,7 +19,7 @@ static const char *volatile nullstr;
         char b_[64];                                                                               \
         int n_ = snprintf(b_, sizeof(b_), __VA_ARGS__);                                            \
         if (strcmp(b_, want) || n_ != (int)strlen(want))                                           \
-            xtf_failure("Fail: snprintf(%s) gave '%s' (%d), expected '%s'\n", #__VA_ARGS__, b_,   \
+            xtf_failure("Fail: snprintf(%s) gave '%s' (%d), expected '%s'\n", #__VA_ARGS__, b_,    \
                         n_, want);                                                                 \
     } while (0)
 

@@ -148,8 +148,7 @@ static void test_idt(void)
     struct gate bp = read_gate(X86_EXC_BP), r2k = read_gate(X86_VEC_RET2KERN);
 
     sidt(&idtr);
-    CHECK(idtr.limit >= X86_NR_VECTORS * (sizeof(void *) * 2) - 1, "IDT limit %#x\n",
-          idtr.limit);
+    CHECK(idtr.limit >= X86_NR_VECTORS * (sizeof(void *) * 2) - 1, "IDT limit %#x\n", idtr.limit);
     CHECK(pf.present && pf.sel == KERN_CS && pf.type == 0xe && pf.dpl == 0,
           "#PF gate: p %u sel %#x type %#x dpl %u\n", pf.present, pf.sel, pf.type, pf.dpl);
     CHECK(gp.addr + 16 == pf.addr, "#GP/#PF stubs at %#lx/%#lx, not adjacent\n", gp.addr, pf.addr);
