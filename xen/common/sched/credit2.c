@@ -24,9 +24,9 @@
 #include "private.h"
 
 #define CREDIT_INIT    MILLISECS(10)
+#define CREDIT_MAX     (2 * CREDIT_INIT) /* most credit kept at a reset */
 #define MIN_SLICE      MICROSECS(500)
 #define MAX_SLICE      MILLISECS(10)
-#define MIN_CAP_SLICE  MICROSECS(10)
 #define CAP_PERIOD     MILLISECS(10)
 #define BALANCE_PERIOD MILLISECS(1)
 
@@ -35,6 +35,7 @@ struct c2_unit {
     struct slist mem_elem; /* in its run queue's members */
     struct sched_unit *u;
     s_time_t credit;
+    s_time_t budget;     /* capped domains: budget taken from the domain */
     s_time_t last_start; /* last time its credit was charged */
     s_time_t run_start;  /* when it was last picked */
     unsigned int rq;
@@ -184,10 +185,44 @@ static bool eligible(struct c2_unit *cu, s_time_t now)
 {
     struct c2_dom *cd = CDOM(cu->u->dom);
 
-    if (cd->cap == 0)
+    if (cd->cap == 0 || cu->budget > 0)
         return true;
     refill(cd, now);
     return cd->budget > 0;
+}
+
+/* A unit about to run for up to `slice` takes what it can of that from its
+ * capped domain's budget; returns the slice it may run. */
+static s_time_t grab_budget(struct c2_unit *cu, s_time_t now, s_time_t slice)
+{
+    struct c2_dom *cd = CDOM(cu->u->dom);
+    s_time_t take;
+
+    if (cd->cap == 0)
+        return slice;
+    refill(cd, now);
+    take = slice - cu->budget;
+    if (take > cd->budget)
+        take = cd->budget;
+    if (take > 0) {
+        cd->budget -= take;
+        cu->budget += take;
+    }
+    return cu->budget < slice ? cu->budget : slice;
+}
+
+/* A unit leaving its pCPU gives back the budget it did not use. */
+static void return_budget(struct c2_unit *cu, s_time_t now)
+{
+    struct c2_dom *cd = CDOM(cu->u->dom);
+
+    if (cu->budget <= 0)
+        return;
+    refill(cd, now);
+    cd->budget += cu->budget;
+    cu->budget = 0;
+    if (cd->budget > cd->quota)
+        cd->budget = cd->quota;
 }
 
 static void burn(struct sched_instance *s, struct c2_unit *cu, s_time_t now)
@@ -200,10 +235,11 @@ static void burn(struct sched_instance *s, struct c2_unit *cu, s_time_t now)
         return;
     cu->credit -= burn_amount(CPRIV(s), cu, delta);
     if (cd->cap) {
-        refill(cd, now);
-        cd->budget -= delta;
-        if (cd->budget <= 0)
+        cu->budget -= delta;
+        if (cu->budget <= 0) {
+            cu->budget = 0;
             sched_trace(s, SCHED_TRC_PARK, cu->u->processor, cu->u, (uint64_t)cd->next_refill);
+        }
     }
 }
 
@@ -500,7 +536,8 @@ static void balance(struct sched_instance *s, unsigned int r, s_time_t now, bool
 }
 
 /* cu would rather run on another pCPU of its run queue that is idle and in
- * its soft affinity (that pCPU gets tickled for it). */
+ * its soft affinity (that pCPU is or gets tickled for it; if it takes
+ * another unit, cu gets an idle pCPU tickled again then). */
 static bool prefers_other(struct sched_instance *s, const struct c2_unit *cu, unsigned int cpu)
 {
     struct c2_priv *p = CPRIV(s);
@@ -508,7 +545,7 @@ static bool prefers_other(struct sched_instance *s, const struct c2_unit *cu, un
     if (!sched_has_soft(cu->u, s->nr_cpus) || sched_mask_test(&cu->u->soft_affinity, cpu))
         return false;
     for (unsigned int c = 0; c < s->nr_cpus; c++)
-        if (c != cpu && rq_has_cpu(p, cu->rq, c) && cpu_idle(p, c) &&
+        if (c != cpu && rq_has_cpu(p, cu->rq, c) && p->pcpu[c].curr == NULL &&
             sched_mask_test(&cu->u->soft_affinity, c) && sched_mask_test(&cu->u->hard_affinity, c))
             return true;
     return false;
@@ -555,8 +592,8 @@ static void reset_credit(struct sched_instance *s, unsigned int r)
     {
         struct c2_unit *cu = M2CU(e);
         cu->credit += CREDIT_INIT;
-        if (cu->credit > CREDIT_INIT)
-            cu->credit = CREDIT_INIT;
+        if (cu->credit > CREDIT_MAX)
+            cu->credit = CREDIT_MAX;
     }
 }
 
@@ -570,7 +607,7 @@ static s_time_t parked_until(struct sched_instance *s, unsigned int r, unsigned 
     {
         struct c2_unit *cu = Q2CU(e);
         struct c2_dom *cd = CDOM(cu->u->dom);
-        if (cd->cap && cd->budget <= 0 && sched_mask_test(&cu->u->hard_affinity, cpu) &&
+        if (cd->cap && cd->budget <= 0 && cu->budget <= 0 && sched_mask_test(&cu->u->hard_affinity, cpu) &&
             (t == SCHED_NO_TIMER || cd->next_refill < t))
             t = cd->next_refill;
     }
@@ -596,16 +633,14 @@ static void c2_do_schedule(struct sched_instance *s, unsigned int cpu, s_time_t 
         if (prev->runnable && !prev->yielding && p->ratelimit > 0 &&
             now - prev->run_start < p->ratelimit && prev->rq == r &&
             sched_mask_test(&prev->u->hard_affinity, cpu) && eligible(prev, now)) {
-            struct c2_dom *cd = CDOM(prev->u->dom);
             prev->running_cpu = (int)cpu;
-            slice = p->ratelimit - (now - prev->run_start);
-            if (cd->cap && cd->budget < slice)
-                slice = cd->budget < MIN_CAP_SLICE ? MIN_CAP_SLICE : cd->budget;
+            slice = grab_budget(prev, now, p->ratelimit - (now - prev->run_start));
             out->next = prev->u;
             out->slice = slice;
             sched_trace(s, SCHED_TRC_SWITCH, cpu, prev->u, (uint64_t)slice);
             return;
         }
+        return_budget(prev, now);
         if (prev->runnable && enqueue(s, prev))
             tickle_for(s, prev, now, true);
     }
@@ -629,7 +664,6 @@ static void c2_do_schedule(struct sched_instance *s, unsigned int cpu, s_time_t 
         out->slice = t == SCHED_NO_TIMER ? SCHED_NO_TIMER : t - now;
         sched_trace(s, SCHED_TRC_SWITCH, cpu, NULL, (uint64_t)out->slice);
     } else {
-        struct c2_dom *cd = CDOM(next->u->dom);
         slist_del(&next->q_elem);
         next->running_cpu = (int)cpu;
         next->last_start = next->run_start = now;
@@ -649,8 +683,7 @@ static void c2_do_schedule(struct sched_instance *s, unsigned int cpu, s_time_t 
             if (slice < p->ratelimit)
                 slice = p->ratelimit;
         }
-        if (cd->cap && cd->budget < slice)
-            slice = cd->budget < MIN_CAP_SLICE ? MIN_CAP_SLICE : cd->budget;
+        slice = grab_budget(next, now, slice);
         pc->curr = next->u;
         out->next = next->u;
         out->slice = slice;
@@ -735,7 +768,7 @@ static void c2_dump_unit(sched_print_fn pr, void *ctx, const struct c2_unit *cu)
     pr(ctx, "    d%uv%u weight %u cap %u credit %lld cpu %u%s%s\n", cu->u->dom->domid,
        cu->u->unit_id, cd->weight, cd->cap, (long long)cu->credit, cu->u->processor,
        cu->running_cpu >= 0 ? " running" : cu->runnable ? " runnable" : " blocked",
-       cd->cap && cd->budget <= 0 ? " parked" : "");
+       cd->cap && cd->budget <= 0 && cu->budget <= 0 ? " parked" : "");
 }
 
 static void c2_dump(struct sched_instance *s, sched_print_fn pr, void *ctx)
@@ -751,9 +784,12 @@ static void c2_dump(struct sched_instance *s, sched_print_fn pr, void *ctx)
             c2_dump_unit(pr, ctx, CUNIT(p->pcpu[c].curr));
     }
     for (unsigned int r = 0; r < p->nr_rqs; r++) {
-        pr(ctx, "  rq%u: max_weight %u load %llu, queued:\n", r, p->rqs[r].max_weight,
+        pr(ctx, "  rq%u: max_weight %u load %llu, queued:", r, p->rqs[r].max_weight,
            (unsigned long long)rq_load(&p->rqs[r]));
-        slist_for_each(e, &p->rqs[r].runq) c2_dump_unit(pr, ctx, Q2CU(e));
+        slist_for_each(e, &p->rqs[r].runq)
+            pr(ctx, " d%uv%u", Q2CU(e)->u->dom->domid, Q2CU(e)->u->unit_id);
+        pr(ctx, "\n  rq%u members:\n", r);
+        slist_for_each(e, &p->rqs[r].members) c2_dump_unit(pr, ctx, M2CU(e));
     }
 }
 

@@ -55,7 +55,8 @@ static bool parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
     for (size_t i = 0; i < len; i++) {
         if (s[i] < '0' || s[i] > '9')
             return false;
-        if (v > (max - (uint64_t)(s[i] - '0')) / 10)
+        if (v > max / 10 || v * 10 > max - (uint64_t)(s[i] - '0') ||
+            (uint64_t)(s[i] - '0') > max)
             return false;
         v = v * 10 + (uint64_t)(s[i] - '0');
     }

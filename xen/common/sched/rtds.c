@@ -10,6 +10,7 @@
 struct rt_unit {
     struct slist q_elem;   /* in runq (sorted) or depletedq when queued */
     struct slist dom_elem; /* in its domain's list */
+    struct slist all_elem; /* in the instance's list of units */
     struct sched_unit *u;
     s_time_t period, budget; /* ns */
     bool extratime;
@@ -34,6 +35,7 @@ struct rt_pcpu {
 struct rt_priv {
     struct slist runq;      /* runnable, with budget or extratime, by priority */
     struct slist depletedq; /* runnable, waiting for their next period */
+    struct slist all;
     struct rt_pcpu *pcpu;
 };
 
@@ -54,6 +56,7 @@ static int rt_init(struct sched_instance *s, const struct sched_global_params *g
     (void)gp;
     slist_init(&p->runq);
     slist_init(&p->depletedq);
+    slist_init(&p->all);
     p->pcpu = (struct rt_pcpu *)((char *)s->priv + SCHED_ALIGN(sizeof(struct rt_priv)));
     return 0;
 }
@@ -194,6 +197,7 @@ static int rt_insert_unit(struct sched_instance *s, struct sched_unit *u)
     ru->cur_deadline = 0; /* the first wake starts a period */
     ru->running_cpu = -1;
     slist_add_tail(&rd->units, &ru->dom_elem);
+    slist_add_tail(&RPRIV(s)->all, &ru->all_elem);
     if (u->processor >= s->nr_cpus)
         u->processor = 0;
     u->dom->nr_units++;
@@ -208,6 +212,7 @@ static void rt_remove_unit(struct sched_instance *s, struct sched_unit *u)
     if (slist_linked(&ru->q_elem))
         slist_del(&ru->q_elem);
     slist_del(&ru->dom_elem);
+    slist_del(&ru->all_elem);
     u->dom->nr_units--;
 }
 
@@ -416,6 +421,8 @@ static void rt_dump(struct sched_instance *s, sched_print_fn pr, void *ctx)
     slist_for_each(e, &p->runq) rt_dump_unit(pr, ctx, Q2RU(e));
     pr(ctx, "  depleted:\n");
     slist_for_each(e, &p->depletedq) rt_dump_unit(pr, ctx, Q2RU(e));
+    pr(ctx, "  all units:\n");
+    slist_for_each(e, &p->all) rt_dump_unit(pr, ctx, container_of(e, struct rt_unit, all_elem));
 }
 
 const struct scheduler sched_rtds_def = {
