@@ -95,12 +95,13 @@ sub record_subtest ($self, %t) {
 }
 
 # The hypervisor image built by the job this one needs: runvar xen_image,
-# else xen, boot/xen or xen/xen inside the xen artefact (runvar path_xen).
+# else files/boot/xen (raisin's layout), boot/xen, xen or xen/xen inside the
+# xen artefact (runvar path_xen).
 sub xen_image ($self) {
     my $img = $self->runvar('xen_image', undef);
     return $img if defined $img;
     my $dir = $self->runvar('path_xen');
-    for my $c ("$dir/xen", "$dir/boot/xen", "$dir/xen/xen") {
+    for my $c ("$dir/files/boot/xen", "$dir/boot/xen", "$dir/xen", "$dir/xen/xen") {
         return $c if -f $c;
     }
     die "osstest: no hypervisor image in $dir\n";
