@@ -20,8 +20,9 @@ static bool opt_timestamps;
 boolean_param("console_timestamps", opt_timestamps);
 static bool opt_sync_console;
 boolean_param("sync_console", opt_sync_console);
-static const char *const loglvl_names[] = {"error", "warning", "info", "debug", "all", "none", NULL};
-static unsigned int opt_loglvl = 2;  /* info */
+static const char *const loglvl_names[] = {"error", "warning", "info", "debug",
+                                           "all",   "none",    NULL};
+static unsigned int opt_loglvl = 2; /* info */
 enum_param("loglvl", opt_loglvl, loglvl_names);
 static unsigned int opt_guest_loglvl = 2;
 enum_param("guest_loglvl", opt_guest_loglvl, loglvl_names);
@@ -82,8 +83,8 @@ void console_init_postparse(void)
             ;
         else {
             sink_com1 = true;
-            printk(XENLOG_WARNING "console: unknown sink '%.*s' (known: com1, e9, none)\n",
-                   (int)n, p);
+            printk(XENLOG_WARNING "console: unknown sink '%.*s' (known: com1, e9, none)\n", (int)n,
+                   p);
         }
         p += n;
         if (*p == ',')

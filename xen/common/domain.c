@@ -11,6 +11,4 @@ int domains_boot(void)
     return 0;
 }
 
-void domains_start(void)
-{
-}
+void domains_start(void) {}

@@ -34,8 +34,8 @@ void __noreturn panic_finish(const char *msg)
 {
     printk(XENLOG_ERR "\n****************************************\n");
     printk(XENLOG_ERR "Panic on CPU %u:\n%s\n", smp_processor_id(), msg);
-    printk(XENLOG_ERR "Xen %s, changeset %s, build id %s\n", xen_version_string(),
-           xen_changeset(), xen_build_id_string());
+    printk(XENLOG_ERR "Xen %s, changeset %s, build id %s\n", xen_version_string(), xen_changeset(),
+           xen_build_id_string());
     printk(XENLOG_ERR "****************************************\n");
     if (opt_debug_exit_set)
         machine_power_off(EXIT_PANIC_VALUE);

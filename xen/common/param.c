@@ -71,7 +71,8 @@ const char *param_apply(const struct param *start, const struct param *end, cons
             return "needs a number";
         if (p->type == PARAM_UINT && buf[0] == '-')
             return "must not be negative";
-        v = p->type == PARAM_INT ? simple_strtoll(buf, &e, 0) : (long long)simple_strtoull(buf, &e, 0);
+        v = p->type == PARAM_INT ? simple_strtoll(buf, &e, 0)
+                                 : (long long)simple_strtoull(buf, &e, 0);
         if (*e)
             return "not a number";
         if (p->min < p->max && (v < p->min || v > p->max))

@@ -31,9 +31,9 @@ void symbols_describe(unsigned long addr, char *buf, size_t len)
         snprintf(buf, len, "%#lx", addr);
         return;
     }
-    unsigned long size = (lo + 1 < symbols_count ? symbols_table[lo + 1].addr
-                                                 : (unsigned long)__text_end) -
-                         symbols_table[lo].addr;
+    unsigned long size =
+        (lo + 1 < symbols_count ? symbols_table[lo + 1].addr : (unsigned long)__text_end) -
+        symbols_table[lo].addr;
     snprintf(buf, len, "%s+%#lx/%#lx", symbols_names + symbols_table[lo].name,
              addr - symbols_table[lo].addr, size);
 }

@@ -9,13 +9,34 @@
 
 extern const char __note_gnu_build_id_start[], __note_gnu_build_id_end[];
 
-unsigned int xen_major_version(void) { return XEN_VERSION_MAJOR; }
-unsigned int xen_minor_version(void) { return XEN_VERSION_MINOR; }
-const char *xen_extra_version(void) { return XEN_EXTRAVERSION; }
-const char *xen_version_string(void) { return STR(XEN_VERSION_MAJOR) "." STR(XEN_VERSION_MINOR) XEN_EXTRAVERSION; }
-const char *xen_changeset(void) { return XEN_CHANGESET; }
-const char *xen_compiler(void) { return XEN_COMPILER; }
-const char *xen_build_opts(void) { return XEN_BUILD_OPTS; }
+unsigned int xen_major_version(void)
+{
+    return XEN_VERSION_MAJOR;
+}
+unsigned int xen_minor_version(void)
+{
+    return XEN_VERSION_MINOR;
+}
+const char *xen_extra_version(void)
+{
+    return XEN_EXTRAVERSION;
+}
+const char *xen_version_string(void)
+{
+    return STR(XEN_VERSION_MAJOR) "." STR(XEN_VERSION_MINOR) XEN_EXTRAVERSION;
+}
+const char *xen_changeset(void)
+{
+    return XEN_CHANGESET;
+}
+const char *xen_compiler(void)
+{
+    return XEN_COMPILER;
+}
+const char *xen_build_opts(void)
+{
+    return XEN_BUILD_OPTS;
+}
 
 unsigned int xen_build_id(const uint8_t **id)
 {

@@ -50,10 +50,25 @@ bool parse_size(const char *s, const char **end, uint64_t *out)
     if (p == s)
         return false;
     switch (*p) {
-    case 'G': case 'g': shift = 30; p++; break;
-    case 'M': case 'm': shift = 20; p++; break;
-    case 'K': case 'k': shift = 10; p++; break;
-    case 'B': case 'b': p++; break;
+    case 'G':
+    case 'g':
+        shift = 30;
+        p++;
+        break;
+    case 'M':
+    case 'm':
+        shift = 20;
+        p++;
+        break;
+    case 'K':
+    case 'k':
+        shift = 10;
+        p++;
+        break;
+    case 'B':
+    case 'b':
+        p++;
+        break;
     }
     if (shift && (v >> (64 - shift)))
         return false; /* overflow */

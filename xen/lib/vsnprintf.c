@@ -99,11 +99,21 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list args)
         }
         for (;;) {
             switch (*++fmt) {
-            case '-': f.left = true; continue;
-            case '0': f.zero = true; continue;
-            case '+': f.plus = true; continue;
-            case ' ': f.space = true; continue;
-            case '#': f.alt = true; continue;
+            case '-':
+                f.left = true;
+                continue;
+            case '0':
+                f.zero = true;
+                continue;
+            case '+':
+                f.plus = true;
+                continue;
+            case ' ':
+                f.space = true;
+                continue;
+            case '#':
+                f.alt = true;
+                continue;
             }
             break;
         }
@@ -161,7 +171,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list args)
         }
         case 'd':
         case 'i': {
-            long long v = lng >= 2 ? va_arg(args, long long)
+            long long v = lng >= 2              ? va_arg(args, long long)
                           : lng == 1 || is_size ? va_arg(args, long)
                                                 : va_arg(args, int);
             f.neg = v < 0;
@@ -172,7 +182,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list args)
         case 'x':
         case 'X':
         case 'o': {
-            unsigned long long v = lng >= 2 ? va_arg(args, unsigned long long)
+            unsigned long long v = lng >= 2              ? va_arg(args, unsigned long long)
                                    : lng == 1 || is_size ? va_arg(args, unsigned long)
                                                          : va_arg(args, unsigned int);
             f.base = *fmt == 'o' ? 8 : *fmt == 'u' ? 10 : 16;

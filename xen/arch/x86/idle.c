@@ -22,9 +22,7 @@ static void input_poll(void *unused)
     set_timer(&input_poll_timer, NOW() + INPUT_POLL_INTERVAL);
 }
 
-void __attribute__((weak)) do_softirqs(void)
-{
-}
+void __attribute__((weak)) do_softirqs(void) {}
 
 void idle_loop(void)
 {

@@ -277,8 +277,8 @@ static void heap_init(void)
     ex[n++] = (struct range){early_bottom, early_top};
     for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
         const struct boot_module *m = &boot_info.modules[i];
-        ex[n++] = (struct range){ROUNDDOWN(m->start, PAGE_SIZE),
-                                 ROUNDUP(m->start + m->size, PAGE_SIZE)};
+        ex[n++] =
+            (struct range){ROUNDDOWN(m->start, PAGE_SIZE), ROUNDUP(m->start + m->size, PAGE_SIZE)};
     }
     for (unsigned int i = 1; i < n; i++)
         for (unsigned int j = i; j > 0 && ex[j].s < ex[j - 1].s; j--) {

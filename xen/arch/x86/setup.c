@@ -24,6 +24,7 @@ extern const struct param __param_start[], __param_end[];
 extern char __image_start[], __image_end[];
 extern char boot_stack[];
 
+extern bool opt_debug_exit_set;
 static bool opt_exit_on_idle;
 boolean_param("exit_on_idle", opt_exit_on_idle);
 static const char *const crash_names[] = {"none", "panic", "ud2", "pagefault", "doublefault", NULL};
@@ -36,7 +37,7 @@ void percpu_init(unsigned int cpu);
 void smp_boot_cpus(void);
 void timers_init(void);
 void power_postparse(void);
-int domains_boot(void);      /* common/domain.c: domains from boot modules */
+int domains_boot(void); /* common/domain.c: domains from boot modules */
 void domains_start(void);
 void idle_loop(void);
 
@@ -98,9 +99,10 @@ static void param_warn(void *ctx, const char *option, const char *problem)
 
 static void param_understood(void *ctx, const char *option)
 {
-    understood_len += snprintf(understood + understood_len,
-                               understood_len < sizeof(understood) ? sizeof(understood) - understood_len : 0,
-                               "%s%s", understood_len ? " " : "", option);
+    understood_len +=
+        snprintf(understood + understood_len,
+                 understood_len < sizeof(understood) ? sizeof(understood) - understood_len : 0,
+                 "%s%s", understood_len ? " " : "", option);
     if (understood_len >= sizeof(understood))
         understood_len = sizeof(understood) - 1;
 }
@@ -108,6 +110,10 @@ static void param_understood(void *ctx, const char *option)
 static void __noreturn boot_fail(const char *what)
 {
     printk(XENLOG_ERR "\n**** Cannot boot: %s\n", what);
+    if (opt_debug_exit_set) {
+        printk(XENLOG_ERR "**** Powering off (debug_exit)\n");
+        machine_power_off(EXIT_FAILURE_VALUE);
+    }
     printk(XENLOG_ERR "**** Halting. Check the boot loader configuration.\n");
     halt_forever();
 }
@@ -120,8 +126,8 @@ static void print_memory_map(void)
            boot_info.loader_name ? boot_info.loader_name : "unknown loader");
     for (unsigned int i = 0; i < boot_info.nr_memmap; i++) {
         const struct memmap_entry *e = &boot_info.memmap[i];
-        static const char *const types[] = {"?", "RAM", "reserved", "ACPI data", "ACPI NVS",
-                                            "unusable"};
+        static const char *const types[] = {"?",         "RAM",      "reserved",
+                                            "ACPI data", "ACPI NVS", "unusable"};
         printk(" %016lx - %016lx %s\n", (unsigned long)e->addr, (unsigned long)(e->addr + e->size),
                e->type < ARRAY_SIZE(types) ? types[e->type] : "other");
         if (e->type == E820_RAM)
@@ -144,14 +150,12 @@ static void debug_crash(void)
     case 2:
         asm volatile("ud2");
         break;
-    case 3:
-    {
+    case 3: {
         /* The NULL page is unmapped; hide the address from the optimiser. */
         volatile int *p;
         asm volatile("mov $8, %0" : "=r"(p));
         *p = 1;
-    }
-        break;
+    } break;
     case 4:
         /* Overflow the stack into the unmapped page below it: #PF cannot be
          * delivered, so #DF on its own stack must report. */

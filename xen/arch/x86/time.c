@@ -10,7 +10,7 @@
 #include <asm/processor.h>
 #include <asm/traps.h>
 
-#define PIT_HZ 1193182ULL
+#define PIT_HZ       1193182ULL
 #define CALIBRATE_MS 10
 
 static uint64_t tsc_at_boot, tsc_hz, apic_hz;
@@ -212,8 +212,8 @@ void dump_timers(void)
         printk(" CPU%u: deadline %lld, %lu interrupts\n", cpu, (long long)ci->timer_deadline,
                (unsigned long)ci->irq_count);
         for (struct timer *t = ci->timers; t; t = t->next)
-            printk("   expires in %lld ns: %pS(%p)\n", (long long)(t->expires - now),
-                   (void *)t->fn, t->data);
+            printk("   expires in %lld ns: %pS(%p)\n", (long long)(t->expires - now), (void *)t->fn,
+                   t->data);
         spin_unlock_irqrestore(&timer_locks[cpu], flags);
     }
 }

@@ -29,13 +29,38 @@ extern struct {
     uint64_t base;
 } __packed boot_gdtr;
 
-static const char *const trap_names[32] = {
-    "divide error", "debug", "NMI", "int3", "overflow", "bounds", "invalid opcode",
-    "device not available", "double fault", "coprocessor segment", "invalid TSS",
-    "segment not present", "stack fault", "general protection", "page fault", "reserved",
-    "x87 FPU error", "alignment check", "machine check", "SIMD error", "virtualisation",
-    "control protection", "reserved", "reserved", "reserved", "reserved", "reserved",
-    "reserved", "hypervisor injection", "VMM communication", "security", "reserved"};
+static const char *const trap_names[32] = {"divide error",
+                                           "debug",
+                                           "NMI",
+                                           "int3",
+                                           "overflow",
+                                           "bounds",
+                                           "invalid opcode",
+                                           "device not available",
+                                           "double fault",
+                                           "coprocessor segment",
+                                           "invalid TSS",
+                                           "segment not present",
+                                           "stack fault",
+                                           "general protection",
+                                           "page fault",
+                                           "reserved",
+                                           "x87 FPU error",
+                                           "alignment check",
+                                           "machine check",
+                                           "SIMD error",
+                                           "virtualisation",
+                                           "control protection",
+                                           "reserved",
+                                           "reserved",
+                                           "reserved",
+                                           "reserved",
+                                           "reserved",
+                                           "reserved",
+                                           "hypervisor injection",
+                                           "VMM communication",
+                                           "security",
+                                           "reserved"};
 
 /* Fixups: an instruction at `insn` that faults resumes at `fixup`. */
 struct extable {
@@ -154,8 +179,8 @@ void show_registers(const struct cpu_user_regs *r)
            (unsigned long)r->rsi, (unsigned long)r->rdi);
     printk("rbp: %016lx   rsp: %016lx   r8:  %016lx\n", (unsigned long)r->rbp,
            (unsigned long)r->rsp, (unsigned long)r->r8);
-    printk("r9:  %016lx   r10: %016lx   r11: %016lx\n", (unsigned long)r->r9,
-           (unsigned long)r->r10, (unsigned long)r->r11);
+    printk("r9:  %016lx   r10: %016lx   r11: %016lx\n", (unsigned long)r->r9, (unsigned long)r->r10,
+           (unsigned long)r->r11);
     printk("r12: %016lx   r13: %016lx   r14: %016lx\n", (unsigned long)r->r12,
            (unsigned long)r->r13, (unsigned long)r->r14);
     printk("r15: %016lx   cr0: %016lx   cr4: %016lx\n", (unsigned long)r->r15, read_cr0(),

@@ -4,8 +4,8 @@
 
 #include <xen/types.h>
 
-#define MAX_MEMMAP   128
-#define MAX_MODULES  256
+#define MAX_MEMMAP  128
+#define MAX_MODULES 256
 
 #define E820_RAM      1
 #define E820_RESERVED 2
@@ -25,14 +25,14 @@ struct boot_module {
 };
 
 struct boot_info {
-    const char *loader;  /* "multiboot1", "multiboot2" */
+    const char *loader; /* "multiboot1", "multiboot2" */
     const char *loader_name;
     const char *cmdline;
     unsigned int nr_memmap;
     struct memmap_entry memmap[MAX_MEMMAP];
     unsigned int nr_modules;
     struct boot_module modules[MAX_MODULES];
-    paddr_t rsdp;        /* 0 if the loader gave none */
+    paddr_t rsdp; /* 0 if the loader gave none */
 };
 
 extern struct boot_info boot_info;

@@ -4,13 +4,13 @@
 
 #include <xen/types.h>
 
-void console_init_early(void);        /* COM1 at 115200 before anything else */
-void console_init_postparse(void);    /* apply console=, comN=, loglvl= */
+void console_init_early(void);                   /* COM1 at 115200 before anything else */
+void console_init_postparse(void);               /* apply console=, comN=, loglvl= */
 void console_write_raw(const char *s, size_t n); /* no prefix, no level */
 /* Print a guest's console line as "(d<ID>) text". */
 void console_guest_line(unsigned int domid, const char *s, size_t n);
-void console_force_unlock(void);      /* for panic: never deadlock on output */
-void console_poll_input(void);        /* feed received bytes to the key handler */
+void console_force_unlock(void); /* for panic: never deadlock on output */
+void console_poll_input(void);   /* feed received bytes to the key handler */
 bool console_loglvl_ok(int level);
 
 /* Serial port driver interface (arch). */

@@ -13,7 +13,7 @@ struct keyhandler {
 };
 
 #define register_keyhandler(k, f, d)                                                               \
-    static const struct keyhandler __keyhandler_##f __used __section(".data.keyhandler")          \
+    static const struct keyhandler __keyhandler_##f __used __section(".data.keyhandler")           \
         __aligned(8) = {k, f, d}
 
 void handle_keypress(char key);

@@ -11,7 +11,7 @@ struct page_info {
     struct page_info *next, *prev; /* free list links while free */
     uint32_t order;                /* block order while free (head page) */
     uint32_t flags;
-    uint32_t owner;                /* domain id of the owner, or DOMID_XEN */
+    uint32_t owner; /* domain id of the owner, or DOMID_XEN */
     uint32_t count;
 };
 
@@ -23,8 +23,14 @@ struct page_info {
 extern struct page_info *frame_table;
 extern unsigned long max_page;
 
-static inline struct page_info *mfn_to_page(mfn_t mfn) { return frame_table + mfn; }
-static inline mfn_t page_to_mfn(const struct page_info *pg) { return (mfn_t)(pg - frame_table); }
+static inline struct page_info *mfn_to_page(mfn_t mfn)
+{
+    return frame_table + mfn;
+}
+static inline mfn_t page_to_mfn(const struct page_info *pg)
+{
+    return (mfn_t)(pg - frame_table);
+}
 
 /* The allocator (common/page_alloc.c). The frame table covers frames
  * [0, nr); frames enter the allocator through init_heap_pages(). */
@@ -43,15 +49,21 @@ void free_xenheap_pages(void *va, unsigned int order);
 void *xmalloc_bytes(size_t size);
 void *xzalloc_bytes(size_t size);
 void xfree(void *p);
-#define xmalloc(t)            ((t *)xmalloc_bytes(sizeof(t)))
-#define xzalloc(t)            ((t *)xzalloc_bytes(sizeof(t)))
-#define xzalloc_array(t, n)   ((t *)xzalloc_bytes(sizeof(t) * (n)))
+#define xmalloc(t)          ((t *)xmalloc_bytes(sizeof(t)))
+#define xzalloc(t)          ((t *)xzalloc_bytes(sizeof(t)))
+#define xzalloc_array(t, n) ((t *)xzalloc_bytes(sizeof(t) * (n)))
 
 /* Address translation for the directmap (arch). */
 void *__va(paddr_t pa);
 paddr_t __pa(const void *va);
-static inline void *mfn_to_virt(mfn_t mfn) { return __va(mfn << 12); }
-static inline void *page_to_virt(const struct page_info *pg) { return mfn_to_virt(page_to_mfn(pg)); }
+static inline void *mfn_to_virt(mfn_t mfn)
+{
+    return __va(mfn << 12);
+}
+static inline void *page_to_virt(const struct page_info *pg)
+{
+    return mfn_to_virt(page_to_mfn(pg));
+}
 
 static inline unsigned int get_order_from_bytes(uint64_t size)
 {

@@ -10,7 +10,7 @@
 
 enum param_type {
     PARAM_BOOL,
-    PARAM_INT,    /* signed, decimal or 0x hex */
+    PARAM_INT, /* signed, decimal or 0x hex */
     PARAM_UINT,
     PARAM_SIZE,   /* bytes, with K/M/G suffixes */
     PARAM_STRING, /* copied into a buffer of `len` bytes */
@@ -28,24 +28,24 @@ struct param {
     long long min, max; /* for INT/UINT when min < max */
 };
 
-#define __param __used __section(".data.param") __aligned(8)
+#define __param     __used __section(".data.param") __aligned(8)
 #define PARAM_ID(n) __param_##n
 #define boolean_param(n, v)                                                                        \
     static const struct param PARAM_ID(v) __param = {.name = n, .type = PARAM_BOOL, .var = &(v)}
 #define integer_param(n, v, lo, hi)                                                                \
-    static const struct param PARAM_ID(v) __param = {                                             \
-        .name = n, .type = PARAM_INT, .var = &(v), .min = (lo), .max = (hi)}
+    static const struct param PARAM_ID(v)                                                          \
+        __param = {.name = n, .type = PARAM_INT, .var = &(v), .min = (lo), .max = (hi)}
 #define unsigned_param(n, v, lo, hi)                                                               \
-    static const struct param PARAM_ID(v) __param = {                                             \
-        .name = n, .type = PARAM_UINT, .var = &(v), .min = (lo), .max = (hi)}
+    static const struct param PARAM_ID(v)                                                          \
+        __param = {.name = n, .type = PARAM_UINT, .var = &(v), .min = (lo), .max = (hi)}
 #define size_param(n, v)                                                                           \
     static const struct param PARAM_ID(v) __param = {.name = n, .type = PARAM_SIZE, .var = &(v)}
 #define string_param(n, v)                                                                         \
-    static const struct param PARAM_ID(v) __param = {                                             \
-        .name = n, .type = PARAM_STRING, .var = (v), .len = sizeof(v)}
+    static const struct param PARAM_ID(v)                                                          \
+        __param = {.name = n, .type = PARAM_STRING, .var = (v), .len = sizeof(v)}
 #define enum_param(n, v, c)                                                                        \
-    static const struct param PARAM_ID(v) __param = {                                             \
-        .name = n, .type = PARAM_ENUM, .var = &(v), .choices = (c)}
+    static const struct param PARAM_ID(v)                                                          \
+        __param = {.name = n, .type = PARAM_ENUM, .var = &(v), .choices = (c)}
 #define custom_param(n, f)                                                                         \
     static const struct param PARAM_ID(f) __param = {.name = n, .type = PARAM_CUSTOM, .custom = (f)}
 

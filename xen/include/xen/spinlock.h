@@ -10,7 +10,10 @@ typedef struct {
     volatile uint16_t head, tail;
 } spinlock_t;
 
-#define SPIN_LOCK_UNLOCKED {0, 0}
+#define SPIN_LOCK_UNLOCKED                                                                         \
+    {                                                                                              \
+        0, 0                                                                                       \
+    }
 #define DEFINE_SPINLOCK(l) spinlock_t l = SPIN_LOCK_UNLOCKED
 
 static inline void spin_lock(spinlock_t *l)
@@ -30,7 +33,10 @@ static inline void spin_unlock(spinlock_t *l)
 {
     __atomic_store_n(&l->head, l->head + 1, __ATOMIC_RELEASE);
 }
-static inline bool spin_is_locked(spinlock_t *l) { return l->head != l->tail; }
+static inline bool spin_is_locked(spinlock_t *l)
+{
+    return l->head != l->tail;
+}
 static inline unsigned long spin_lock_irqsave(spinlock_t *l)
 {
     unsigned long f = local_irq_save();

@@ -5,15 +5,15 @@
 #include <xen/types.h>
 
 typedef int64_t s_time_t;
-#define MILLISECS(ms) ((s_time_t)(ms) * 1000000LL)
-#define MICROSECS(us) ((s_time_t)(us) * 1000LL)
-#define SECONDS(s)    ((s_time_t)(s) * 1000000000LL)
+#define MILLISECS(ms) ((s_time_t)(ms)*1000000LL)
+#define MICROSECS(us) ((s_time_t)(us)*1000LL)
+#define SECONDS(s)    ((s_time_t)(s)*1000000000LL)
 
 s_time_t NOW(void);
 uint64_t tsc_khz(void);
 void udelay(unsigned long us);
 void mdelay(unsigned long ms);
-void time_init(void);          /* calibrate the TSC and the APIC timer */
+void time_init(void); /* calibrate the TSC and the APIC timer */
 
 /* One-shot timers on the local CPU's APIC timer. The callback runs in
  * interrupt context on the CPU that set the timer. */

@@ -7,8 +7,8 @@
 unsigned int xen_major_version(void);
 unsigned int xen_minor_version(void);
 const char *xen_extra_version(void);
-const char *xen_version_string(void);  /* "4.20-hv" */
-const char *xen_changeset(void);       /* git describe of the build */
+const char *xen_version_string(void); /* "4.20-hv" */
+const char *xen_changeset(void);      /* git describe of the build */
 const char *xen_compiler(void);
 const char *xen_build_opts(void);
 const char *xen_build_id_string(void); /* hex of the GNU build id */

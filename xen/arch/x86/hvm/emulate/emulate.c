@@ -751,13 +751,15 @@ static int string_op(struct emu *e)
             return rc;
         }
         n++;
+        /* Index and count registers are written at the address size
+         * (32-bit writes zero-extend, as for any register). */
         if (use_si)
-            e->r.gpr[X86_RSI] = (e->r.gpr[X86_RSI] & ~am) | ((si + step) & am);
+            reg_set(e, X86_RSI, i->ad_bytes, false, si + step);
         if (use_di)
-            e->r.gpr[X86_RDI] = (e->r.gpr[X86_RDI] & ~am) | ((di + step) & am);
+            reg_set(e, X86_RDI, i->ad_bytes, false, di + step);
         if (!rep)
             break;
-        e->r.gpr[X86_RCX] = (e->r.gpr[X86_RCX] & ~am) | ((e->r.gpr[X86_RCX] - 1) & am);
+        reg_set(e, X86_RCX, i->ad_bytes, false, e->r.gpr[X86_RCX] - 1);
         if ((op & ~1) == 0xa6 || (op & ~1) == 0xae) {
             bool zf = e->r.rflags & X86_FL_ZF;
 
@@ -1169,7 +1171,7 @@ static int exec_map0(struct emu *e)
             return rc;
         t = e->r.gpr[X86_RSP];
         e->r.gpr[X86_RSP] = sp_add(e, -(int64_t)(i->imm & 0xffff));
-        reg_set(e, X86_RBP, stack_bytes(e) == 8 ? 8 : bytes, false, t);
+        reg_set(e, X86_RBP, bytes, false, t);
         (void)v;
         return X86EMUL_OKAY;
     case 0xc9: { /* LEAVE */
@@ -1194,8 +1196,8 @@ static int exec_map0(struct emu *e)
         if (op == 0xe3) {
             take = !(cx & am);
         } else {
-            cx = (cx & ~am) | ((cx - 1) & am);
-            e->r.gpr[X86_RCX] = cx;
+            reg_set(e, X86_RCX, i->ad_bytes, false, cx - 1);
+            cx = e->r.gpr[X86_RCX];
             take = (cx & am) != 0;
             if (op == 0xe0)
                 take = take && !(e->r.rflags & X86_FL_ZF);

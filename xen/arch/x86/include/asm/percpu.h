@@ -20,16 +20,16 @@ struct tss64 {
 
 struct cpu_info {
     struct cpu_info *self;
-    unsigned int id;          /* logical CPU number, 0 = boot CPU */
+    unsigned int id; /* logical CPU number, 0 = boot CPU */
     uint32_t apic_id;
     bool online;
-    unsigned long stack_top;  /* primary stack */
+    unsigned long stack_top; /* primary stack */
     struct tss64 tss;
-    struct vcpu *curr_vcpu;   /* vCPU running or about to run here */
-    struct timer *timers;     /* pending timers, sorted by expiry */
-    s_time_t timer_deadline;  /* what the APIC timer is programmed for */
+    struct vcpu *curr_vcpu;  /* vCPU running or about to run here */
+    struct timer *timers;    /* pending timers, sorted by expiry */
+    s_time_t timer_deadline; /* what the APIC timer is programmed for */
     uint64_t irq_count;
-    void *svm;                /* arch HVM per-CPU state */
+    void *svm; /* arch HVM per-CPU state */
     volatile bool dump_request;
     unsigned long softirq_pending;
 };
@@ -43,7 +43,13 @@ static inline struct cpu_info *this_cpu(void)
     asm volatile("mov %%gs:0, %0" : "=r"(c));
     return c;
 }
-static inline unsigned int smp_processor_id(void) { return this_cpu()->id; }
-static inline struct cpu_info *per_cpu(unsigned int cpu) { return &cpu_info_array[cpu]; }
+static inline unsigned int smp_processor_id(void)
+{
+    return this_cpu()->id;
+}
+static inline struct cpu_info *per_cpu(unsigned int cpu)
+{
+    return &cpu_info_array[cpu];
+}
 
 #endif

@@ -27,20 +27,20 @@
 #define X86_EFLAGS_IF 0x0200UL
 #define X86_EFLAGS_DF 0x0400UL
 
-#define MSR_EFER          0xC0000080
-#define EFER_SCE          (1UL << 0)
-#define EFER_LME          (1UL << 8)
-#define EFER_LMA          (1UL << 10)
-#define EFER_NXE          (1UL << 11)
-#define EFER_SVME         (1UL << 12)
-#define MSR_FS_BASE       0xC0000100
-#define MSR_GS_BASE       0xC0000101
-#define MSR_KERNEL_GS     0xC0000102
-#define MSR_APIC_BASE     0x0000001B
-#define MSR_TSC_DEADLINE  0x000006E0
-#define MSR_PAT           0x00000277
-#define MSR_VM_CR         0xC0010114
-#define MSR_VM_HSAVE_PA   0xC0010117
+#define MSR_EFER         0xC0000080
+#define EFER_SCE         (1UL << 0)
+#define EFER_LME         (1UL << 8)
+#define EFER_LMA         (1UL << 10)
+#define EFER_NXE         (1UL << 11)
+#define EFER_SVME        (1UL << 12)
+#define MSR_FS_BASE      0xC0000100
+#define MSR_GS_BASE      0xC0000101
+#define MSR_KERNEL_GS    0xC0000102
+#define MSR_APIC_BASE    0x0000001B
+#define MSR_TSC_DEADLINE 0x000006E0
+#define MSR_PAT          0x00000277
+#define MSR_VM_CR        0xC0010114
+#define MSR_VM_HSAVE_PA  0xC0010117
 
 static inline void cpuid_count(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c,
                                uint32_t *d)
@@ -98,15 +98,39 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
-static inline void cpu_relax(void) { asm volatile("pause" ::: "memory"); }
-static inline void halt(void) { asm volatile("hlt" ::: "memory"); }
-static inline void local_irq_disable(void) { asm volatile("cli" ::: "memory"); }
-static inline void local_irq_enable(void) { asm volatile("sti" ::: "memory"); }
-static inline void safe_halt(void) { asm volatile("sti; hlt" ::: "memory"); }
+static inline void cpu_relax(void)
+{
+    asm volatile("pause" ::: "memory");
+}
+static inline void halt(void)
+{
+    asm volatile("hlt" ::: "memory");
+}
+#ifdef HOST_TEST
+/* Host unit tests run this code in user mode, where cli/sti fault. */
+static inline void local_irq_disable(void) {}
+static inline void local_irq_enable(void) {}
+#else
+static inline void local_irq_disable(void)
+{
+    asm volatile("cli" ::: "memory");
+}
+static inline void local_irq_enable(void)
+{
+    asm volatile("sti" ::: "memory");
+}
+#endif
+static inline void safe_halt(void)
+{
+    asm volatile("sti; hlt" ::: "memory");
+}
 static inline unsigned long local_save_flags(void)
 {
     unsigned long f;
     asm volatile("pushf; pop %0" : "=r"(f));
+#ifdef HOST_TEST
+    f &= ~X86_EFLAGS_IF;
+#endif
     return f;
 }
 static inline unsigned long local_irq_save(void)
@@ -120,14 +144,23 @@ static inline void local_irq_restore(unsigned long f)
     if (f & X86_EFLAGS_IF)
         local_irq_enable();
 }
-static inline bool local_irq_is_enabled(void) { return local_save_flags() & X86_EFLAGS_IF; }
+static inline bool local_irq_is_enabled(void)
+{
+    return local_save_flags() & X86_EFLAGS_IF;
+}
 static inline void __noreturn halt_forever(void)
 {
     for (;;)
         asm volatile("cli; hlt");
 }
-static inline void invlpg(unsigned long va) { asm volatile("invlpg (%0)" ::"r"(va) : "memory"); }
-static inline void flush_tlb_local(void) { write_cr3(read_cr3()); }
+static inline void invlpg(unsigned long va)
+{
+    asm volatile("invlpg (%0)" ::"r"(va) : "memory");
+}
+static inline void flush_tlb_local(void)
+{
+    write_cr3(read_cr3());
+}
 
 /* Register frame saved by the exception and interrupt entry code. */
 struct cpu_user_regs {

@@ -1,0 +1,104 @@
+/* The buddy frame allocator and the heap: blocks are aligned, split and
+ * merged back, reserved frames are never handed out, nothing leaks. */
+#include <stdlib.h>
+#include <string.h>
+#include <xen/mm.h>
+#include "harness.h"
+
+#define NR_FRAMES 4096 /* 16 MiB of test "RAM" */
+extern unsigned char *test_ram;
+static struct page_info table[NR_FRAMES];
+
+static void setup(void)
+{
+    if (!test_ram)
+        test_ram = aligned_alloc(4096, (size_t)NR_FRAMES * 4096);
+    page_alloc_init(table, NR_FRAMES);
+}
+
+TEST(alloc_all_and_merge_back)
+{
+    setup();
+    init_heap_pages(0, NR_FRAMES);
+    CHECK(total_free_pages() == NR_FRAMES);
+    struct page_info *big = alloc_heap_pages(12);
+    CHECK(big && page_to_mfn(big) == 0 && total_free_pages() == 0);
+    CHECK(alloc_heap_pages(0) == NULL);
+    free_heap_pages(big, 12);
+    CHECK(total_free_pages() == NR_FRAMES);
+
+    /* Take every frame one by one, give them back in another order, and the
+     * whole range must merge into one block again. */
+    static struct page_info *pgs[NR_FRAMES];
+    for (int i = 0; i < NR_FRAMES; i++)
+        CHECK((pgs[i] = alloc_heap_pages(0)) != NULL);
+    CHECK(total_free_pages() == 0);
+    for (int i = 0; i < NR_FRAMES; i += 2)
+        free_heap_pages(pgs[i], 0);
+    for (int i = 1; i < NR_FRAMES; i += 2)
+        free_heap_pages(pgs[i], 0);
+    CHECK(total_free_pages() == NR_FRAMES);
+    CHECK((big = alloc_heap_pages(12)) != NULL);
+    free_heap_pages(big, 12);
+}
+
+TEST(alloc_alignment_and_holes)
+{
+    setup();
+    /* Two ranges with a reserved hole between them. */
+    init_heap_pages(3, 1000);
+    init_heap_pages(2000, 2000);
+    CHECK(total_free_pages() == 3000);
+    for (unsigned int order = 0; order <= 9; order++) {
+        struct page_info *pg = alloc_heap_pages(order);
+        mfn_t m;
+        CHECK(pg != NULL);
+        if (!pg)
+            continue;
+        m = page_to_mfn(pg);
+        CHECK((m & ((1UL << order) - 1)) == 0);
+        CHECK((m >= 3 && m + (1UL << order) <= 1003) || (m >= 2000 && m + (1UL << order) <= 4000));
+        free_heap_pages(pg, order);
+    }
+    CHECK(alloc_heap_pages(11) == NULL); /* no 2048-frame aligned run fits */
+    CHECK(alloc_heap_pages(MAX_ORDER + 1) == NULL);
+    CHECK(total_free_pages() == 3000);
+    CHECK(mfn_to_page(1500)->flags & PGF_RESERVED);
+}
+
+static void heap_round(void *p[200])
+{
+    for (int i = 0; i < 200; i++) {
+        size_t sz = (size_t)(i * 37 % 5000) + 1;
+        p[i] = xmalloc_bytes(sz);
+        CHECK(p[i] != NULL);
+        if (p[i])
+            memset(p[i], i, sz);
+    }
+    for (int i = 0; i < 200; i++)
+        if (p[i])
+            CHECK(((unsigned char *)p[i])[(size_t)(i * 37 % 5000)] == (unsigned char)i);
+    for (int i = 0; i < 200; i++)
+        xfree(p[i]);
+}
+
+TEST(heap_objects)
+{
+    void *p[200];
+
+    setup();
+    init_heap_pages(0, NR_FRAMES);
+    heap_round(p);
+    /* Small chunks stay cached in their size classes, so the second round
+     * of the same allocations must not take a single further frame. */
+    unsigned long after_first = total_free_pages();
+    heap_round(p);
+    CHECK(total_free_pages() == after_first);
+    CHECK(after_first < NR_FRAMES);
+
+    char *z = xzalloc_bytes(3000);
+    CHECK(z && z[0] == 0 && z[2999] == 0);
+    xfree(z);
+    xfree(NULL);
+    CHECK(total_free_pages() == after_first);
+}
