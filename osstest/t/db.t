@@ -13,10 +13,10 @@ use File::Path qw(make_path);
 use OsstestTest;
 use Osstest::DB;
 
-my $db = test_db();
-my $dbh = $db->dbh;
+my $db    = test_db();
+my $dbh   = $db->dbh;
 my @files = glob("$FindBin::Bin/../schema/*.sql");
-my ($n) = $dbh->selectrow_array('SELECT count(*) FROM schema_migrations');
+my ($n)   = $dbh->selectrow_array('SELECT count(*) FROM schema_migrations');
 is($n, scalar @files, 'every migration applied');
 $db->migrate;
 ($n) = $dbh->selectrow_array('SELECT count(*) FROM schema_migrations');
@@ -30,6 +30,7 @@ open my $fh, '>', "$bad/oops.sql" or die;
 close $fh;
 eval { $db->migrate($bad) };
 like($@, qr{badschema/oops\.sql: migration names must be NNNN-name\.sql}, 'bad migration name');
+
 # A failing migration is rolled back and named.
 unlink "$bad/oops.sql";
 open $fh, '>', "$bad/0999-broken.sql" or die;
@@ -41,7 +42,9 @@ ok(!$dbh->selectrow_array(q{SELECT to_regclass('half_done') IS NOT NULL}),
     'failing migration rolled back');
 
 # txn: a die inside rolls back.
-eval { $db->txn(sub ($h) { $h->do(q{INSERT INTO hosts (host, kind) VALUES ('x', 'k')}); die "no\n" }) };
+eval {
+    $db->txn(sub ($h) { $h->do(q{INSERT INTO hosts (host, kind) VALUES ('x', 'k')}); die "no\n" });
+};
 is($@, "no\n", 'txn passes the error on');
 ok(!$dbh->selectrow_array(q{SELECT 1 FROM hosts WHERE host = 'x'}), 'txn rolled back');
 
@@ -69,19 +72,23 @@ my $dir = "$ENV{OSSTEST_RESULTS}/embedded";
     local $ENV{OSSTEST_DSN};
     delete $ENV{OSSTEST_DSN};
     my $a = Osstest::DB->connect(embedded_dir => $dir);
-    ok(-f "$dir/data/PG_VERSION", 'cluster created by initdb');
+    ok(-f "$dir/data/PG_VERSION",    'cluster created by initdb');
     ok(-S "$dir/sock/.s.PGSQL.5432", 'listening on a unix socket in the cluster directory');
-    is(scalar $a->dbh->selectrow_array('SELECT count(*) FROM schema_migrations'),
-        scalar @files, 'embedded database migrated');
+    is(
+        scalar $a->dbh->selectrow_array('SELECT count(*) FROM schema_migrations'),
+        scalar @files,
+        'embedded database migrated'
+    );
     my $owner = (stat "$dir/data")[4];
     if ($> == 0) {
         isnt($owner, 0, 'as root, the cluster belongs to a non-root user');
-    } else {
+    }
+    else {
         is($owner, $>, 'the cluster belongs to the user');
     }
     my $b = Osstest::DB->connect(embedded_dir => $dir);
     $a->disconnect;
-    ok(-S "$dir/sock/.s.PGSQL.5432", 'still running while another command uses it');
+    ok(-S "$dir/sock/.s.PGSQL.5432",         'still running while another command uses it');
     ok($b->dbh->selectrow_array('SELECT 1'), 'the other command still works');
     $b->disconnect;
     ok(!-e "$dir/sock/.s.PGSQL.5432", 'stopped after the last command');

@@ -34,7 +34,7 @@ sub flight_of ($tmpl) {
 
 sub steps ($flight, $job) {
     my $j = Osstest::Flight::job($db, $flight, $job);
-    return [map {"$_->{testid}:$_->{status}"} @{Osstest::Flight::steps($db, $j->{job_id})}];
+    return [map { "$_->{testid}:$_->{status}" } @{Osstest::Flight::steps($db, $j->{job_id})}];
 }
 
 sub status ($flight, $job) { return Osstest::Flight::job($db, $flight, $job)->{status} }
@@ -65,28 +65,43 @@ job par-b recipe=test needs=build hostflags=virt,two
 END
 my $f = flight_of($t1);
 my ($rc, $out) = osstest('run-flight', $f, '--max-jobs', 4);
-is($rc, 1, 'run-flight exits 1 when a job did not pass') or diag $out;
+is($rc,                 1,      'run-flight exits 1 when a job did not pass') or diag $out;
 is(status($f, 'build'), 'pass', 'build passes');
-is_deeply(steps($f, 'codes'), [qw(first:pass failing:fail capture:pass)],
-    'a command exiting non-zero fails; later steps not run but the always step');
+is_deeply(
+    steps($f, 'codes'),
+    [qw(first:pass failing:fail capture:pass)],
+    'a command exiting non-zero fails; later steps not run but the always step'
+);
 is(status($f, 'codes'), 'fail', 'a failing step fails the job');
-is_deeply(steps($f, 'infra'), [qw(infra:broken capture:pass)], 'a step that cannot run its command is broken');
-is(status($f, 'infra'), 'broken', 'a broken step makes the job broken');
-is(status($f, 'after-fail'), 'blocked', 'a job needing a failed job is blocked');
+is_deeply(
+    steps($f, 'infra'),
+    [qw(infra:broken capture:pass)],
+    'a step that cannot run its command is broken'
+);
+is(status($f, 'infra'),       'broken',  'a broken step makes the job broken');
+is(status($f, 'after-fail'),  'blocked', 'a job needing a failed job is blocked');
 is(status($f, 'after-after'), 'blocked', '... and so are the jobs needing it');
-is(status($f, 'nohost'), 'broken', 'no usable host with the flags: broken');
-like(Osstest::Flight::runvars($db, Osstest::Flight::job($db, $f, 'nohost')->{job_id})->{broken_why},
-    qr/no usable host has flags virt unicorn/, '... and says why');
+is(status($f, 'nohost'),      'broken',  'no usable host with the flags: broken');
+like(
+    Osstest::Flight::runvars($db, Osstest::Flight::job($db, $f, 'nohost')->{job_id})->{broken_why},
+    qr/no usable host has flags virt unicorn/,
+    '... and says why'
+);
 my $times = $db->dbh->selectall_arrayref(
     q{SELECT j.job, s.started, s.finished FROM steps s JOIN jobs j USING (job_id)
-      WHERE j.flight = ? AND s.testid = 'sleep' ORDER BY 1}, undef, $f);
+      WHERE j.flight = ? AND s.testid = 'sleep' ORDER BY 1}, undef, $f
+);
 ok($times->[0][1] lt $times->[1][2] && $times->[1][1] lt $times->[0][2],
     'jobs on two hosts ran at the same time');
 my $steps = $db->dbh->selectall_arrayref(
     q{SELECT s.log, s.started, s.finished FROM steps s JOIN jobs j USING (job_id)
-      WHERE j.flight = ?}, undef, $f);
-is(scalar(grep { -f "$ENV{OSSTEST_RESULTS}/$_->[0]" } @$steps), scalar @$steps,
-    'every step has a log file');
+      WHERE j.flight = ?}, undef, $f
+);
+is(
+    scalar(grep { -f "$ENV{OSSTEST_RESULTS}/$_->[0]" } @$steps),
+    scalar @$steps,
+    'every step has a log file'
+);
 is(scalar(grep { defined $_->[2] } @$steps), scalar @$steps, 'every step has an end time');
 my ($bless) = $db->dbh->selectrow_array('SELECT blessing FROM flights WHERE flight = ?', undef, $f);
 is($bless, 'real', 'finished flight gets its intended blessing');
@@ -96,8 +111,11 @@ like($idx, qr/== failing \(fail\): last lines/, 'the index quotes the failed ste
 
 # Running a finished flight again changes nothing.
 ($rc, $out) = osstest('run-flight', $f);
-is_deeply(steps($f, 'codes'), [qw(first:pass failing:fail capture:pass)],
-    'running a finished flight again runs nothing');
+is_deeply(
+    steps($f, 'codes'),
+    [qw(first:pass failing:fail capture:pass)],
+    'running a finished flight again runs nothing'
+);
 ($rc, $out) = osstest('run-flight', 999);
 like($out, qr/no flight 999/, 'unknown flight named');
 ($rc, $out) = osstest('run-flight', 'abc');

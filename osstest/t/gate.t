@@ -35,15 +35,17 @@ my $good = git($repo, 'rev-parse', 'staging');
 ($rc, $out) = osstest(@gate);
 is($rc, 0, 'gate of a good commit exits 0') or diag $out;
 like($out, qr/no baseline flight for \w+: running flight 1/, 'a baseline flight ran first');
-like($out, qr/verdict: perfect/, 'the flight is perfect');
+like($out, qr/verdict: perfect/,                             'the flight is perfect');
 is(git($repo, 'rev-parse', 'master'), $good, 'master now is the tested revision');
 my ($n) = $db->dbh->selectrow_array(
     q{SELECT count(*) FROM steps s JOIN jobs j USING (job_id)
-      WHERE j.flight = 2 AND s.kind = 'subtest' AND s.status = 'pass'});
+      WHERE j.flight = 2 AND s.kind = 'subtest' AND s.status = 'pass'}
+);
 is($n, 6, 'three tests on each of two hosts recorded as passing subtests');
 my $hosts = $db->dbh->selectcol_arrayref(
     q{SELECT r.value FROM runvars r JOIN jobs j USING (job_id)
-      WHERE j.flight = 2 AND r.name = 'host' ORDER BY 1});
+      WHERE j.flight = 2 AND r.name = 'host' ORDER BY 1}
+);
 is_deeply($hosts, ['tvhost1', 'tvhost2'], 'the test jobs ran on the two hosts');
 ok(-s "$ENV{OSSTEST_RESULTS}/flights/2/report.html", 'HTML report written');
 
@@ -58,7 +60,7 @@ is($rc, 1, 'gate of a regression exits 1') or diag $out;
 unlike($out, qr/running flight/, 'no new baseline flight needed');
 like($out, qr/REGRESSION test-a t\/beta: fail/, 'report names test-a t/beta');
 like($out, qr/REGRESSION test-b t\/beta: fail/, 'report names test-b t/beta');
-like($out, qr/NOT pushing/, 'the push is refused');
+like($out, qr/NOT pushing/,                     'the push is refused');
 is(git($repo, 'rev-parse', 'master'), $good, 'master did not move');
 my $txt = do { local (@ARGV, $/) = "$ENV{OSSTEST_RESULTS}/flights/3/report.txt"; <> };
 like($txt, qr/REGRESSION test-a t\/beta/, 'the text report names the regression');
@@ -74,7 +76,7 @@ my $fixed = git($repo, 'rev-parse', 'staging');
 ($rc, $out) = osstest(@gate);
 is($rc, 0, 'gate of the fix exits 0') or diag $out;
 like($out, qr/excused test-a t\/flaky: pass \(heisenbug/, 'flaky test excused as heisenbug');
-like($out, qr/verdict: tolerable/, 'the flight is tolerable');
+like($out, qr/verdict: tolerable/,                        'the flight is tolerable');
 is(git($repo, 'rev-parse', 'master'), $fixed, 'master moved to the fix');
 
 # 5. history of a subtest across the flights.
@@ -83,5 +85,5 @@ is($rc, 0, 'history runs');
 my @lines = split /\n/, $out;
 is(scalar @lines, 4, 'four flights in the history of test-a t/beta');
 like($lines[1], qr/^\s*3 .* fail\/fail$/, 'flight 3 shows the failure');
-like($lines[0], qr/^\s*4 .* pass$/, 'flight 4 shows the pass');
+like($lines[0], qr/^\s*4 .* pass$/,       'flight 4 shows the pass');
 done_testing;

@@ -33,8 +33,8 @@ like((osstest('hosts'))[1], qr/^tvhost2 .*broken: disk died$/m, 'marked broken')
 like($out, qr/no host 'nohost'/, 'unknown host named');
 my $h = Osstest::Host::load($db, 'tvhost1');
 isa_ok($h, 'Osstest::Host::QemuLocal');
-is($h->smp, 1, 'smp property');
-is($h->memory, 256, 'memory property');
+is($h->smp,      1,     'smp property');
+is($h->memory,   256,   'memory property');
 is($h->qemu_cpu, 'max', 'default cpu model');
 
 # Bad host files.
@@ -46,44 +46,48 @@ sub bad_host ($text, $re, $what) {
     eval { Osstest::Host::parse_config($f) };
     like($@, $re, $what);
 }
-bad_host("kind = qemu-local\nnonsense\n", qr/badhost:2: expected 'key = value'/, 'bad line');
-bad_host("flags = a\n", qr/badhost: no 'kind' line/, 'no kind');
-bad_host("kind = ipmi-magic\n", qr/unknown kind 'ipmi-magic'/, 'unknown kind');
-bad_host("kind = qemu-local\nsmp = lots\n", qr/'smp' must be a positive number/, 'bad smp');
+bad_host("kind = qemu-local\nnonsense\n",   qr/badhost:2: expected 'key = value'/, 'bad line');
+bad_host("flags = a\n",                     qr/badhost: no 'kind' line/,           'no kind');
+bad_host("kind = ipmi-magic\n",             qr/unknown kind 'ipmi-magic'/,         'unknown kind');
+bad_host("kind = qemu-local\nsmp = lots\n", qr/'smp' must be a positive number/,   'bad smp');
 bad_host("kind = qemu-local\ncolour = red\n", qr/unknown property 'colour'/, 'unknown property');
 
 # Allocation.
 osstest('hosts', 'free', 'tvhost2');
-my $dbh = $db->dbh;
+my $dbh      = $db->dbh;
 my ($flight) = $dbh->selectrow_array(q{INSERT INTO flights (branch) VALUES ('x') RETURNING flight});
-my @job = map {
+my @job      = map {
     scalar $dbh->selectrow_array(
-        q{INSERT INTO jobs (flight, job, recipe) VALUES (?, ?, 'r') RETURNING job_id}, undef,
-        $flight, "j$_")
+        q{INSERT INTO jobs (flight, job, recipe) VALUES (?, ?, 'r') RETURNING job_id},
+        undef, $flight, "j$_")
 } 1 .. 3;
-my $w = Osstest::Executive->new($db, quiet => 1);
-my $db2 = Osstest::DB->connect(dsn => $ENV{OSSTEST_DSN}, no_migrate => 1);
+my $w    = Osstest::Executive->new($db, quiet => 1);
+my $db2  = Osstest::DB->connect(dsn => $ENV{OSSTEST_DSN}, no_migrate => 1);
 my $dbh2 = $db2->dbh;
 $dbh->begin_work;
 $dbh2->begin_work;
-my $h1 = Osstest::Executive::allocate_host($dbh, $job[0], $w->{worker}, 'virt');
+my $h1 = Osstest::Executive::allocate_host($dbh,  $job[0], $w->{worker}, 'virt');
 my $h2 = Osstest::Executive::allocate_host($dbh2, $job[1], $w->{worker}, 'virt');
 ok($h1 && $h2 && $h1 ne $h2, "concurrent transactions get different hosts ($h1, $h2)");
 $dbh->commit;
 $dbh2->commit;
 $dbh->begin_work;
-is(Osstest::Executive::allocate_host($dbh, $job[2], $w->{worker}, 'virt'), '',
-    'all busy: empty string (wait)');
-is(Osstest::Executive::allocate_host($dbh, $job[2], $w->{worker}, 'virt', 'gpu'), undef,
-    'no host has the flags: undef');
+is(Osstest::Executive::allocate_host($dbh, $job[2], $w->{worker}, 'virt'),
+    '', 'all busy: empty string (wait)');
+is(Osstest::Executive::allocate_host($dbh, $job[2], $w->{worker}, 'virt', 'gpu'),
+    undef, 'no host has the flags: undef');
 $dbh->commit;
-like((osstest('hosts'))[1], qr/tvhost1 .*allocated to flight $flight job j1/,
-    'list shows the allocation');
+like(
+    (osstest('hosts'))[1],
+    qr/tvhost1 .*allocated to flight $flight job j1/,
+    'list shows the allocation'
+);
 
 # A worker on another machine whose heartbeat stopped: freed after expiry.
 my ($other) = $dbh->selectrow_array(
     q{INSERT INTO workers (hostname, pid, heartbeat)
-      VALUES ('elsewhere', 1, now() - interval '10 minutes') RETURNING worker});
+      VALUES ('elsewhere', 1, now() - interval '10 minutes') RETURNING worker}
+);
 $dbh->do(q{UPDATE allocations SET worker = ? WHERE job_id = ?}, undef, $other, $job[0]);
 $dbh->do(q{UPDATE jobs SET status = 'running', worker = ? WHERE job_id = ?}, undef, $other,
     $job[0]);
@@ -92,17 +96,18 @@ my ($fresh) = $dbh->selectrow_array(
 is(Osstest::Executive::sweep_dead_workers($db, $w->{worker}), 1, 'one dead worker swept');
 ok(!$dbh->selectrow_array('SELECT 1 FROM allocations WHERE job_id = ?', undef, $job[0]),
     'its allocation is freed');
-is($dbh->selectrow_array('SELECT status FROM jobs WHERE job_id = ?', undef, $job[0]), 'queued',
-    'its job is queued again');
+is($dbh->selectrow_array('SELECT status FROM jobs WHERE job_id = ?', undef, $job[0]),
+    'queued', 'its job is queued again');
 ok($dbh->selectrow_array('SELECT 1 FROM workers WHERE worker = ?', undef, $fresh),
     'a worker elsewhere with a fresh heartbeat is left alone');
+
 # A worker on this machine whose process is gone: freed at once.
 my $pid = fork // die;
 if (!$pid) { POSIX::_exit(0) }
 waitpid $pid, 0;
-my ($gone) = $dbh->selectrow_array(
-    q{INSERT INTO workers (hostname, pid) VALUES (?, ?) RETURNING worker}, undef,
-    Sys::Hostname::hostname(), $pid);
+my ($gone) =
+    $dbh->selectrow_array(q{INSERT INTO workers (hostname, pid) VALUES (?, ?) RETURNING worker},
+    undef, Sys::Hostname::hostname(), $pid);
 $dbh->do(q{UPDATE allocations SET worker = ? WHERE job_id = ?}, undef, $gone, $job[1]);
 is(Osstest::Executive::sweep_dead_workers($db, $w->{worker}), 1, 'dead local worker swept');
 is($dbh->selectrow_array('SELECT count(*) FROM allocations'), 0, 'every allocation freed');

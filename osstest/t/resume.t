@@ -25,7 +25,7 @@ sub markers () {
 sub start_run ($flight) {
     my $pid = fork // die;
     if ($pid == 0) {
-        open STDOUT, '>', "$ENV{OSSTEST_RESULTS}/run-$flight.log";
+        open STDOUT, '>',  "$ENV{OSSTEST_RESULTS}/run-$flight.log";
         open STDERR, '>&', \*STDOUT;
         exec top_dir_bin(), 'run-flight', $flight;
     }
@@ -40,7 +40,8 @@ sub wait_running ($flight, $testid) {
         my ($s) = $db->dbh->selectrow_array(
             q{SELECT s.status FROM steps s JOIN jobs j USING (job_id)
               WHERE j.flight = ? AND s.testid = ? ORDER BY s.attempt DESC LIMIT 1},
-            undef, $flight, $testid);
+            undef, $flight, $testid
+        );
         return 1 if ($s // '') eq 'running' && markers() =~ /\b$testid\b/;
         sleep 0.1;
     }
@@ -63,20 +64,23 @@ for my $sig (qw(KILL INT)) {
     is(markers(), 'build slow', "[$sig] build and slow started before the interruption");
     my $out;
     ($rc, $out) = osstest('run-flight', $flight);
-    is($rc, 0, "[$sig] run-flight resumed and every job passed") or diag $out;
+    is($rc,       0, "[$sig] run-flight resumed and every job passed") or diag $out;
     is(markers(), 'build slow slow after', "[$sig] build not run again; slow run again");
     my $st = $db->dbh->selectall_arrayref(
         q{SELECT s.testid || ':' || s.attempt || ':' || s.status FROM steps s
           JOIN jobs j USING (job_id) WHERE j.flight = ? ORDER BY j.job_id, s.stepno},
-        undef, $flight);
+        undef, $flight
+    );
     is_deeply(
         [map { $_->[0] } @$st],
-        [qw(checkout:1:pass build:1:pass slow:1:aborted slow:2:pass after:1:pass
-            logs-capture:1:pass)],
+        [
+            qw(checkout:1:pass build:1:pass slow:1:aborted slow:2:pass after:1:pass
+                logs-capture:1:pass)
+        ],
         "[$sig] steps: finished kept, interrupted aborted and run again"
     );
-    my ($bless) = $db->dbh->selectrow_array('SELECT blessing FROM flights WHERE flight = ?',
-        undef, $flight);
+    my ($bless) =
+        $db->dbh->selectrow_array('SELECT blessing FROM flights WHERE flight = ?', undef, $flight);
     is($bless, 'real', "[$sig] flight finished and blessed real");
     ($alloc) = $db->dbh->selectrow_array('SELECT count(*) FROM allocations');
     is($alloc, 0, "[$sig] no allocation left");

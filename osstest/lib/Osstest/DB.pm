@@ -9,8 +9,8 @@ use v5.36;
 use strict;
 use warnings;
 use DBI;
-use Fcntl qw(:flock);
-use File::Path qw(make_path);
+use Fcntl         qw(:flock);
+use File::Path    qw(make_path);
 use Osstest::Util qw(top_dir results_dir die_usage);
 
 my $MIGRATION_LOCK = 0x05575e57;
@@ -18,26 +18,25 @@ my $MIGRATION_LOCK = 0x05575e57;
 # Connect. Options: dsn, user, password, embedded_dir, dbname.
 sub connect ($class, %opt) {
     my $self = bless {%opt, pid => $$}, $class;
-    my $dsn = $opt{dsn} // $ENV{OSSTEST_DSN} // config_dsn();
+    my $dsn  = $opt{dsn} // $ENV{OSSTEST_DSN} // config_dsn();
     if (defined $dsn && length $dsn) {
         die "osstest: database DSN '$dsn' is not a dbi:Pg DSN\n" unless $dsn =~ /^dbi:Pg:/;
         $self->{dsn} = $dsn;
-        $self->{user} //= $ENV{OSSTEST_DB_USER} // '';
+        $self->{user}     //= $ENV{OSSTEST_DB_USER}     // '';
         $self->{password} //= $ENV{OSSTEST_DB_PASSWORD} // '';
-    } else {
+    }
+    else {
         my $dir = $opt{embedded_dir} // (results_dir() . '/osstest/db');
         $self->{embedded} = Osstest::DB::Embedded->start($dir);
-        $self->{dsn} = $self->{embedded}->dsn($opt{dbname} // 'osstest');
-        $self->{user} = 'osstest';
+        $self->{dsn}      = $self->{embedded}->dsn($opt{dbname} // 'osstest');
+        $self->{user}     = 'osstest';
         $self->{password} = '';
         $self->{embedded}->ensure_database($opt{dbname} // 'osstest');
     }
-    $self->{dbh} = DBI->connect(
-        $self->{dsn},
-        $self->{user},
-        $self->{password},
-        {RaiseError => 1, PrintError => 0, AutoCommit => 1, pg_enable_utf8 => 1}
-    ) or die "osstest: cannot connect to $self->{dsn}: $DBI::errstr\n";
+    $self->{dbh} =
+        DBI->connect($self->{dsn}, $self->{user}, $self->{password},
+        {RaiseError => 1, PrintError => 0, AutoCommit => 1, pg_enable_utf8 => 1})
+        or die "osstest: cannot connect to $self->{dsn}: $DBI::errstr\n";
     $self->{dbh}->do('SET client_min_messages = warning');
     $self->migrate unless $opt{no_migrate};
     return $self;
@@ -52,7 +51,8 @@ sub config_dsn () {
         next if $line =~ /^\s*(#|$)/;
         if ($line =~ /^\s*dsn\s*=\s*(\S+)\s*$/) {
             $dsn = $1;
-        } elsif ($line !~ /^\s*\w+\s*=/) {
+        }
+        elsif ($line !~ /^\s*\w+\s*=/) {
             die "osstest: $file:$.: expected 'name = value'\n";
         }
     }
@@ -119,7 +119,7 @@ sub txn ($self, $code) {
         my @r;
         my $ok = eval { @r = $code->($dbh); $dbh->commit; 1 };
         return wantarray ? @r : $r[0] if $ok;
-        my $err = $@;
+        my $err   = $@;
         my $state = $dbh->state // '';
         eval { $dbh->rollback };
         die $err unless $state eq '40001' || $state eq '40P01';
@@ -129,7 +129,7 @@ sub txn ($self, $code) {
 
 sub disconnect ($self) {
     return if $self->{pid} != $$;
-    if (my $dbh = delete $self->{dbh}) { $dbh->disconnect }
+    if (my $dbh = delete $self->{dbh})      { $dbh->disconnect }
     if (my $emb = delete $self->{embedded}) { $emb->release }
     return;
 }
@@ -149,9 +149,9 @@ package Osstest::DB::Embedded;
 use v5.36;
 use strict;
 use warnings;
-use Fcntl qw(:flock);
+use Fcntl      qw(:flock);
 use File::Path qw(make_path);
-use POSIX ();
+use POSIX      ();
 
 our $RUN_USER = 'osstest-pg';
 
@@ -179,7 +179,7 @@ sub ensure_user ($user) {
 sub run_as ($self, @cmd) {
     my $pid = fork // die "osstest: fork: $!\n";
     if ($pid == 0) {
-        open STDIN, '<', '/dev/null';
+        open STDIN,  '<',  '/dev/null';
         open STDOUT, '>>', "$self->{dir}/ctl.log";
         open STDERR, '>&', \*STDOUT;
         if (my $user = $self->{user}) {
@@ -208,8 +208,9 @@ sub start ($class, $dir) {
         make_path($self->{sock});
         chown $uid, $gid, $dir, $self->{sock}, "$dir/start.lock";
         chown $uid, $gid, "$dir/ctl.log" if -e "$dir/ctl.log";
-        chown $uid, $gid, $self->{data} if -d $self->{data};
-    } else {
+        chown $uid, $gid, $self->{data}  if -d $self->{data};
+    }
+    else {
         make_path($self->{sock});
     }
     chmod 0700, $self->{sock};
@@ -235,10 +236,10 @@ sub start ($class, $dir) {
 sub dsn ($self, $dbname) { return "dbi:Pg:dbname=$dbname;host=$self->{sock}" }
 
 sub ensure_database ($self, $dbname) {
-    my $dbh = DBI->connect($self->dsn('postgres'), 'osstest', '',
-        {RaiseError => 1, PrintError => 0, AutoCommit => 1});
-    my ($have) = $dbh->selectrow_array('SELECT 1 FROM pg_database WHERE datname = ?',
-        undef, $dbname);
+    my $dbh = DBI->connect($self->dsn('postgres'),
+        'osstest', '', {RaiseError => 1, PrintError => 0, AutoCommit => 1});
+    my ($have) =
+        $dbh->selectrow_array('SELECT 1 FROM pg_database WHERE datname = ?', undef, $dbname);
     unless ($have) {
         eval { $dbh->do('CREATE DATABASE ' . $dbh->quote_identifier($dbname)); 1 }
             or $@ =~ /already exists/
@@ -252,9 +253,9 @@ sub ensure_database ($self, $dbname) {
 sub release ($self) {
     return if $self->{pid} != $$;
     my $users = delete $self->{users} or return;
-    my $dir = $self->{dir};
+    my $dir   = $self->{dir};
     open my $lock, '>>', "$dir/start.lock" or die "osstest: cannot open $dir/start.lock: $!\n";
-    flock $lock, LOCK_EX;
+    flock $lock,  LOCK_EX;
     flock $users, LOCK_UN;
     if (flock $users, LOCK_EX | LOCK_NB) {
         $self->run_as(pg_bin('pg_ctl'), '-D', $self->{data}, '-w', '-m', 'fast', 'stop');

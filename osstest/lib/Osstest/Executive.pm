@@ -7,10 +7,10 @@ package Osstest::Executive;
 use v5.36;
 use strict;
 use warnings;
-use POSIX qw(:sys_wait_h);
+use POSIX         qw(:sys_wait_h);
 use Sys::Hostname qw(hostname);
-use Time::HiRes qw(time sleep);
-use File::Path qw(make_path);
+use Time::HiRes   qw(time sleep);
+use File::Path    qw(make_path);
 use Osstest::DB;
 use Osstest::Flight;
 use Osstest::Template;
@@ -20,8 +20,12 @@ use Osstest::Util qw(top_dir results_dir);
 sub heartbeat_expiry () { return $ENV{OSSTEST_HEARTBEAT_EXPIRY} // 60 }
 
 sub new ($class, $db, %opt) {
-    my $self = bless {db => $db, max_jobs => $opt{max_jobs} // ncpus(), children => {},
-        quiet => $opt{quiet}}, $class;
+    my $self = bless {
+        db       => $db,
+        max_jobs => $opt{max_jobs} // ncpus(),
+        children => {},
+        quiet    => $opt{quiet}
+    }, $class;
     ($self->{worker}) = $db->dbh->selectrow_array(
         'INSERT INTO workers (hostname, pid) VALUES (?, ?) RETURNING worker',
         undef, hostname(), $$);
@@ -41,8 +45,8 @@ sub heartbeat ($self) {
     my $interval = heartbeat_expiry() / 4;
     $interval = 1 if $interval < 1;
     return if time - $self->{last_beat} < $interval;
-    $self->{db}->dbh->do('UPDATE workers SET heartbeat = now() WHERE worker = ?',
-        undef, $self->{worker});
+    $self->{db}
+        ->dbh->do('UPDATE workers SET heartbeat = now() WHERE worker = ?', undef, $self->{worker});
     $self->{last_beat} = time;
     return;
 }
@@ -51,22 +55,25 @@ sub heartbeat ($self) {
 # again (finished steps are kept, running ones marked aborted) and its
 # allocations disappear with its row.
 sub release_worker ($db, $worker) {
-    $db->txn(sub ($dbh) {
-        my $row = $dbh->selectrow_arrayref(
-            'SELECT worker FROM workers WHERE worker = ? FOR UPDATE SKIP LOCKED', undef, $worker)
-            or return;
-        $dbh->do(
-            q{UPDATE steps SET status = 'aborted', finished = now()
+    $db->txn(
+        sub ($dbh) {
+            my $row = $dbh->selectrow_arrayref(
+                'SELECT worker FROM workers WHERE worker = ? FOR UPDATE SKIP LOCKED',
+                undef, $worker)
+                or return;
+            $dbh->do(
+                q{UPDATE steps SET status = 'aborted', finished = now()
               WHERE status = 'running' AND job_id IN
                 (SELECT job_id FROM jobs WHERE worker = ? AND status IN ('preparing', 'running'))},
-            undef, $worker
-        );
-        $dbh->do(
-            q{UPDATE jobs SET status = 'queued', worker = NULL
+                undef, $worker
+            );
+            $dbh->do(
+                q{UPDATE jobs SET status = 'queued', worker = NULL
               WHERE worker = ? AND status IN ('preparing', 'running')}, undef, $worker
-        );
-        $dbh->do('DELETE FROM workers WHERE worker = ?', undef, $worker);
-    });
+            );
+            $dbh->do('DELETE FROM workers WHERE worker = ?', undef, $worker);
+        }
+    );
     return;
 }
 
@@ -133,50 +140,54 @@ sub allocate_host ($dbh, $job_id, $worker, @flags) {
 # host with its flags free. Returns (job row, host) or ().
 sub claim_job ($self, $flight) {
     my $db = $self->{db};
-    return $db->txn(sub ($dbh) {
-        my $cands = $dbh->selectall_arrayref(
-            q{SELECT j.job_id, j.job FROM jobs j
+    return $db->txn(
+        sub ($dbh) {
+            my $cands = $dbh->selectall_arrayref(
+                q{SELECT j.job_id, j.job FROM jobs j
               WHERE j.flight = ? AND j.status = 'queued'
                 AND NOT EXISTS (SELECT 1 FROM job_deps d JOIN jobs n ON n.job_id = d.needs
                                 WHERE d.job_id = j.job_id AND n.status <> 'pass')
               ORDER BY j.job_id FOR UPDATE OF j SKIP LOCKED}, {Slice => {}}, $flight
-        );
-        for my $c (@$cands) {
-            my ($flags) = $dbh->selectrow_array(
-                q{SELECT value FROM runvars WHERE job_id = ? AND name = 'hostflags'},
-                undef, $c->{job_id});
-            my $host = '';
-            my @flags = grep { length } split /,/, $flags // '';
-            if (@flags) {
-                $host = allocate_host($dbh, $c->{job_id}, $self->{worker}, @flags);
-                if (!defined $host) {
-                    $dbh->do(
-                        q{UPDATE jobs SET status = 'broken', finished = now() WHERE job_id = ?},
-                        undef, $c->{job_id});
-                    $dbh->do(
-                        q{INSERT INTO runvars (job_id, name, value, synth)
-                          VALUES (?, 'broken_why', ?, true) ON CONFLICT DO NOTHING},
-                        undef, $c->{job_id}, "no usable host has flags @flags"
-                    );
-                    next;
-                }
-                next if $host eq '';
-            }
-            $dbh->do(
-                q{UPDATE jobs SET status = 'preparing', worker = ?,
-                  started = coalesce(started, now()) WHERE job_id = ?}, undef,
-                $self->{worker}, $c->{job_id}
             );
-            return ($c, $host);
+            for my $c (@$cands) {
+                my ($flags) = $dbh->selectrow_array(
+                    q{SELECT value FROM runvars WHERE job_id = ? AND name = 'hostflags'},
+                    undef, $c->{job_id});
+                my $host  = '';
+                my @flags = grep { length } split /,/, $flags // '';
+                if (@flags) {
+                    $host = allocate_host($dbh, $c->{job_id}, $self->{worker}, @flags);
+                    if (!defined $host) {
+                        $dbh->do(
+                            q{UPDATE jobs SET status = 'broken', finished = now() WHERE job_id = ?},
+                            undef, $c->{job_id}
+                        );
+                        $dbh->do(
+                            q{INSERT INTO runvars (job_id, name, value, synth)
+                          VALUES (?, 'broken_why', ?, true) ON CONFLICT DO NOTHING},
+                            undef, $c->{job_id}, "no usable host has flags @flags"
+                        );
+                        next;
+                    }
+                    next if $host eq '';
+                }
+                $dbh->do(
+                    q{UPDATE jobs SET status = 'preparing', worker = ?,
+                  started = coalesce(started, now()) WHERE job_id = ?}, undef,
+                    $self->{worker}, $c->{job_id}
+                );
+                return ($c, $host);
+            }
+            return ();
         }
-        return ();
-    });
+    );
 }
 
 sub active_jobs ($db, $flight) {
     my ($n) = $db->dbh->selectrow_array(
         q{SELECT count(*) FROM jobs
-          WHERE flight = ? AND status IN ('queued', 'preparing', 'running')}, undef, $flight);
+          WHERE flight = ? AND status IN ('queued', 'preparing', 'running')}, undef, $flight
+    );
     return $n;
 }
 
@@ -189,9 +200,9 @@ sub run_flight ($self, $flight) {
           WHERE flight = ? AND finished IS NULL}, undef, $flight
     );
     my $stop = 0;
-    local $SIG{INT} = sub { $stop = 'INT' };
+    local $SIG{INT}  = sub { $stop = 'INT' };
     local $SIG{TERM} = sub { $stop = 'TERM' };
-    local $SIG{HUP} = sub { $stop = 'HUP' };
+    local $SIG{HUP}  = sub { $stop = 'HUP' };
     while (1) {
         $self->heartbeat;
         $self->reap($flight);
@@ -243,8 +254,12 @@ sub start_job ($self, $flight, $job, $host) {
         setpgrp(0, 0);
         $SIG{$_} = 'DEFAULT' for qw(INT TERM HUP);
         my $rc = eval {
-            my $cdb = Osstest::DB->connect(dsn => $db->dsn, user => $db->{user},
-                password => $db->{password}, no_migrate => 1);
+            my $cdb = Osstest::DB->connect(
+                dsn        => $db->dsn,
+                user       => $db->{user},
+                password   => $db->{password},
+                no_migrate => 1
+            );
             my $status = run_job($cdb, $job->{job_id}, $host, getppid());
             $cdb->disconnect;
             0;
@@ -258,18 +273,24 @@ sub start_job ($self, $flight, $job, $host) {
 sub reap ($self, $flight) {
     my $db = $self->{db};
     while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
-        my $c = delete $self->{children}{$pid} or next;
-        my $rc = $?;
+        my $c   = delete $self->{children}{$pid} or next;
+        my $rc  = $?;
         my $row = $db->dbh->selectrow_hashref('SELECT status FROM jobs WHERE job_id = ?',
             undef, $c->{job}{job_id});
         if ($row->{status} =~ /^(preparing|running)$/) {
-            $db->txn(sub ($dbh) {
-                $dbh->do(q{UPDATE steps SET status = 'broken', finished = now()
-                           WHERE job_id = ? AND status = 'running'}, undef, $c->{job}{job_id});
-                $dbh->do(q{UPDATE jobs SET status = 'broken', finished = now()
-                           WHERE job_id = ?}, undef, $c->{job}{job_id});
-                $dbh->do('DELETE FROM allocations WHERE job_id = ?', undef, $c->{job}{job_id});
-            });
+            $db->txn(
+                sub ($dbh) {
+                    $dbh->do(
+                        q{UPDATE steps SET status = 'broken', finished = now()
+                           WHERE job_id = ? AND status = 'running'}, undef, $c->{job}{job_id}
+                    );
+                    $dbh->do(
+                        q{UPDATE jobs SET status = 'broken', finished = now()
+                           WHERE job_id = ?}, undef, $c->{job}{job_id}
+                    );
+                    $dbh->do('DELETE FROM allocations WHERE job_id = ?', undef, $c->{job}{job_id});
+                }
+            );
             $row->{status} = "broken (job runner exit status $rc)";
         }
         $self->say_("flight $flight: job $c->{job}{job} $row->{status}");
@@ -305,66 +326,72 @@ sub run_job ($db, $job_id, $host, $parent) {
             next if ($fail || $broken) && !$step->{always};
             $status = run_step($db, $job, $step, $dir, $host, $parent);
         }
-        $fail++ if $status eq 'fail';
+        $fail++   if $status eq 'fail';
         $broken++ if $status eq 'broken';
     }
     my $final = $broken ? 'broken' : $fail ? 'fail' : 'pass';
-    $db->txn(sub ($dbh) {
-        $dbh->do(q{UPDATE jobs SET status = ?, finished = now() WHERE job_id = ?},
-            undef, $final, $job_id);
-        $dbh->do('DELETE FROM allocations WHERE job_id = ?', undef, $job_id);
-    });
+    $db->txn(
+        sub ($dbh) {
+            $dbh->do(q{UPDATE jobs SET status = ?, finished = now() WHERE job_id = ?},
+                undef, $final, $job_id);
+            $dbh->do('DELETE FROM allocations WHERE job_id = ?', undef, $job_id);
+        }
+    );
     return $final;
 }
 
 sub safe_name ($testid) { (my $s = $testid) =~ s{[^\w.+-]}{_}g; return $s }
 
 sub run_step ($db, $job, $step, $dir, $host, $parent) {
-    my $dbh = $db->dbh;
+    my $dbh    = $db->dbh;
     my $job_id = $job->{job_id};
-    my ($stepno, $attempt) = $db->txn(sub ($dbh) {
-        $dbh->selectrow_array('SELECT 1 FROM jobs WHERE job_id = ? FOR UPDATE', undef, $job_id);
-        my ($n) = $dbh->selectrow_array(
-            'SELECT coalesce(max(stepno), 0) + 1 FROM steps WHERE job_id = ?', undef, $job_id);
-        my ($a) = $dbh->selectrow_array(
-            'SELECT coalesce(max(attempt), 0) + 1 FROM steps WHERE job_id = ? AND testid = ?',
-            undef, $job_id, $step->{testid});
-        my $log = "flights/$job->{flight}/$job->{job}/$n." . safe_name($step->{testid}) . '.log';
-        $dbh->do(
-            q{INSERT INTO steps (job_id, stepno, testid, attempt, script, log)
+    my ($stepno, $attempt) = $db->txn(
+        sub ($dbh) {
+            $dbh->selectrow_array('SELECT 1 FROM jobs WHERE job_id = ? FOR UPDATE', undef, $job_id);
+            my ($n) = $dbh->selectrow_array(
+                'SELECT coalesce(max(stepno), 0) + 1 FROM steps WHERE job_id = ?',
+                undef, $job_id);
+            my ($a) = $dbh->selectrow_array(
+                'SELECT coalesce(max(attempt), 0) + 1 FROM steps WHERE job_id = ? AND testid = ?',
+                undef, $job_id, $step->{testid});
+            my $log =
+                "flights/$job->{flight}/$job->{job}/$n." . safe_name($step->{testid}) . '.log';
+            $dbh->do(
+                q{INSERT INTO steps (job_id, stepno, testid, attempt, script, log)
               VALUES (?, ?, ?, ?, ?, ?)}, undef, $job_id, $n, $step->{testid}, $a,
-            $step->{script}, $log
-        );
-        return ($n, $a);
-    });
+                $step->{script}, $log
+            );
+            return ($n, $a);
+        }
+    );
     my ($log) = $dbh->selectrow_array('SELECT log FROM steps WHERE job_id = ? AND stepno = ?',
         undef, $job_id, $stepno);
-    my $rv = Osstest::Flight::runvars($db, $job_id);
+    my $rv  = Osstest::Flight::runvars($db, $job_id);
     my %env = (
         $db->child_env,
-        OSSTEST_FLIGHT => $job->{flight},
-        OSSTEST_JOB => $job->{job},
-        OSSTEST_JOB_ID => $job_id,
-        OSSTEST_STEPNO => $stepno,
-        OSSTEST_TESTID => $step->{testid},
-        OSSTEST_JOBDIR => $dir,
+        OSSTEST_FLIGHT  => $job->{flight},
+        OSSTEST_JOB     => $job->{job},
+        OSSTEST_JOB_ID  => $job_id,
+        OSSTEST_STEPNO  => $stepno,
+        OSSTEST_TESTID  => $step->{testid},
+        OSSTEST_JOBDIR  => $dir,
         OSSTEST_RESULTS => results_dir(),
-        OSSTEST_TOP => top_dir(),
-        OSSTEST_HOST => $host // '',
-        PERL5LIB => join(':', top_dir() . '/osstest/lib', $ENV{PERL5LIB} // ()),
+        OSSTEST_TOP     => top_dir(),
+        OSSTEST_HOST    => $host // '',
+        PERL5LIB        => join(':', top_dir() . '/osstest/lib', $ENV{PERL5LIB} // ()),
         map { ("OSSTEST_RV_$_" => $rv->{$_}) } grep { /^\w+$/ && $_ ne 'recipe_steps' }
             keys %$rv,
     );
-    my $script = top_dir() . "/osstest/ts/$step->{script}";
-    my @args = split ' ', $step->{args} // '';
+    my $script  = top_dir() . "/osstest/ts/$step->{script}";
+    my @args    = split ' ', $step->{args} // '';
     my $timeout = $rv->{"timeout_$step->{testid}"} // $rv->{step_timeout} // 3600;
-    my $pid = fork // die "osstest: fork: $!\n";
+    my $pid     = fork // die "osstest: fork: $!\n";
     if ($pid == 0) {
         setpgrp(0, 0);
         @ENV{keys %env} = values %env;
         chdir $dir;
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>', results_dir() . "/$log" or POSIX::_exit(2);
+        open STDIN,  '<',  '/dev/null';
+        open STDOUT, '>',  results_dir() . "/$log" or POSIX::_exit(2);
         open STDERR, '>&', \*STDOUT;
         exec {$script} $script, @args or POSIX::_exit(2);
     }

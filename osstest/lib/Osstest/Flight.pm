@@ -12,7 +12,8 @@ our @BLESSINGS = qw(real real-bisect play adhoc);
 
 # Resolve REV in the git repository REPO to a full commit id.
 sub git_resolve ($repo, $rev) {
-    my ($rc, $out) = capture('git', '-C', $repo, 'rev-parse', '--verify', '--quiet', "$rev^{commit}");
+    my ($rc, $out) =
+        capture('git', '-C', $repo, 'rev-parse', '--verify', '--quiet', "$rev^{commit}");
     die "osstest: '$rev' is not a commit in $repo\n" if $rc != 0;
     chomp $out;
     return $out;
@@ -22,7 +23,7 @@ sub git_resolve ($repo, $rev) {
 #      revs => {tree => rev}, intended => 'real', baseline_ref => 'master')
 # Returns the new flight number.
 sub make ($db, %a) {
-    my $t = Osstest::Template::load($a{template});
+    my $t        = Osstest::Template::load($a{template});
     my $intended = $a{intended} // 'real';
     die "osstest: unknown blessing '$intended' (one of @BLESSINGS)\n"
         unless grep { $_ eq $intended } @BLESSINGS;
@@ -38,39 +39,41 @@ sub make ($db, %a) {
         die "osstest: --rev names tree '$tree', not in template $a{template}\n"
             unless exists $rev{$tree};
     }
-    my $primary = $t->{trees}[0];
-    my $base_ref = $a{baseline_ref} // 'master';
+    my $primary  = $t->{trees}[0];
+    my $base_ref = $a{baseline_ref}                                 // 'master';
     my $baseline = eval { git_resolve($repo{$primary}, $base_ref) } // '';
-    return $db->txn(sub ($dbh) {
-        my ($flight) = $dbh->selectrow_array(
-            'INSERT INTO flights (branch, intended, template, revision, baseline_revision)
+    return $db->txn(
+        sub ($dbh) {
+            my ($flight) = $dbh->selectrow_array(
+                'INSERT INTO flights (branch, intended, template, revision, baseline_revision)
              VALUES (?, ?, ?, ?, ?) RETURNING flight', undef,
-            $a{branch}, $intended, $a{template}, $rev{$primary}, $baseline
-        );
-        my %id;
-        for my $j (@{$t->{jobs}}) {
-            ($id{$j->{name}}) = $dbh->selectrow_array(
-                'INSERT INTO jobs (flight, job, recipe) VALUES (?, ?, ?) RETURNING job_id',
-                undef, $flight, $j->{name}, $j->{recipe});
-            my %rv = (
-                %{$j->{runvars}},
-                recipe_steps => Osstest::Template::steps_to_text(@{$j->{steps}}),
-                (map { ("tree_$_" => $repo{$_}, "revision_$_" => $rev{$_}) } @{$t->{trees}}),
+                $a{branch}, $intended, $a{template}, $rev{$primary}, $baseline
             );
-            for my $n (sort keys %rv) {
-                $dbh->do('INSERT INTO runvars (job_id, name, value) VALUES (?, ?, ?)',
-                    undef, $id{$j->{name}}, $n, $rv{$n});
+            my %id;
+            for my $j (@{$t->{jobs}}) {
+                ($id{$j->{name}}) = $dbh->selectrow_array(
+                    'INSERT INTO jobs (flight, job, recipe) VALUES (?, ?, ?) RETURNING job_id',
+                    undef, $flight, $j->{name}, $j->{recipe});
+                my %rv = (
+                    %{$j->{runvars}},
+                    recipe_steps => Osstest::Template::steps_to_text(@{$j->{steps}}),
+                    (map { ("tree_$_" => $repo{$_}, "revision_$_" => $rev{$_}) } @{$t->{trees}}),
+                );
+                for my $n (sort keys %rv) {
+                    $dbh->do('INSERT INTO runvars (job_id, name, value) VALUES (?, ?, ?)',
+                        undef, $id{$j->{name}}, $n, $rv{$n});
+                }
             }
-        }
-        for my $j (@{$t->{jobs}}) {
-            for my $n (@{$j->{needs}}) {
-                $dbh->do('INSERT INTO job_deps (job_id, needs) VALUES (?, ?)',
-                    undef, $id{$j->{name}}, $id{$n});
+            for my $j (@{$t->{jobs}}) {
+                for my $n (@{$j->{needs}}) {
+                    $dbh->do('INSERT INTO job_deps (job_id, needs) VALUES (?, ?)',
+                        undef, $id{$j->{name}}, $id{$n});
+                }
             }
+            $dbh->do(q{UPDATE flights SET blessing = 'queued' WHERE flight = ?}, undef, $flight);
+            return $flight;
         }
-        $dbh->do(q{UPDATE flights SET blessing = 'queued' WHERE flight = ?}, undef, $flight);
-        return $flight;
-    });
+    );
 }
 
 sub get ($db, $flight) {
@@ -80,8 +83,8 @@ sub get ($db, $flight) {
 }
 
 sub jobs ($db, $flight) {
-    return $db->dbh->selectall_arrayref(
-        'SELECT * FROM jobs WHERE flight = ? ORDER BY job_id', {Slice => {}}, $flight);
+    return $db->dbh->selectall_arrayref('SELECT * FROM jobs WHERE flight = ? ORDER BY job_id',
+        {Slice => {}}, $flight);
 }
 
 sub job ($db, $flight, $name) {
@@ -105,8 +108,8 @@ sub set_runvar ($db, $job_id, $name, $value, $synth = 1) {
 }
 
 sub steps ($db, $job_id) {
-    return $db->dbh->selectall_arrayref(
-        'SELECT * FROM steps WHERE job_id = ? ORDER BY stepno', {Slice => {}}, $job_id);
+    return $db->dbh->selectall_arrayref('SELECT * FROM steps WHERE job_id = ? ORDER BY stepno',
+        {Slice => {}}, $job_id);
 }
 
 1;

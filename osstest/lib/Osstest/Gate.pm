@@ -17,14 +17,15 @@ use Osstest::Util qw(capture);
 #      max_jobs => N, log => sub)
 # Returns {decision => 'push'|'no push'|'nothing to do', flight, report}.
 sub gate ($db, %a) {
-    my $log = $a{log} // sub ($m) { print "$m\n" };
-    my $repo = $a{repo};
+    my $log      = $a{log} // sub ($m) { print "$m\n" };
+    my $repo     = $a{repo};
     my $cand_ref = $a{candidate} // 'staging';
-    my $base_ref = $a{baseline} // 'master';
-    my $tree = $a{tree};
-    my $cand = Osstest::Flight::git_resolve($repo, $cand_ref);
-    my $base = Osstest::Flight::git_resolve($repo, $base_ref);
+    my $base_ref = $a{baseline}  // 'master';
+    my $tree     = $a{tree};
+    my $cand     = Osstest::Flight::git_resolve($repo, $cand_ref);
+    my $base     = Osstest::Flight::git_resolve($repo, $base_ref);
     $log->("gate $a{branch}: $cand_ref $cand, $base_ref $base");
+
     if ($cand eq $base) {
         $log->("gate $a{branch}: $cand_ref is $base_ref: nothing to test");
         return {decision => 'nothing to do'};
@@ -33,9 +34,9 @@ sub gate ($db, %a) {
     die "osstest: $cand_ref ($cand) is not a descendant of $base_ref ($base) in $repo\n"
         if $rc != 0;
     my %mk = (
-        branch => $a{branch},
-        template => $a{template},
-        repos => {$tree => $repo},
+        branch       => $a{branch},
+        template     => $a{template},
+        repos        => {$tree => $repo},
         baseline_ref => $base_ref,
     );
     my $have_base = $db->dbh->selectrow_array(
@@ -57,6 +58,7 @@ sub gate ($db, %a) {
         $log->("gate $a{branch}: NOT pushing $cand to $base_ref ($r->{verdict})");
         return {decision => 'no push', flight => $flight, report => $r};
     }
+
     # Compare-and-swap: master moves only if it is still what was tested against.
     my ($prc) = capture('git', '-C', $repo, 'update-ref', '-m', "osstest flight $flight",
         "refs/heads/$base_ref", $cand, $base);
@@ -67,8 +69,8 @@ sub gate ($db, %a) {
 }
 
 sub run ($db, $flight, %a) {
-    my $ex = Osstest::Executive->new($db, max_jobs => $a{max_jobs}, quiet => $a{quiet});
-    my $ok = eval { $ex->run_flight($flight); 1 };
+    my $ex  = Osstest::Executive->new($db, max_jobs => $a{max_jobs}, quiet => $a{quiet});
+    my $ok  = eval { $ex->run_flight($flight); 1 };
     my $err = $@;
     $ex->finish;
     die $err unless $ok;

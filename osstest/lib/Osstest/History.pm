@@ -10,8 +10,8 @@ use warnings;
 
 # Returns [{flight, branch, revision, started, job_status, status}].
 sub query ($db, $job, %opt) {
-    my $limit = $opt{limit} // 50;
-    my @lim = $limit > 0 ? ('LIMIT ?', $limit) : ('', ());
+    my $limit  = $opt{limit} // 50;
+    my @lim    = $limit > 0           ? ('LIMIT ?',          $limit)       : ('', ());
     my @branch = defined $opt{branch} ? ('AND f.branch = ?', $opt{branch}) : ('', ());
     if (defined $opt{testid}) {
         return $db->dbh->selectall_arrayref(

@@ -26,17 +26,20 @@ sub parse_config ($file) {
             or die "osstest: $file:$.: expected 'key = value', got '$line'\n";
         if ($k eq 'name') {
             $cfg{host} = $v;
-        } elsif ($k eq 'kind') {
+        }
+        elsif ($k eq 'kind') {
             $cfg{kind} = $v;
-        } elsif ($k eq 'flags') {
+        }
+        elsif ($k eq 'flags') {
             $cfg{flags} = [split /[\s,]+/, $v];
-        } else {
+        }
+        else {
             die "osstest: $file:$.: '$k' given twice\n" if exists $cfg{props}{$k};
             $cfg{props}{$k} = $v;
         }
     }
     die "osstest: $file: bad host name '$cfg{host}'\n" unless $cfg{host} =~ /^[\w.-]+$/;
-    die "osstest: $file: no 'kind' line\n" unless $cfg{kind};
+    die "osstest: $file: no 'kind' line\n"             unless $cfg{kind};
     die "osstest: $file: unknown kind '$cfg{kind}' (known: @{[sort keys %KINDS]})\n"
         unless $KINDS{$cfg{kind}};
     my $class = $KINDS{$cfg{kind}};
@@ -48,20 +51,22 @@ sub parse_config ($file) {
 # Add or update a host from its config file.
 sub add ($db, $file) {
     my $cfg = parse_config($file);
-    $db->txn(sub ($dbh) {
-        $dbh->do(
-            q{INSERT INTO hosts (host, kind, config) VALUES (?, ?, ?)
+    $db->txn(
+        sub ($dbh) {
+            $dbh->do(
+                q{INSERT INTO hosts (host, kind, config) VALUES (?, ?, ?)
               ON CONFLICT (host) DO UPDATE SET kind = EXCLUDED.kind, config = EXCLUDED.config},
-            undef, $cfg->{host}, $cfg->{kind}, $file
-        );
-        $dbh->do('DELETE FROM host_flags WHERE host = ?', undef, $cfg->{host});
-        $dbh->do('DELETE FROM host_props WHERE host = ?', undef, $cfg->{host});
-        $dbh->do('INSERT INTO host_flags (host, flag) VALUES (?, ?)', undef, $cfg->{host}, $_)
-            for @{$cfg->{flags}};
-        $dbh->do('INSERT INTO host_props (host, name, value) VALUES (?, ?, ?)',
-            undef, $cfg->{host}, $_, $cfg->{props}{$_})
-            for sort keys %{$cfg->{props}};
-    });
+                undef, $cfg->{host}, $cfg->{kind}, $file
+            );
+            $dbh->do('DELETE FROM host_flags WHERE host = ?', undef, $cfg->{host});
+            $dbh->do('DELETE FROM host_props WHERE host = ?', undef, $cfg->{host});
+            $dbh->do('INSERT INTO host_flags (host, flag) VALUES (?, ?)', undef, $cfg->{host}, $_)
+                for @{$cfg->{flags}};
+            $dbh->do('INSERT INTO host_props (host, name, value) VALUES (?, ?, ?)',
+                undef, $cfg->{host}, $_, $cfg->{props}{$_})
+                for sort keys %{$cfg->{props}};
+        }
+    );
     return $cfg->{host};
 }
 
@@ -89,7 +94,8 @@ sub set_flag ($db, $host, $flag, $on) {
     if ($on) {
         $db->dbh->do('INSERT INTO host_flags (host, flag) VALUES (?, ?) ON CONFLICT DO NOTHING',
             undef, $host, $flag);
-    } else {
+    }
+    else {
         $db->dbh->do('DELETE FROM host_flags WHERE host = ? AND flag = ?', undef, $host, $flag);
     }
     return;
@@ -105,11 +111,13 @@ sub mark_broken ($db, $host, $why) {
 # Make a host usable again: not broken, and any allocation dropped.
 sub free ($db, $host) {
     must_exist($db, $host);
-    $db->txn(sub ($dbh) {
-        $dbh->do(q{UPDATE hosts SET broken = false, broken_why = '' WHERE host = ?},
-            undef, $host);
-        $dbh->do('DELETE FROM allocations WHERE host = ?', undef, $host);
-    });
+    $db->txn(
+        sub ($dbh) {
+            $dbh->do(q{UPDATE hosts SET broken = false, broken_why = '' WHERE host = ?},
+                undef, $host);
+            $dbh->do('DELETE FROM allocations WHERE host = ?', undef, $host);
+        }
+    );
     return;
 }
 
@@ -119,12 +127,12 @@ sub load ($db, $host) {
         or die "osstest: no host '$host'\n";
     my $props = $db->dbh->selectall_arrayref('SELECT name, value FROM host_props WHERE host = ?',
         undef, $host);
-    my $flags = $db->dbh->selectcol_arrayref('SELECT flag FROM host_flags WHERE host = ?',
-        undef, $host);
+    my $flags =
+        $db->dbh->selectcol_arrayref('SELECT flag FROM host_flags WHERE host = ?', undef, $host);
     my $class = $KINDS{$row->{kind}} or die "osstest: host $host has unknown kind $row->{kind}\n";
-    eval "require $class; 1" or die $@;    ## no critic (string eval of a fixed module name)
+    eval "require $class; 1"         or die $@;    ## no critic (string eval of a fixed module name)
     return $class->new(
-        host => $host,
+        host  => $host,
         props => {map { $_->[0] => $_->[1] } @$props},
         flags => $flags
     );
@@ -136,8 +144,8 @@ sub load ($db, $host) {
 #   console()                 path of the file the serial console goes to
 #   boot(%plan)               boot a hypervisor: kernel, cmdline, modules,
 #                             console, wait_for, timeout
-sub new ($class, %a) { return bless {%a}, $class }
-sub name ($self) { return $self->{host} }
+sub new  ($class, %a)                     { return bless {%a}, $class }
+sub name ($self)                          { return $self->{host} }
 sub prop ($self, $name, $default = undef) { return $self->{props}{$name} // $default }
 
 1;

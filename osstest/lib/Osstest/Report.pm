@@ -74,8 +74,8 @@ sub outcomes ($db, $flight) {
         my $e = $o{$r->{job}}{$r->{testid}} //= {steps => []};
         push @{$e->{steps}}, $r;
         $e->{kind} = $r->{kind};
-        $e->{fail}++ if $r->{status} =~ /^(fail|broken)$/;
-        $e->{pass}++ if $r->{status} eq 'pass';
+        $e->{fail}++              if $r->{status} =~ /^(fail|broken)$/;
+        $e->{pass}++              if $r->{status} eq 'pass';
         $e->{last} = $r->{status} if $r->{status} ne 'aborted';
     }
     return \%o;
@@ -84,14 +84,14 @@ sub outcomes ($db, $flight) {
 # Analyse FLIGHT; returns a hash with flight, baseline, verdict (perfect,
 # tolerable, regressions, incomplete), items => [{job, testid, class, why}].
 sub analyse ($db, $flight, %opt) {
-    my $f = Osstest::Flight::get($db, $flight);
-    my $base = exists $opt{baseline} ? $opt{baseline} : find_baseline($db, $f);
+    my $f     = Osstest::Flight::get($db, $flight);
+    my $base  = exists $opt{baseline} ? $opt{baseline} : find_baseline($db, $f);
     my $allow = $opt{allow} // [];
-    my $jobs = Osstest::Flight::jobs($db, $flight);
-    my $now = outcomes($db, $flight);
+    my $jobs  = Osstest::Flight::jobs($db, $flight);
+    my $now   = outcomes($db, $flight);
     my ($then, %base_job) = ({});
     if (defined $base) {
-        $then = outcomes($db, $base);
+        $then     = outcomes($db, $base);
         %base_job = map { $_->{job} => $_->{status} } @{Osstest::Flight::jobs($db, $base)};
     }
     my (@items, $failures, $incomplete);
@@ -110,61 +110,70 @@ sub analyse ($db, $flight, %opt) {
             $failures++;
             my %it = (job => $j->{job}, testid => $testid, status => $e->{last} // $j->{status});
             my $b_entry = $testid eq '(job)' ? undef : $then->{$j->{job}}{$testid};
-            my $b_pass
-                = $testid eq '(job)'
+            my $b_pass =
+                $testid eq '(job)'
                 ? ($base_job{$j->{job}} // '') eq 'pass'
                 : $b_entry && $b_entry->{pass};
             my ($pat) = grep { $j->{job} =~ $_->{job} && $testid =~ $_->{testid} } @$allow;
             if ($e->{pass}) {
                 @it{qw(class why)} = ('excused', 'heisenbug: passed on retry in this flight');
-            } elsif ($pat) {
+            }
+            elsif ($pat) {
                 @it{qw(class why)} = ('excused', "allow-list: $pat->{text}");
-            } elsif ($b_pass) {
+            }
+            elsif ($b_pass) {
                 @it{qw(class why)} = ('regression', "passed in baseline flight $base");
-            } elsif (!ever_passed($db, $f->{branch}, $flight, $j->{job}, $testid)) {
+            }
+            elsif (!ever_passed($db, $f->{branch}, $flight, $j->{job}, $testid)) {
                 @it{qw(class why)} = ('excused', "never passed on branch $f->{branch}");
-            } elsif ($b_entry ? $b_entry->{fail}
-                : ($base_job{$j->{job}} // '') =~ /^(fail|broken|blocked)$/)
+            }
+            elsif (
+                  $b_entry
+                ? $b_entry->{fail}
+                : ($base_job{$j->{job}} // '') =~ /^(fail|broken|blocked)$/
+                )
             {
                 @it{qw(class why)} = ('not-regression', "failed in baseline flight $base too");
-            } else {
-                @it{qw(class why)} = ('regression',
-                    'passed before on the branch; did not pass in the baseline');
+            }
+            else {
+                @it{qw(class why)} =
+                    ('regression', 'passed before on the branch; did not pass in the baseline');
             }
             push @items, \%it;
         }
     }
     my $regressions = grep { $_->{class} eq 'regression' } @items;
-    my $verdict
-        = $incomplete ? 'incomplete'
+    my $verdict =
+          $incomplete  ? 'incomplete'
         : $regressions ? 'regressions'
-        : $failures ? 'tolerable'
-        : 'perfect';
+        : $failures    ? 'tolerable'
+        :                'perfect';
     return {
-        flight => $f,
+        flight   => $f,
         baseline => $base,
-        verdict => $verdict,
-        push => ($verdict eq 'perfect' || $verdict eq 'tolerable') ? 1 : 0,
-        items => \@items,
-        jobs => $jobs,
+        verdict  => $verdict,
+        push     => ($verdict eq 'perfect' || $verdict eq 'tolerable') ? 1 : 0,
+        items    => \@items,
+        jobs     => $jobs,
         outcomes => $now,
     };
 }
 
 sub text ($r) {
-    my $f = $r->{flight};
+    my $f   = $r->{flight};
     my @out = (
         "flight $f->{flight} branch $f->{branch} blessing $f->{blessing}",
         "tested revision: $f->{revision}",
         'baseline flight: '
-            . ($r->{baseline} // 'none') . " (revision "
+            . ($r->{baseline} // 'none')
+            . " (revision "
             . ($f->{baseline_revision} || 'none') . ')',
         '',
         'jobs:',
         (map { sprintf '  %-40s %s', $_->{job}, $_->{status} } @{$r->{jobs}}),
         '',
     );
-    my @reg = grep { $_->{class} eq 'regression' } @{$r->{items}};
+    my @reg   = grep { $_->{class} eq 'regression' } @{$r->{items}};
     my @other = grep { $_->{class} ne 'regression' } @{$r->{items}};
     push @out, @reg ? 'regressions:' : 'regressions: none';
     push @out, map { sprintf '  REGRESSION %s %s: %s (%s)', @$_{qw(job testid status why)} } @reg;
@@ -199,22 +208,35 @@ sub html ($r) {
             push @cols, $id unless $seen{$id}++;
         }
     }
-    my $o = qq{<!DOCTYPE html>\n<html><head><meta charset="utf-8">}
+    my $o =
+          qq{<!DOCTYPE html>\n<html><head><meta charset="utf-8">}
         . "<title>flight $f->{flight}</title><style>"
         . 'td,th{border:1px solid #999;padding:2px 6px}table{border-collapse:collapse}'
         . '.pass{background:#bfb}.fail{background:#fbb}.broken{background:#fdb}'
         . '.blocked,.skip{background:#ddd}.running,.queued{background:#bdf}'
         . "</style></head><body>\n";
     $o .= '<h1>Flight ' . h($f->{flight}) . ' (' . h($f->{branch}) . ")</h1>\n";
-    $o .= '<p>Tested revision ' . h($f->{revision}) . '; baseline flight '
-        . h($r->{baseline} // 'none') . '. Verdict: <b>' . h($r->{verdict}) . '</b>, push: '
-        . ($r->{push} ? 'yes' : 'no') . "</p>\n";
-    $o .= "<table><tr><th>job</th><th>status</th>" . join('', map { '<th>' . h($_) . '</th>' } @cols)
+    $o .=
+          '<p>Tested revision '
+        . h($f->{revision})
+        . '; baseline flight '
+        . h($r->{baseline} // 'none')
+        . '. Verdict: <b>'
+        . h($r->{verdict})
+        . '</b>, push: '
+        . ($r->{push} ? 'yes' : 'no')
+        . "</p>\n";
+    $o .=
+          "<table><tr><th>job</th><th>status</th>"
+        . join('', map { '<th>' . h($_) . '</th>' } @cols)
         . "<th>subtests</th></tr>\n";
     for my $j (@{$r->{jobs}}) {
         my $oc = $r->{outcomes}{$j->{job}} // {};
-        $o .= '<tr><td>' . h($j->{job}) . qq{</td><td class="$j->{status}">} . h($j->{status})
-            . '</td>';
+        $o .=
+              '<tr><td>'
+            . h($j->{job})
+            . qq{</td><td class="$j->{status}">}
+            . h($j->{status}) . '</td>';
         for my $c (@cols) {
             my $e = $oc->{$c};
             if (!$e) { $o .= '<td></td>'; next }
@@ -225,26 +247,32 @@ sub html ($r) {
         }
         my %n;
         $n{$_->{last} // 'aborted'}++ for grep { $_->{kind} eq 'subtest' } values %$oc;
-        $o .= '<td>' . h(join ', ', map {"$n{$_} $_"} sort keys %n) . "</td></tr>\n";
+        $o .= '<td>' . h(join ', ', map { "$n{$_} $_" } sort keys %n) . "</td></tr>\n";
     }
     $o .= "</table>\n";
     $o .= "<h2>Failures</h2>\n<table><tr><th>class</th><th>job</th><th>testid</th>"
         . "<th>status</th><th>why</th></tr>\n";
     for my $it (@{$r->{items}}) {
-        $o .= '<tr><td>' . join('</td><td>', map { h($it->{$_}) } qw(class job testid status why))
+        $o .=
+              '<tr><td>'
+            . join('</td><td>', map { h($it->{$_}) } qw(class job testid status why))
             . "</td></tr>\n";
     }
     $o .= "</table>\n";
     for my $j (@{$r->{jobs}}) {
-        my $oc = $r->{outcomes}{$j->{job}} // {};
+        my $oc   = $r->{outcomes}{$j->{job}} // {};
         my @subs = sort grep { $oc->{$_}{kind} eq 'subtest' } keys %$oc;
         next unless @subs;
         $o .= '<h2>Subtests of ' . h($j->{job}) . "</h2>\n<table>\n";
         for my $s (@subs) {
-            $o .= '<tr><td>' . h($s) . '</td>' . join('', map {
-                qq{<td class="$_->{status}"><a href="} . h(log_href($_->{log}))
-                    . qq{">$_->{status}</a></td>}
-            } @{$oc->{$s}{steps}}) . "</tr>\n";
+            $o .= '<tr><td>' . h($s) . '</td>' . join(
+                '',
+                map {
+                          qq{<td class="$_->{status}"><a href="}
+                        . h(log_href($_->{log}))
+                        . qq{">$_->{status}</a></td>}
+                } @{$oc->{$s}{steps}}
+            ) . "</tr>\n";
         }
         $o .= "</table>\n";
     }
@@ -253,7 +281,7 @@ sub html ($r) {
 
 # Analyse and write results/flights/N/report.{txt,html}; returns the analysis.
 sub write ($db, $flight, %opt) {
-    my $r = analyse($db, $flight, %opt);
+    my $r   = analyse($db, $flight, %opt);
     my $dir = results_dir() . "/flights/$flight";
     make_path($dir);
     for my $kind (qw(txt html)) {

@@ -20,22 +20,22 @@ sub from_env ($class) {
         die "osstest: $v is not set: step scripts run under 'osstest run-flight'\n"
             unless defined $ENV{$v};
     }
-    my $db = Osstest::DB->connect(dsn => $ENV{OSSTEST_DSN}, no_migrate => 1);
+    my $db   = Osstest::DB->connect(dsn => $ENV{OSSTEST_DSN}, no_migrate => 1);
     my $self = bless {
-        db => $db,
+        db     => $db,
         flight => $ENV{OSSTEST_FLIGHT},
-        job => $ENV{OSSTEST_JOB},
+        job    => $ENV{OSSTEST_JOB},
         job_id => $ENV{OSSTEST_JOB_ID},
         stepno => $ENV{OSSTEST_STEPNO},
-        dir => $ENV{OSSTEST_JOBDIR},
-        host => $ENV{OSSTEST_HOST},
+        dir    => $ENV{OSSTEST_JOBDIR},
+        host   => $ENV{OSSTEST_HOST},
     }, $class;
     $self->{rv} = Osstest::Flight::runvars($db, $self->{job_id});
     return $self;
 }
 
-sub db ($self) { return $self->{db} }
-sub dir ($self) { return $self->{dir} }
+sub db        ($self) { return $self->{db} }
+sub dir       ($self) { return $self->{dir} }
 sub host_name ($self) { return $self->{host} }
 
 sub log ($self, $msg) {
@@ -56,7 +56,7 @@ sub runvar ($self, $name, @default) {
           ORDER BY up.depth, up.job_id LIMIT 1}, undef, $self->{job_id}, $name
     );
     return $deps->[0][0] if @$deps;
-    return $default[0] if @default;
+    return $default[0]   if @default;
     die "osstest: job $self->{job}: no runvar '$name' here or in the jobs it needs\n";
 }
 
@@ -69,28 +69,30 @@ sub set_runvar ($self, $name, $value) {
 # Record one subtest of this step: its own testid, status (pass, fail,
 # broken, skip), log path and duration.
 sub record_subtest ($self, %t) {
-    my $db = $self->{db};
+    my $db  = $self->{db};
     my $log = $t{log} // '';
     my $res = results_dir() . '/';
     $log =~ s/^\Q$res\E//;
-    $db->txn(sub ($dbh) {
-        $dbh->selectrow_array('SELECT 1 FROM jobs WHERE job_id = ? FOR UPDATE',
-            undef, $self->{job_id});
-        my ($n) = $dbh->selectrow_array(
-            'SELECT coalesce(max(stepno), 0) + 1 FROM steps WHERE job_id = ?',
-            undef, $self->{job_id});
-        my ($a) = $dbh->selectrow_array(
-            'SELECT coalesce(max(attempt), 0) + 1 FROM steps WHERE job_id = ? AND testid = ?',
-            undef, $self->{job_id}, $t{testid});
-        $dbh->do(
-            q{INSERT INTO steps (job_id, stepno, testid, attempt, kind, parent, status,
+    $db->txn(
+        sub ($dbh) {
+            $dbh->selectrow_array('SELECT 1 FROM jobs WHERE job_id = ? FOR UPDATE',
+                undef, $self->{job_id});
+            my ($n) = $dbh->selectrow_array(
+                'SELECT coalesce(max(stepno), 0) + 1 FROM steps WHERE job_id = ?',
+                undef, $self->{job_id});
+            my ($a) = $dbh->selectrow_array(
+                'SELECT coalesce(max(attempt), 0) + 1 FROM steps WHERE job_id = ? AND testid = ?',
+                undef, $self->{job_id}, $t{testid});
+            $dbh->do(
+                q{INSERT INTO steps (job_id, stepno, testid, attempt, kind, parent, status,
                                  started, finished, log)
               VALUES (?, ?, ?, ?, 'subtest', ?, ?,
                       now() - make_interval(secs => ?), now(), ?)}, undef,
-            $self->{job_id}, $n, $t{testid}, $a, $self->{stepno}, $t{status},
-            $t{seconds} // 0, $log
-        );
-    });
+                $self->{job_id},  $n, $t{testid}, $a, $self->{stepno}, $t{status},
+                $t{seconds} // 0, $log
+            );
+        }
+    );
     return;
 }
 
@@ -109,10 +111,10 @@ sub xen_image ($self) {
 
 my %RESULT = (
     SUCCESS => 'pass',
-    SKIP => 'skip',
-    ERROR => 'fail',
+    SKIP    => 'skip',
+    ERROR   => 'fail',
     FAILURE => 'fail',
-    CRASH => 'fail',
+    CRASH   => 'fail',
 );
 
 # Read a runner JSON file ({"tests": [{name, result, log, seconds}]}); returns
@@ -120,9 +122,9 @@ my %RESULT = (
 sub read_results_json ($file) {
     open my $fh, '<', $file or die "osstest: cannot read results $file: $!\n";
     my $text = do { local $/; <$fh> };
-    my $data = eval { JSON::PP->new->decode($text) }
-        // die "osstest: $file: not valid JSON: $@";
-    die "osstest: $file: no \"tests\" list\n" unless ref $data eq 'HASH' && ref $data->{tests} eq 'ARRAY';
+    my $data = eval { JSON::PP->new->decode($text) } // die "osstest: $file: not valid JSON: $@";
+    die "osstest: $file: no \"tests\" list\n"
+        unless ref $data eq 'HASH' && ref $data->{tests} eq 'ARRAY';
     my @out;
     my $i = 0;
     for my $t (@{$data->{tests}}) {
@@ -133,8 +135,12 @@ sub read_results_json ($file) {
             // die "osstest: $file: tests[$i] ($t->{name}) has unknown result '"
             . ($t->{result} // '') . "'\n";
         push @out,
-            {name => $t->{name}, status => $status, log => $t->{log} // '',
-            seconds => $t->{seconds} // 0};
+            {
+            name    => $t->{name},
+            status  => $status,
+            log     => $t->{log}     // '',
+            seconds => $t->{seconds} // 0
+            };
         $i++;
     }
     return @out;
@@ -159,13 +165,13 @@ sub run_json_suite ($self, %a) {
             return BROKEN;
         }
         my @tests = eval { read_results_json($json) };
-        if ($@) { $self->log($@); return BROKEN }
+        if ($@)               { $self->log($@);             return BROKEN }
         if (!@tests && !$try) { $self->log('no tests ran'); return BROKEN }
         for my $t (@tests) {
             $self->record_subtest(
-                testid => "$a{prefix}$t->{name}",
-                status => $t->{status},
-                log => $t->{log},
+                testid  => "$a{prefix}$t->{name}",
+                status  => $t->{status},
+                log     => $t->{log},
                 seconds => $t->{seconds}
             );
             $final{$t->{name}} = $t->{status};

@@ -9,7 +9,7 @@ use strict;
 use warnings;
 use Osstest::Util qw(top_dir);
 
-my $NAME = qr/[A-Za-z0-9][A-Za-z0-9_.+-]*/;
+my $NAME   = qr/[A-Za-z0-9][A-Za-z0-9_.+-]*/;
 my $TESTID = qr/[A-Za-z0-9][A-Za-z0-9_.\/+-]*/;
 
 sub ts_dir () { return top_dir() . '/osstest/ts' }
@@ -26,7 +26,7 @@ sub parse ($file, @lines) {
     my $t = {file => $file, trees => [], jobs => []};
     my (%jobs, $job);
     my $lineno = 0;
-    my $err = sub ($msg) { die "osstest: $file:$lineno: $msg\n" };
+    my $err    = sub ($msg) { die "osstest: $file:$lineno: $msg\n" };
     for my $line (@lines) {
         $lineno++;
         chomp $line;
@@ -36,7 +36,8 @@ sub parse ($file, @lines) {
             my $tree = $1;
             $err->("bad tree name '$tree'") unless $tree =~ /^\w+$/;
             push @{$t->{trees}}, $tree;
-        } elsif ($line =~ /^job\s+(\S+)\s*(.*)$/) {
+        }
+        elsif ($line =~ /^job\s+(\S+)\s*(.*)$/) {
             my ($name, $rest) = ($1, $2);
             $err->("bad job name '$name'") unless $name =~ /^$NAME$/;
             $err->("job '$name' defined twice") if $jobs{$name};
@@ -46,35 +47,40 @@ sub parse ($file, @lines) {
                     or $err->("expected KEY=VALUE after the job name, got '$kv'");
                 if ($k eq 'recipe') {
                     $job->{recipe} = $v;
-                } elsif ($k eq 'needs') {
+                }
+                elsif ($k eq 'needs') {
                     $job->{needs} = [grep { length } split /,/, $v];
-                } else {
+                }
+                else {
                     $job->{runvars}{$k} = $v;
                 }
             }
             $err->("job '$name' has no recipe=") unless $job->{recipe};
             $jobs{$name} = $job;
             push @{$t->{jobs}}, $job;
-        } elsif ($line =~ /^\s+(step|always)\s+(\S+)\s+(\S+)\s*(.*)$/) {
+        }
+        elsif ($line =~ /^\s+(step|always)\s+(\S+)\s+(\S+)\s*(.*)$/) {
             my ($kind, $testid, $script, $args) = ($1, $2, $3, $4);
-            $err->("'$kind' outside a job") unless $job;
-            $err->("bad testid '$testid'") unless $testid =~ /^$TESTID$/;
+            $err->("'$kind' outside a job")                    unless $job;
+            $err->("bad testid '$testid'")                     unless $testid =~ /^$TESTID$/;
             $err->("step script '$script' must be named ts-*") unless $script =~ /^ts-[\w-]+$/;
-            $err->("no step script osstest/ts/$script") unless -x ts_dir() . "/$script";
+            $err->("no step script osstest/ts/$script")        unless -x ts_dir() . "/$script";
             $err->("testid '$testid' used twice in job '$job->{name}'")
                 if grep { $_->{testid} eq $testid } @{$job->{steps}};
             push @{$job->{steps}},
                 {testid => $testid, script => $script, args => $args, always => $kind eq 'always'};
-        } elsif ($line =~ /^\s+runvar\s+(\w+)\s*=\s*(.*?)\s*$/) {
+        }
+        elsif ($line =~ /^\s+runvar\s+(\w+)\s*=\s*(.*?)\s*$/) {
             $err->("'runvar' outside a job") unless $job;
             $job->{runvars}{$1} = $2;
-        } else {
+        }
+        else {
             $err->("cannot parse '$line'");
         }
     }
     $lineno = scalar @lines;
     $err->('no tree line') unless @{$t->{trees}};
-    $err->('no jobs') unless @{$t->{jobs}};
+    $err->('no jobs')      unless @{$t->{jobs}};
     for my $j (@{$t->{jobs}}) {
         $lineno = $j->{line};
         $err->("job '$j->{name}' has no steps") unless @{$j->{steps}};
@@ -91,7 +97,7 @@ sub check_cycles ($t, $err) {
     my %state;
     my $visit;
     $visit = sub ($n) {
-        return if ($state{$n} // '') eq 'done';
+        return                                      if ($state{$n} // '') eq 'done';
         $err->("dependency cycle through job '$n'") if ($state{$n} // '') eq 'active';
         $state{$n} = 'active';
         $visit->($_) for @{$needs{$n}};
@@ -104,7 +110,8 @@ sub check_cycles ($t, $err) {
 # The steps of a job as stored in its recipe_steps runvar, and back.
 sub steps_to_text (@steps) {
     return join '', map {
-        ($_->{always} ? 'always' : 'step') . " $_->{testid} $_->{script}"
+              ($_->{always} ? 'always' : 'step')
+            . " $_->{testid} $_->{script}"
             . (length $_->{args} ? " $_->{args}" : '') . "\n"
     } @steps;
 }

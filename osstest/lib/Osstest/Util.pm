@@ -6,10 +6,10 @@ package Osstest::Util;
 use v5.36;
 use strict;
 use warnings;
-use POSIX ();
-use Cwd qw(abs_path);
+use POSIX          ();
+use Cwd            qw(abs_path);
 use File::Basename qw(dirname);
-use Exporter qw(import);
+use Exporter       qw(import);
 
 our @EXPORT_OK = qw(top_dir results_dir die_usage now_stamp capture glob_to_re);
 
@@ -37,7 +37,8 @@ sub capture (@cmd) {
         open STDERR, '>', '/dev/null';
         exec {$cmd[0]} @cmd or POSIX::_exit(127);
     }
-    my $out = do { local $/; <$fh> } // '';
+    my $out = do { local $/; <$fh> }
+        // '';
     close $fh;
     return ($? >> 8, $out);
 }

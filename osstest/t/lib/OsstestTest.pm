@@ -7,10 +7,10 @@ package OsstestTest;
 use v5.36;
 use strict;
 use warnings;
-use Cwd qw(abs_path);
+use Cwd            qw(abs_path);
 use File::Basename qw(dirname basename);
-use File::Path qw(make_path remove_tree);
-use Exporter qw(import);
+use File::Path     qw(make_path remove_tree);
+use Exporter       qw(import);
 use Osstest::DB;
 use Osstest::Util qw(top_dir);
 
@@ -24,8 +24,8 @@ sub data_dir () { return top_dir() . '/osstest/t/data' }
 # OSSTEST_DSN, OSSTEST_RESULTS and OSSTEST_LAB_CONFIGS point at it and at
 # private directories, so commands run by the test use them too.
 sub test_db () {
-    my $name = basename($0) =~ s/\W/_/gr;
-    my $base = $ENV{OSSTEST_TEST_DIR} // top_dir() . '/results/osstest-test';
+    my $name  = basename($0) =~ s/\W/_/gr;
+    my $base  = $ENV{OSSTEST_TEST_DIR} // top_dir() . '/results/osstest-test';
     my $pgdir = "$base/pg";
     $EMB //= Osstest::DB::Embedded->start($pgdir);
     my $dbname = lc "t_${name}_$$";
@@ -33,9 +33,9 @@ sub test_db () {
     my $results = "$base/results-$name-$$";
     remove_tree($results);
     make_path($results);
-    $ENV{OSSTEST_RESULTS} = $results;
-    $ENV{OSSTEST_DSN} = $EMB->dsn($dbname);
-    $ENV{OSSTEST_DB_USER} = 'osstest';
+    $ENV{OSSTEST_RESULTS}     = $results;
+    $ENV{OSSTEST_DSN}         = $EMB->dsn($dbname);
+    $ENV{OSSTEST_DB_USER}     = 'osstest';
     $ENV{OSSTEST_LAB_CONFIGS} = data_dir() . '/lab';
     delete $ENV{OSSTEST_CONFIG};
     return Osstest::DB->connect(dsn => $ENV{OSSTEST_DSN}, user => 'osstest');
@@ -49,7 +49,8 @@ sub osstest (@args) {
         open STDERR, '>&', \*STDOUT;
         exec $bin, @args or die "exec $bin: $!";
     }
-    my $out = do { local $/; <$fh> } // '';
+    my $out = do { local $/; <$fh> }
+        // '';
     close $fh;
     return ($? >> 8, $out);
 }
@@ -60,7 +61,8 @@ sub git ($dir, @args) {
         open STDERR, '>&', \*STDOUT;
         exec 'git', '-C', $dir, @args or die "exec git: $!";
     }
-    my $out = do { local $/; <$fh> } // '';
+    my $out = do { local $/; <$fh> }
+        // '';
     close $fh;
     die "git @args failed: $out" if $?;
     chomp $out;
@@ -74,10 +76,10 @@ sub make_repo ($name = 'repo') {
     remove_tree($dir);
     make_path($dir);
     system('cp', '-a', data_dir() . '/repo/.', $dir) == 0 or die 'cp failed';
-    git($dir, 'init', '-q', '-b', 'master');
+    git($dir, 'init',   '-q',         '-b', 'master');
     git($dir, 'config', 'user.email', 'ci@example.invalid');
-    git($dir, 'config', 'user.name', 'CI test');
-    git($dir, 'add', '.');
+    git($dir, 'config', 'user.name',  'CI test');
+    git($dir, 'add',    '.');
     git($dir, 'commit', '-q', '-m', 'initial');
     git($dir, 'branch', 'staging');
     return $dir;

@@ -8,7 +8,7 @@ use v5.36;
 use strict;
 use warnings;
 use parent -norequire, 'Osstest::Host';
-use POSIX qw(:sys_wait_h);
+use POSIX       qw(:sys_wait_h);
 use Time::HiRes qw(time sleep);
 require Osstest::Host;
 
@@ -26,15 +26,16 @@ sub check_props ($class, $file, $props) {
 }
 
 sub qemu_cpu ($self) { return $self->prop('qemu-cpu', 'max') }
-sub smp ($self) { return $self->prop('smp', 2) }
-sub memory ($self) { return $self->prop('memory', 1024) }
+sub smp      ($self) { return $self->prop('smp',      2) }
+sub memory   ($self) { return $self->prop('memory',   1024) }
 
 sub console ($self) { return $self->{console} }
 
 sub power ($self, $what) {
     if ($what eq 'status') {
         return ($self->{pid} && kill(0, $self->{pid})) ? 'on' : 'off';
-    } elsif ($what eq 'off') {
+    }
+    elsif ($what eq 'off') {
         if (my $pid = delete $self->{pid}) {
             kill 'TERM', $pid;
             for (1 .. 50) { last if waitpid($pid, WNOHANG) == $pid; sleep 0.1 }
@@ -43,13 +44,14 @@ sub power ($self, $what) {
             $self->{exit} = $?;
         }
         return 'off';
-    } elsif ($what eq 'on') {
+    }
+    elsif ($what eq 'on') {
         die "osstest: host $self->{host}: power on needs a boot plan (use boot)\n"
             unless $self->{cmd};
         my $pid = fork // die "osstest: fork: $!\n";
         if ($pid == 0) {
-            open STDIN, '<', '/dev/null';
-            open STDOUT, '>', "$self->{console}.qemu";
+            open STDIN,  '<',  '/dev/null';
+            open STDOUT, '>',  "$self->{console}.qemu";
             open STDERR, '>&', \*STDOUT;
             exec {$self->{cmd}[0]} @{$self->{cmd}} or POSIX::_exit(127);
         }
@@ -69,16 +71,22 @@ sub boot ($self, %plan) {
     $self->{console} = $plan{console};
     unlink $plan{console};
     $self->{cmd} = [
-        $qemu, '-accel', 'tcg', '-cpu', $self->qemu_cpu, '-m', $self->memory,
-        '-smp', $self->smp, '-display', 'none', '-no-reboot', '-nodefaults',
-        '-serial', "file:$plan{console}",
-        '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
-        '-kernel', $plan{kernel}, '-append', $plan{cmdline} // '',
-        (@mods ? ('-initrd', join(',', @mods)) : ()),
+        $qemu,                                    '-accel',
+        'tcg',                                    '-cpu',
+        $self->qemu_cpu,                          '-m',
+        $self->memory,                            '-smp',
+        $self->smp,                               '-display',
+        'none',                                   '-no-reboot',
+        '-nodefaults',                            '-serial',
+        "file:$plan{console}",                    '-device',
+        'isa-debug-exit,iobase=0xf4,iosize=0x04', '-kernel',
+        $plan{kernel},                            '-append',
+        $plan{cmdline} // '', (@mods ? ('-initrd', join(',', @mods)) : ()),
     ];
     $self->power('on');
     my $deadline = time + ($plan{timeout} // 120);
-    my $re = $plan{wait_for};
+    my $re       = $plan{wait_for};
+
     while (time < $deadline) {
         if (open my $fh, '<', $plan{console}) {
             while (my $line = <$fh>) {

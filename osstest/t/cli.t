@@ -1,0 +1,34 @@
+#!/usr/bin/perl
+# The osstest command: every sub-command has --help; no arguments prints the
+# overview; unknown sub-commands and bad options are refused with a clear
+# message and exit status 2.
+use v5.36;
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib", "$FindBin::Bin/../lib";
+use Test::More;
+use OsstestTest;
+
+test_db();
+for my $cmd (qw(make-flight run-flight report gate history hosts)) {
+    my ($rc, $out) = osstest($cmd, '--help');
+    is($rc, 0, "$cmd --help exits 0");
+    like($out, qr/^usage: osstest \Q$cmd\E/, "$cmd --help shows its usage");
+}
+my ($rc, $out) = osstest();
+like($out, qr/usage: osstest SUBCOMMAND/, 'no arguments: overview');
+($rc, $out) = osstest('fly');
+is($rc, 2, 'unknown sub-command: exit 2');
+like($out, qr/unknown sub-command 'fly'/, '... named');
+($rc, $out) = osstest('report', '--frobnicate', 1);
+is($rc, 2, 'bad option: exit 2');
+like($out, qr/bad options for report/, '... named');
+($rc, $out) = osstest('hosts', 'dance');
+like($out, qr/unknown hosts sub-command 'dance'/, 'unknown hosts sub-command');
+($rc, $out) = osstest('report', 12345);
+like($out, qr/no flight 12345/, 'report of an unknown flight');
+($rc, $out) =
+    osstest('gate', 'b', '--repo', '/nonexistent', '--template', data_dir() . '/selftest.tmpl');
+like($out, qr/'staging' is not a commit in \/nonexistent/, 'gate of a missing repository');
+done_testing;

@@ -1,0 +1,62 @@
+#!/usr/bin/perl
+# End to end on this tree: a flight made from the project's template (its
+# build and XTF jobs, with the XTF selection cut to one test per environment
+# to stay quick) builds the hypervisor and XTF with raisin, boots the
+# hypervisor on the two virtual hosts of lab-configs/, runs xtf-runner there,
+# records each XTF test instance as a subtest xtf/NAME, and reports.
+use v5.36;
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib", "$FindBin::Bin/../lib";
+use Test::More;
+use OsstestTest;
+use Osstest::Flight;
+use Osstest::Util qw(top_dir);
+
+my $top = top_dir();
+plan skip_all => 'raisin/raise or xtf/xtf-runner missing'
+    unless -x "$top/raisin/raise" && -x "$top/xtf/xtf-runner";
+my $db = test_db();
+$ENV{OSSTEST_LAB_CONFIGS} = "$top/lab-configs";
+$ENV{RAISIN_ARTEFACTS} //= "$top/results/artefacts";
+my ($rc, $out) = osstest('hosts', 'add');
+is($rc, 0, 'the virtual hosts of lab-configs added') or diag $out;
+
+# The project's template without the coverage job, XTF cut to the example test.
+my $src = do { local (@ARGV, $/) = "$top/osstest/templates/xen.tmpl"; <> };
+$src =~ s/\n# Coverage:.*//s;
+$src =~ s/(\n    step xtf-run ts-xtf-run)/\n    runvar xtf_selection = example$1/g;
+my $tmpl = "$ENV{OSSTEST_RESULTS}/xen-quick.tmpl";
+open my $fh, '>', $tmpl or die;
+print $fh $src;
+close $fh;
+
+my $head = git($top, 'rev-parse', 'HEAD');
+my $f;
+($rc, $f) =
+    osstest('make-flight', 'xen-e2e', '--template', $tmpl, '--repo', $top, '--rev', "xen=$head");
+is($rc, 0, 'flight made') or diag $f;
+chomp $f;
+($rc, $out) = osstest('run-flight', $f, '--max-jobs', 2);
+note $out;
+my $jobs = {map { $_->{job} => $_ } @{Osstest::Flight::jobs($db, $f)}};
+is($jobs->{'build-x86_64'}{status}, 'pass', 'raisin built the hypervisor and XTF');
+my $rv = Osstest::Flight::runvars($db, $jobs->{'build-x86_64'}{job_id});
+ok(-d $rv->{path_xen} && -d $rv->{path_xtf}, 'artefact paths recorded');
+my %host;
+
+for my $j (qw(test-xtf-x86_64-smp1 test-xtf-x86_64-smp2)) {
+    my $steps = Osstest::Flight::steps($db, $jobs->{$j}{job_id});
+    my ($boot) = grep { $_->{testid} eq 'host-boot' } @$steps;
+    is($boot->{status}, 'pass', "$j: the hypervisor booted to ready on its host");
+    my @xtf = grep { $_->{kind} eq 'subtest' && $_->{testid} =~ m{^xtf/test-} } @$steps;
+    ok(@xtf >= 1, "$j: XTF test instances recorded as subtests (" . scalar(@xtf) . ')');
+    diag("$j: $_->{testid} $_->{status}") for grep { $_->{status} ne 'pass' } @xtf;
+    $host{Osstest::Flight::runvars($db, $jobs->{$j}{job_id})->{host}}++;
+}
+is_deeply([sort keys %host], ['vhost1', 'vhost2'], 'the two jobs ran on the two virtual hosts');
+($rc, $out) = osstest('report', $f);
+like($out, qr/verdict: /, 'report written') or diag $out;
+ok(-s "$ENV{OSSTEST_RESULTS}/flights/$f/report.html", 'HTML report');
+done_testing;
