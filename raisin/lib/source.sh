@@ -4,8 +4,8 @@
 
 export GIT_OPTIONAL_LOCKS=0
 
-# Revisions resolved in this run, by "source|revision".
-declare -gA RESOLVED=()
+# Revisions resolved in this run, by "source|revision"; mirrors fetched.
+declare -gA RESOLVED=() FETCHED=()
 
 # The source a component is built from, as configured (empty: this checkout).
 component_source() {
@@ -32,6 +32,7 @@ mirror_of() {
         git clone -q --mirror "$url" "$dir.tmp.$$" ||
             die "cannot clone '$url'"
         mv "$dir.tmp.$$" "$dir"
+        FETCHED[$dir]=1
     fi
     printf '%s' "$dir"
 }
@@ -123,20 +124,22 @@ resolve_revision() {
         sed 's/^declare -- /declare -g /')
 }
 
-# Print the full commit id revision $2 names in git directory $1; a mirror of
-# a URL ($3) is fetched once when the revision is not there yet.
+# Print the full commit id revision $2 names in git directory $1. For a
+# mirror of a URL ($3), a name other than a full commit id is fetched first
+# (once per run), so branches are current.
 find_commit() {
     local git=$1 rev=$2 src=$3 id
     [[ $rev == -* ]] && return 1
+    if is_git_url "$src" && [[ -z ${FETCHED[$git]:-} ]] &&
+        ! { [[ $rev =~ ^[0-9a-f]{40}$ ]] && git -C "$git" cat-file -e "$rev^{commit}" 2>/dev/null; }; then
+        say "fetching $src"
+        git -C "$git" fetch -q --prune origin 2>/dev/null ||
+            die "cannot fetch '$src'"
+        FETCHED[$git]=1
+    fi
     for id in "$rev^{commit}" "refs/remotes/origin/$rev^{commit}"; do
         git -C "$git" rev-parse --verify -q "$id" 2>/dev/null && return 0
     done
-    if is_git_url "$src"; then
-        say "fetching $src"
-        git -C "$git" fetch -q --prune origin 2>/dev/null ||
-            git -C "$git" remote update >/dev/null 2>&1 || true
-        git -C "$git" rev-parse --verify -q "$rev^{commit}" 2>/dev/null && return 0
-    fi
     return 1
 }
 
