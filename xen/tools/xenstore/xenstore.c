@@ -176,7 +176,9 @@ int main(int argc, char **argv)
     h = xs_open(sock);
     if (!h) {
         fprintf(stderr, "xenstore: cannot connect to %s (use -s PATH or XENSTORED_SOCKET)\n",
-                sock ? sock : getenv("XENSTORED_SOCKET") ? getenv("XENSTORED_SOCKET") : "(unset)");
+                sock                         ? sock
+                : getenv("XENSTORED_SOCKET") ? getenv("XENSTORED_SOCKET")
+                                             : "(unset)");
         return 1;
     }
     if (!strcmp(cmd, "read"))

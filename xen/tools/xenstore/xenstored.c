@@ -161,6 +161,10 @@ static void read_client(struct client *cl)
             close_client(cl);
             return;
         }
+        if (!xs_conn_want_input(cl->conn)) {
+            set_paused(cl, true); /* requests wait in the buffer */
+            return;
+        }
         if ((size_t)r < room)
             return;
     }
@@ -202,34 +206,38 @@ static void accept_clients(int lfd)
     }
 }
 
+/*
+ * Flush clients with new output, then resume clients held back by the
+ * outstanding-replies quota whose replies went out; repeat until no progress.
+ */
 static void run_pending(void)
 {
-    while (pending_head) {
-        struct client *cl = pending_head;
+    bool again = true;
 
-        pending_head = cl->pnext;
-        cl->pending = false;
-        if (cl->dead)
-            continue;
-        if (xs_conn_broken(cl->conn)) {
+    while (again) {
+        again = false;
+        while (pending_head) {
+            struct client *cl = pending_head;
+
+            pending_head = cl->pnext;
+            cl->pending = false;
+            if (cl->dead)
+                continue;
             flush_client(cl);
-            if (!cl->dead)
+            if (!cl->dead && xs_conn_broken(cl->conn))
                 close_client(cl);
-            continue;
         }
-        flush_client(cl);
-    }
-    if (npaused) {
-        for (size_t i = 0; i < nclients; i++) {
+        for (size_t i = 0; npaused && i < nclients; i++) {
             struct client *cl = clients[i];
 
-            if (cl->paused && xs_conn_want_input(cl->conn)) {
-                set_paused(cl, false);
-                if (xs_conn_process(cl->conn) < 0) {
-                    output_ready(NULL, cl->conn);
-                    continue;
-                }
-            }
+            if (!cl->paused || !xs_conn_want_input(cl->conn))
+                continue;
+            set_paused(cl, false);
+            if (xs_conn_process(cl->conn) < 0)
+                output_ready(NULL, cl->conn);
+            else if (!xs_conn_want_input(cl->conn))
+                set_paused(cl, true);
+            again = again || cl->pending;
         }
     }
     while (dead_head) {

@@ -86,7 +86,7 @@ static int full_io(int fd, void *buf, size_t len, bool wr)
     char *p = buf;
 
     while (len) {
-        ssize_t n = wr ? write(fd, p, len) : read(fd, p, len);
+        ssize_t n = wr ? send(fd, p, len, MSG_NOSIGNAL) : read(fd, p, len);
 
         if (n < 0 && errno == EINTR)
             continue;

@@ -15,12 +15,12 @@ struct xs_conn;
 
 /* Quota names, in the order GET_QUOTA lists them. */
 enum xs_quota {
-    XS_Q_NODES,       /* nodes owned by a domain */
-    XS_Q_VALUE_SIZE,  /* bytes in one node's value */
-    XS_Q_WATCHES,     /* watches registered by a domain */
+    XS_Q_NODES,        /* nodes owned by a domain */
+    XS_Q_VALUE_SIZE,   /* bytes in one node's value */
+    XS_Q_WATCHES,      /* watches registered by a domain */
     XS_Q_TRANSACTIONS, /* open transactions of a domain */
-    XS_Q_OUTSTANDING, /* replies queued but not yet taken by a domain */
-    XS_Q_PERMS,       /* permission entries on one node */
+    XS_Q_OUTSTANDING,  /* replies queued but not yet taken by a domain */
+    XS_Q_PERMS,        /* permission entries on one node */
     XS_Q_COUNT
 };
 

@@ -243,7 +243,7 @@ static void tx_free(struct xs_conn *c, struct xs_tx *tx)
 }
 
 #define FOR_OVERLAY(tx, o)                                                                         \
-    for (uint32_t i_ = 0; i_ <= (tx)->overlay.mask; i_++)                                         \
+    for (uint32_t i_ = 0; i_ <= (tx)->overlay.mask; i_++)                                          \
         for (struct xs_node *o = (tx)->overlay.b[i_]; o; o = o->hnext)
 
 static void swap_contents(struct xs_node *a, struct xs_node *b)
@@ -270,7 +270,8 @@ static int tx_commit(struct xs_conn *c, struct xs_tx *tx)
 {
     struct xs_store *s = c->s;
 
-    FOR_OVERLAY (tx, o) {
+    FOR_OVERLAY(tx, o)
+    {
         struct xs_node *m = xs_ntab_find(&s->nodes, o->name, o->namelen, o->hash);
 
         if ((m ? m->gen : 0) != o->base_gen)
@@ -281,7 +282,8 @@ static int tx_commit(struct xs_conn *c, struct xs_tx *tx)
     if (!c->priv && c->dom) {
         int64_t cnt = c->dom->nodes;
 
-        FOR_OVERLAY (tx, o) {
+        FOR_OVERLAY(tx, o)
+        {
             struct xs_node *m;
 
             if (!o->modified)
@@ -295,7 +297,8 @@ static int tx_commit(struct xs_conn *c, struct xs_tx *tx)
         if (cnt > (int64_t)c->dom->nodes && cnt > (int64_t)xs_quota(s, c->dom, XS_Q_NODES))
             return XS_EQUOTA;
     }
-    FOR_OVERLAY (tx, o) {
+    FOR_OVERLAY(tx, o)
+    {
         struct xs_node *m;
 
         if (!o->modified)
@@ -750,8 +753,7 @@ static int h_tx_start(struct req *r)
         return XS_EINVAL;
     if (s->ntx >= s->lim.max_transactions)
         return XS_EQUOTA;
-    if (!c->priv && c->dom &&
-        c->dom->transactions >= xs_quota(s, c->dom, XS_Q_TRANSACTIONS))
+    if (!c->priv && c->dom && c->dom->transactions >= xs_quota(s, c->dom, XS_Q_TRANSACTIONS))
         return XS_EQUOTA;
     tx = xs_zalloc(sizeof(*tx));
     if (!tx || xs_ntab_init(&tx->overlay, 16)) {
@@ -774,8 +776,7 @@ static int h_tx_end(struct req *r)
 {
     int err = 0;
 
-    if (r->argc != 1 || (strlen(r->argv[0]) != 1) ||
-        (r->argv[0][0] != 'T' && r->argv[0][0] != 'F'))
+    if (r->argc != 1 || (strlen(r->argv[0]) != 1) || (r->argv[0][0] != 'T' && r->argv[0][0] != 'F'))
         return XS_EINVAL;
     if (r->argv[0][0] == 'T')
         err = tx_commit(r->c, r->v.tx);
@@ -1089,6 +1090,13 @@ static int check_store(struct xs_store *s)
     return per_dom_total == counted ? 0 : XS_EIO;
 }
 
+static bool streq(const char *a, const char *b)
+{
+    size_t l = strlen(b);
+
+    return strlen(a) == l && !memcmp(a, b, l);
+}
+
 static int h_control(struct req *r)
 {
     struct xs_conn *c = r->c;
@@ -1100,7 +1108,7 @@ static int h_control(struct req *r)
     if (r->argc < 1)
         return XS_EINVAL;
     cmd = r->argv[0];
-    if (!memcmp(cmd, XS_CONTROL_ACT_AS, sizeof(XS_CONTROL_ACT_AS))) {
+    if (streq(cmd, XS_CONTROL_ACT_AS)) {
         struct xs_domain *d;
         uint32_t domid;
 
@@ -1124,7 +1132,32 @@ static int h_control(struct req *r)
         r_str(s, "OK");
         return 0;
     }
-    if (r->argc == 1 && !memcmp(cmd, "check", 6)) {
+    if (r->argc == 1 && streq(cmd, "stats")) {
+        struct xs_stats st;
+        static const char *const names[] = {"nodes",   "watches",  "transactions", "connections",
+                                            "domains", "requests", "events",       "bytes"};
+        uint64_t vals[8];
+
+        xs_store_stats(s, &st);
+        vals[0] = st.nodes;
+        vals[1] = st.watches;
+        vals[2] = st.transactions;
+        vals[3] = st.connections;
+        vals[4] = st.domains;
+        vals[5] = st.requests;
+        vals[6] = st.events;
+        vals[7] = st.bytes_allocated;
+        for (int i = 0; i < 8; i++) {
+            char num[24];
+
+            r_add(s, names[i], (uint32_t)strlen(names[i]));
+            r_add(s, "=", 1);
+            r_add(s, num, xs_utoa(vals[i], num));
+            r_add(s, "", 1);
+        }
+        return 0;
+    }
+    if (r->argc == 1 && streq(cmd, "check")) {
         int err = check_store(s);
 
         if (!err)

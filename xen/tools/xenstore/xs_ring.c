@@ -6,7 +6,7 @@
  */
 #include "xs_internal.h"
 
-#define RD(x) (*(volatile XENSTORE_RING_IDX *)&(x))
+#define RD(x)    (*(volatile XENSTORE_RING_IDX *)&(x))
 #define WR(x, v) (*(volatile XENSTORE_RING_IDX *)&(x) = (v))
 
 /* Copy out of a ring starting at index idx, wrapping at the end. */

@@ -47,8 +47,8 @@ struct xs_msg_hdr {
     uint32_t len;    /* payload bytes that follow */
 };
 
-#define XS_HDR_SIZE          16u
-#define XENSTORE_PAYLOAD_MAX 4096u
+#define XS_HDR_SIZE           16u
+#define XENSTORE_PAYLOAD_MAX  4096u
 #define XENSTORE_ABS_PATH_MAX 3072u
 #define XENSTORE_REL_PATH_MAX 2048u
 

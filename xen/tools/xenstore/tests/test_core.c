@@ -142,7 +142,12 @@ static int t_ring_roundtrip(void)
     char buf[256];
 
     CHECK(!call(adm, XS_WRITE, 0, "/ring/key\0value-in-store", 24, &m));
-    CHECK(!call(adm, XS_INTRODUCE, 0, "5\0" "1234\0" "7", 9, &m) && m.h.type == XS_INTRODUCE);
+    CHECK(!call(adm, XS_INTRODUCE, 0,
+                "5\0"
+                "1234\0"
+                "7",
+                9, &m) &&
+          m.h.type == XS_INTRODUCE);
     c = xs_conn_new(s, 5, false, NULL);
     memset(&ring, 0, sizeof(ring));
     ring.req_cons = ring.req_prod = ring.rsp_cons = ring.rsp_prod = 0xFFFFFF00u; /* wrap the u32 */
