@@ -42,7 +42,7 @@ static void usage(void)
     fprintf(stderr, "usage: xenstored --socket PATH [--quota NAME=VALUE]... "
                     "[--max-transactions N] [--quiet]\n"
                     "quota names: nodes value-size watches transactions outstanding "
-                    "permissions\n");
+                    "permissions transaction-nodes\n");
     exit(2);
 }
 
@@ -279,7 +279,8 @@ static int listen_on(const char *path)
 static void parse_quota(struct xs_limits *lim, const char *arg)
 {
     static const char *const names[XS_Q_COUNT] = {
-        "nodes", "value-size", "watches", "transactions", "outstanding", "permissions",
+        "nodes",       "value-size",  "watches",           "transactions",
+        "outstanding", "permissions", "transaction-nodes",
     };
     const char *eq = strchr(arg, '=');
     char *end;

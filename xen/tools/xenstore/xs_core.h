@@ -21,6 +21,7 @@ enum xs_quota {
     XS_Q_TRANSACTIONS, /* open transactions of a domain */
     XS_Q_OUTSTANDING,  /* replies queued but not yet taken by a domain */
     XS_Q_PERMS,        /* permission entries on one node */
+    XS_Q_TX_NODES,     /* nodes one transaction may touch */
     XS_Q_COUNT
 };
 

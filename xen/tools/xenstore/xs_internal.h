@@ -86,7 +86,9 @@ struct xs_tx {
     struct xs_ntab overlay;
     struct xs_evrec *events, *events_tail;
     int32_t node_delta; /* nodes of the connection's domain created minus removed */
-    bool failed;        /* out of memory during the transaction */
+    uint32_t max_nodes; /* entries the overlay may hold */
+    bool failed;        /* out of memory or over quota during the transaction */
+    bool overflow;      /* the last operation hit max_nodes */
 };
 
 struct xs_domain {

@@ -20,6 +20,10 @@ static struct xs_node *v_get(struct view *v, const char *path, uint32_t len)
         return m;
     o = xs_ntab_find(&v->tx->overlay, path, len, h);
     if (!o) {
+        if (v->tx->overlay.count >= v->tx->max_nodes) {
+            v->tx->failed = v->tx->overflow = true;
+            return NULL;
+        }
         o = m ? xs_node_clone(m) : xs_node_alloc(path, len);
         if (!o) {
             v->tx->failed = true;
@@ -278,7 +282,7 @@ static int tx_commit(struct xs_conn *c, struct xs_tx *tx)
             return XS_EAGAIN;
     }
     if (tx->failed)
-        return XS_ENOMEM;
+        return tx->overflow ? XS_EQUOTA : XS_ENOMEM;
     if (!c->priv && c->dom) {
         int64_t cnt = c->dom->nodes;
 
@@ -646,7 +650,7 @@ static int h_set_perms(struct req *r)
 {
     struct xs_conn *c = r->c;
     struct xs_perm perms[MAXARGS];
-    uint32_t np = 0;
+    uint32_t np = 0, old_owner;
     struct xs_node *n;
     int err;
 
@@ -690,13 +694,14 @@ static int h_set_perms(struct req *r)
         return XS_EACCES;
     if (!c->priv && perms[0].id != n->perms[0].id)
         return XS_EPERM;
-    if (!r->v.tx && perms[0].id != n->perms[0].id) {
-        xs_dom_nodes(c->s, n->perms[0].id, -1);
-        xs_dom_nodes(c->s, perms[0].id, 1);
-    }
+    old_owner = n->perms[0].id;
     err = xs_node_set_perms(n, perms, np);
     if (err)
         return err;
+    if (!r->v.tx && perms[0].id != old_owner) {
+        xs_dom_nodes(c->s, old_owner, -1);
+        xs_dom_nodes(c->s, perms[0].id, 1);
+    }
     v_touch(&r->v, n);
     if (r->path[0] != '@')
         changed(&r->v, r->path, r->plen, n, false);
@@ -760,6 +765,7 @@ static int h_tx_start(struct req *r)
         xs_free(tx);
         return XS_ENOMEM;
     }
+    tx->max_nodes = c->priv ? UINT32_MAX : xs_quota(s, c->dom, XS_Q_TX_NODES);
     do {
         tx->id = ++s->next_txid;
     } while (!tx->id);
@@ -781,6 +787,7 @@ static int h_tx_end(struct req *r)
     if (r->argv[0][0] == 'T')
         err = tx_commit(r->c, r->v.tx);
     tx_free(r->c, r->v.tx);
+    r->v.tx = NULL;
     if (!err)
         r_str(r->c->s, "OK");
     return err;
@@ -980,7 +987,8 @@ static int h_set_feature(struct req *r)
 }
 
 static const char *const quota_names[XS_Q_COUNT] = {
-    "nodes", "value-size", "watches", "transactions", "outstanding", "permissions",
+    "nodes",       "value-size",  "watches",           "transactions",
+    "outstanding", "permissions", "transaction-nodes",
 };
 
 static int quota_index(const char *name)
@@ -1273,6 +1281,8 @@ static void handle(struct xs_conn *c, const struct xs_msg_hdr *h, const char *p)
         err = dispatch(&r);
     if (!err && s->roverflow)
         err = XS_E2BIG;
+    if (r.v.tx && r.v.tx->overflow)
+        err = XS_EQUOTA; /* the transaction stays failed: its commit gets EQUOTA */
     if (err) {
         xs_send_error(c, h, err);
         return;
@@ -1414,6 +1424,7 @@ void xs_default_limits(struct xs_limits *lim)
     lim->quota[XS_Q_TRANSACTIONS] = 10;
     lim->quota[XS_Q_OUTSTANDING] = 64;
     lim->quota[XS_Q_PERMS] = 5;
+    lim->quota[XS_Q_TX_NODES] = 2048;
     lim->max_transactions = 8192;
     lim->max_event_bytes = 8u << 20;
 }

@@ -497,6 +497,17 @@ static int t_quotas(void)
     CHECK(!xs_transaction_end(g, tx[0], true));
     CHECK((tx[2] = xs_transaction_start(g)) != 0);
     CHECK(xs_set_perms(g, 0, "n1", many, 4) && ERR(g, "EQUOTA"));
+    /* A transaction may touch only so many nodes; its commit then fails too. */
+    CHECK(!set_quota("51", "transaction-nodes", "8"));
+    CHECK(!xs_transaction_end(g, tx[1], true));
+    CHECK((tx[1] = xs_transaction_start(g)) != 0);
+    for (i = 0; i < 20; i++) {
+        snprintf(path, sizeof(path), "absent%d", i);
+        if (!xs_read(g, tx[1], path, NULL) && !ERR(g, "ENOENT"))
+            break;
+    }
+    CHECK(i < 20 && ERR(g, "EQUOTA"));
+    CHECK(xs_transaction_end(g, tx[1], false) && ERR(g, "EQUOTA"));
     {
         char *v;
 
