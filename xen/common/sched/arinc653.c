@@ -4,7 +4,8 @@
  * the slot's time if it is runnable; otherwise the pCPU idles, as it does in
  * the part of the frame after the last slot. Like Xen's, this scheduler is
  * meant for a one-pCPU pool: the frame runs on the instance's first pCPU and
- * the other pCPUs stay idle. */
+ * the other pCPUs stay idle. A unit whose hard affinity leaves out that pCPU
+ * does not run: its slots idle. */
 #include "private.h"
 
 struct a653_slot {
@@ -179,7 +180,8 @@ static void a653_do_schedule(struct sched_instance *s, unsigned int cpu, s_time_
 
     if (cpu == 0) {
         unsigned int i = slot_at(p, now, &left);
-        if (i < p->nr_slots && p->slots[i].unit && AUNIT(p->slots[i].unit)->runnable)
+        if (i < p->nr_slots && p->slots[i].unit && AUNIT(p->slots[i].unit)->runnable &&
+            sched_mask_test(&p->slots[i].unit->hard_affinity, cpu))
             next = p->slots[i].unit;
         p->curr = next;
     }
@@ -197,8 +199,9 @@ static unsigned int a653_pick_cpu(struct sched_instance *s, struct sched_unit *u
 
 static void a653_affinity_changed(struct sched_instance *s, struct sched_unit *u)
 {
-    (void)s;
-    (void)u;
+    /* A unit whose hard affinity leaves out the first pCPU does not run. */
+    if (APRIV(s)->curr == u || in_current_slot(s, u))
+        sched_tickle(s, 0);
 }
 
 static int a653_adjust(struct sched_instance *s, struct sched_domain *d, struct sched_unit *u,
@@ -239,8 +242,8 @@ static void a653_dump(struct sched_instance *s, sched_print_fn pr, void *ctx)
     struct a653_priv *p = APRIV(s);
     struct slist *e;
 
-    pr(ctx, "arinc653 scheduler: major frame %lld ns, %u slots, epoch %lld\n",
-       (long long)p->major, p->nr_slots, (long long)p->epoch);
+    pr(ctx, "arinc653 scheduler: major frame %lld ns, %u slots, epoch %lld\n", (long long)p->major,
+       p->nr_slots, (long long)p->epoch);
     for (unsigned int i = 0; i < p->nr_slots; i++)
         pr(ctx, "  slot %u: d%uv%u %lld ns%s\n", i, p->slots[i].domid, p->slots[i].unit_id,
            (long long)p->slots[i].runtime, p->slots[i].unit ? "" : " (no such unit)");
@@ -248,7 +251,9 @@ static void a653_dump(struct sched_instance *s, sched_print_fn pr, void *ctx)
     {
         struct a653_unit *au = container_of(e, struct a653_unit, elem);
         pr(ctx, "  d%uv%u %s\n", au->u->dom->domid, au->u->unit_id,
-           p->curr == au->u ? "running" : au->runnable ? "runnable" : "blocked");
+           p->curr == au->u ? "running"
+           : au->runnable   ? "runnable"
+                            : "blocked");
     }
 }
 

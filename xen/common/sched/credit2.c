@@ -158,7 +158,11 @@ static void update_max_weight(struct c2_rq *rq)
     struct slist *e;
     uint32_t m = 1;
 
-    slist_for_each(e, &rq->members) if (weight_of(M2CU(e)) > m) m = weight_of(M2CU(e));
+    slist_for_each(e, &rq->members)
+    {
+        if (weight_of(M2CU(e)) > m)
+            m = weight_of(M2CU(e));
+    }
     rq->max_weight = m;
 }
 
@@ -273,7 +277,11 @@ static uint64_t rq_load(const struct c2_rq *rq)
     struct slist *e;
     uint64_t l = 0;
 
-    slist_for_each(e, &rq->members) if (M2CU(e)->runnable) l += weight_of(M2CU(e));
+    slist_for_each(e, &rq->members)
+    {
+        if (M2CU(e)->runnable)
+            l += weight_of(M2CU(e));
+    }
     return l;
 }
 
@@ -306,7 +314,7 @@ static unsigned int c2_pick_cpu(struct sched_instance *s, struct sched_unit *u)
         return u->processor < s->nr_cpus ? u->processor : 0; /* no allowed pCPU */
     if (p->nr_rqs == 1)
         return sched_mask_test(&u->hard_affinity, u->processor) ? u->processor
-                                                                 : (unsigned int)first;
+                                                                : (unsigned int)first;
     /* The least loaded run queue, its current one on a tie. */
     for (unsigned int r = 0; r < p->nr_rqs; r++) {
         uint64_t l;
@@ -473,6 +481,19 @@ static void move_queued(struct sched_instance *s, struct c2_unit *cu, unsigned i
     }
 }
 
+/* Does run queue o hold a queued unit that may run on run queue r now? */
+static bool has_pullable(struct sched_instance *s, unsigned int o, unsigned int r, s_time_t now)
+{
+    struct slist *e;
+
+    slist_for_each(e, &CPRIV(s)->rqs[o].runq)
+    {
+        if (rq_allows(s, r, Q2CU(e)->u) && eligible(Q2CU(e), now))
+            return true;
+    }
+    return false;
+}
+
 /* Even out runnable weight between run queue r and the busiest other one by
  * moving one queued unit or swapping two; with `pull`, take any queued unit
  * that may run on r (r has nothing to run). */
@@ -487,7 +508,7 @@ static void balance(struct sched_instance *s, unsigned int r, s_time_t now, bool
 
     for (unsigned int o = 0; o < p->nr_rqs; o++) {
         uint64_t l;
-        if (o == r || slist_empty(&p->rqs[o].runq))
+        if (o == r || slist_empty(&p->rqs[o].runq) || (pull && !has_pullable(s, o, r, now)))
             continue;
         l = rq_load(&p->rqs[o]);
         if (b < 0 || l > best_load) {
@@ -607,7 +628,8 @@ static s_time_t parked_until(struct sched_instance *s, unsigned int r, unsigned 
     {
         struct c2_unit *cu = Q2CU(e);
         struct c2_dom *cd = CDOM(cu->u->dom);
-        if (cd->cap && cd->budget <= 0 && cu->budget <= 0 && sched_mask_test(&cu->u->hard_affinity, cpu) &&
+        if (cd->cap && cd->budget <= 0 && cu->budget <= 0 &&
+            sched_mask_test(&cu->u->hard_affinity, cpu) &&
             (t == SCHED_NO_TIMER || cd->next_refill < t))
             t = cd->next_refill;
     }
@@ -692,7 +714,10 @@ static void c2_do_schedule(struct sched_instance *s, unsigned int cpu, s_time_t 
     if (prev && prev != next)
         prev->yielding = false;
     /* Queued units left over may have an idle pCPU elsewhere. */
-    slist_for_each(e, &p->rqs[r].runq) tickle_for(s, Q2CU(e), now, false);
+    slist_for_each(e, &p->rqs[r].runq)
+    {
+        tickle_for(s, Q2CU(e), now, false);
+    }
 }
 
 static void c2_affinity_changed(struct sched_instance *s, struct sched_unit *u)
@@ -767,7 +792,9 @@ static void c2_dump_unit(sched_print_fn pr, void *ctx, const struct c2_unit *cu)
 
     pr(ctx, "    d%uv%u weight %u cap %u credit %lld cpu %u%s%s\n", cu->u->dom->domid,
        cu->u->unit_id, cd->weight, cd->cap, (long long)cu->credit, cu->u->processor,
-       cu->running_cpu >= 0 ? " running" : cu->runnable ? " runnable" : " blocked",
+       cu->running_cpu >= 0 ? " running"
+       : cu->runnable       ? " runnable"
+                            : " blocked",
        cd->cap && cd->budget <= 0 && cu->budget <= 0 ? " parked" : "");
 }
 

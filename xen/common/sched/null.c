@@ -23,8 +23,8 @@ struct null_priv {
     struct null_pcpu *pcpu;
 };
 
-#define NPRIV(s)  ((struct null_priv *)(s)->priv)
-#define NUNIT(u)  ((struct null_unit *)(u)->priv)
+#define NPRIV(s) ((struct null_priv *)(s)->priv)
+#define NUNIT(u) ((struct null_unit *)(u)->priv)
 
 static size_t null_instance_size(unsigned int nr_cpus)
 {
@@ -263,7 +263,9 @@ static void null_dump(struct sched_instance *s, sched_print_fn pr, void *ctx)
         struct sched_unit *a = p->pcpu[c].assigned;
         if (a)
             pr(ctx, "  cpu%u: d%uv%u %s\n", c, a->dom->domid, a->unit_id,
-               p->pcpu[c].curr == a ? "running" : NUNIT(a)->runnable ? "runnable" : "blocked");
+               p->pcpu[c].curr == a ? "running"
+               : NUNIT(a)->runnable ? "runnable"
+                                    : "blocked");
         else
             pr(ctx, "  cpu%u: free\n", c);
     }

@@ -55,8 +55,7 @@ static bool parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
     for (size_t i = 0; i < len; i++) {
         if (s[i] < '0' || s[i] > '9')
             return false;
-        if (v > max / 10 || v * 10 > max - (uint64_t)(s[i] - '0') ||
-            (uint64_t)(s[i] - '0') > max)
+        if (v > max / 10 || v * 10 > max - (uint64_t)(s[i] - '0') || (uint64_t)(s[i] - '0') > max)
             return false;
         v = v * 10 + (uint64_t)(s[i] - '0');
     }
@@ -133,8 +132,7 @@ static int parse_one_param(const struct scheduler *ops, const struct span *k, co
         if (span_is(k, "period") || span_is(k, "budget")) {
             if (!parse_duration(v->s, v->len, MICROSECS(1), &t) || t % 1000 != 0 ||
                 t < MICROSECS(10) || t > SECONDS(10))
-                return fail(err, "period and budget must be 10us..10s, whole microseconds",
-                            v->pos);
+                return fail(err, "period and budget must be 10us..10s, whole microseconds", v->pos);
             if (span_is(k, "period"))
                 p->u.rtds.period_us = (uint32_t)(t / 1000);
             else
@@ -220,8 +218,8 @@ static int parse_slots(const struct span *v, struct sched_global_params *gp,
     return 0;
 }
 
-int sched_parse_global(const struct scheduler *ops, const char *str,
-                       struct sched_global_params *gp, struct sched_parse_error *err)
+int sched_parse_global(const struct scheduler *ops, const char *str, struct sched_global_params *gp,
+                       struct sched_parse_error *err)
 {
     struct sched_global_params tmp = *gp;
     struct span w, k, v;
@@ -249,8 +247,7 @@ int sched_parse_global(const struct scheduler *ops, const char *str,
         } else if (ops->sched_id == XEN_SCHEDULER_ARINC653 && span_is(&k, "major")) {
             if (!parse_duration(v.s, v.len, 0, &tmp.u.arinc653.major_frame) ||
                 tmp.u.arinc653.major_frame <= 0 || tmp.u.arinc653.major_frame > SECONDS(10))
-                return fail(err, "major must be a duration with ns, us, ms or s, up to 10s",
-                            v.pos);
+                return fail(err, "major must be a duration with ns, us, ms or s, up to 10s", v.pos);
             major_given = true;
         } else if (ops->sched_id == XEN_SCHEDULER_ARINC653 && span_is(&k, "slots")) {
             rc = parse_slots(&v, &tmp, err);

@@ -57,8 +57,8 @@ static inline void sched_trace(struct sched_instance *s, enum sched_trace_event 
                                unsigned int cpu, const struct sched_unit *u, uint64_t arg)
 {
     if (s->cb->trace)
-        s->cb->trace(s->cb->ctx, ev, cpu, u ? u->dom->domid : SCHED_IDLE_DOMID,
-                     u ? u->unit_id : 0, arg);
+        s->cb->trace(s->cb->ctx, ev, cpu, u ? u->dom->domid : SCHED_IDLE_DOMID, u ? u->unit_id : 0,
+                     arg);
 }
 
 static inline s_time_t sched_now(struct sched_instance *s)

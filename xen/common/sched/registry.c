@@ -91,7 +91,7 @@ void sched_global_default(const struct scheduler *ops, struct sched_global_param
     }
 }
 
-#define C2_CAP_MAX (100u * SCHED_MAX_CPUS)
+#define C2_CAP_MAX  (100u * SCHED_MAX_CPUS)
 #define RTDS_MIN_US 10u
 #define RTDS_MAX_US 10000000u
 

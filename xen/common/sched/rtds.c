@@ -138,7 +138,11 @@ static void rt_queue(struct sched_instance *s, struct rt_unit *ru)
         slist_add_tail(&p->depletedq, &ru->q_elem);
         return;
     }
-    slist_for_each(e, &p->runq) if (rt_before(ru, Q2RU(e))) break;
+    slist_for_each(e, &p->runq)
+    {
+        if (rt_before(ru, Q2RU(e)))
+            break;
+    }
     slist_add_tail(e, &ru->q_elem); /* i.e. just before e */
 }
 
@@ -313,10 +317,16 @@ static void rt_do_schedule(struct sched_instance *s, unsigned int cpu, s_time_t 
             ev = next->cur_deadline;
     }
     /* Wake up again when a queued unit's period ends: its priority changes. */
-    slist_for_each(e, &p->runq) if (ev == SCHED_NO_TIMER || Q2RU(e)->cur_deadline < ev) ev =
-        Q2RU(e)->cur_deadline;
-    slist_for_each(e, &p->depletedq) if (ev == SCHED_NO_TIMER || Q2RU(e)->cur_deadline < ev) ev =
-        Q2RU(e)->cur_deadline;
+    slist_for_each(e, &p->runq)
+    {
+        if (ev == SCHED_NO_TIMER || Q2RU(e)->cur_deadline < ev)
+            ev = Q2RU(e)->cur_deadline;
+    }
+    slist_for_each(e, &p->depletedq)
+    {
+        if (ev == SCHED_NO_TIMER || Q2RU(e)->cur_deadline < ev)
+            ev = Q2RU(e)->cur_deadline;
+    }
 
     pc->curr = next ? next->u : NULL;
     out->next = pc->curr;
@@ -381,8 +391,10 @@ static int rt_adjust(struct sched_instance *s, struct sched_domain *d, struct sc
         rd->budget_us = prm->u.rtds.budget_us;
         rd->extratime = prm->u.rtds.extratime;
         slist_for_each(e, &rd->units)
-            rt_set_params(container_of(e, struct rt_unit, dom_elem), rd->period_us,
-                          rd->budget_us, rd->extratime);
+        {
+            rt_set_params(container_of(e, struct rt_unit, dom_elem), rd->period_us, rd->budget_us,
+                          rd->extratime);
+        }
     }
     /* Queued units may now belong to the other queue or order: requeue. */
     for (unsigned int c = 0; c < s->nr_cpus; c++)
@@ -402,8 +414,8 @@ static void rt_dump_unit(sched_print_fn pr, void *ctx, const struct rt_unit *ru)
 {
     pr(ctx, "    d%uv%u period %lld budget %lld%s cur_budget %lld deadline %lld level %u%s\n",
        ru->u->dom->domid, ru->u->unit_id, (long long)ru->period, (long long)ru->budget,
-       ru->extratime ? " extratime" : "", (long long)ru->cur_budget,
-       (long long)ru->cur_deadline, ru->prio_level, ru->runnable ? "" : " blocked");
+       ru->extratime ? " extratime" : "", (long long)ru->cur_budget, (long long)ru->cur_deadline,
+       ru->prio_level, ru->runnable ? "" : " blocked");
 }
 
 static void rt_dump(struct sched_instance *s, sched_print_fn pr, void *ctx)
@@ -418,11 +430,20 @@ static void rt_dump(struct sched_instance *s, sched_print_fn pr, void *ctx)
             rt_dump_unit(pr, ctx, RUNIT(p->pcpu[c].curr));
     }
     pr(ctx, "  runq:\n");
-    slist_for_each(e, &p->runq) rt_dump_unit(pr, ctx, Q2RU(e));
+    slist_for_each(e, &p->runq)
+    {
+        rt_dump_unit(pr, ctx, Q2RU(e));
+    }
     pr(ctx, "  depleted:\n");
-    slist_for_each(e, &p->depletedq) rt_dump_unit(pr, ctx, Q2RU(e));
+    slist_for_each(e, &p->depletedq)
+    {
+        rt_dump_unit(pr, ctx, Q2RU(e));
+    }
     pr(ctx, "  all units:\n");
-    slist_for_each(e, &p->all) rt_dump_unit(pr, ctx, container_of(e, struct rt_unit, all_elem));
+    slist_for_each(e, &p->all)
+    {
+        rt_dump_unit(pr, ctx, container_of(e, struct rt_unit, all_elem));
+    }
 }
 
 const struct scheduler sched_rtds_def = {

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <time.h>
 
-#define NR_CPUS  4
-#define NR_DOMS  4
-#define NR_UNITS 16
-#define RUNS     7
+#define NR_CPUS   4
+#define NR_DOMS   4
+#define NR_UNITS  16
+#define RUNS      7
 #define DECISIONS 200000
 
 static s_time_t sim_now;

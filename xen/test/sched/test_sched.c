@@ -168,8 +168,8 @@ static bool t_c2_params(void)
     p.sched_id = XEN_SCHEDULER_RTDS;
     p.u.credit2.cap = 0;
     CHECK(s->ops->adjust(&s->inst, &s->dom[a], NULL, true, &p) == -EINVAL, "wrong id accepted");
-    CHECK(s->ops->adjust(&s->inst, &s->dom[a], NULL, false, &p) == 0 &&
-              p.u.credit2.weight == 512 && p.u.credit2.cap == 20,
+    CHECK(s->ops->adjust(&s->inst, &s->dom[a], NULL, false, &p) == 0 && p.u.credit2.weight == 512 &&
+              p.u.credit2.cap == 20,
           "refused set changed values");
     p.u.credit2.weight = 65535;
     CHECK(s->ops->adjust(&s->inst, &s->dom[a], NULL, true, &p) == 0, "valid set refused");
@@ -409,8 +409,8 @@ static bool rtds_set(unsigned int nr_cpus, const struct rt_task *t, unsigned int
         snprintf(prm, sizeof(prm), "period=%ums budget=%ums extratime=0", t[i].period_ms,
                  t[i].budget_ms);
         int d = sim_add_domain(s, i + 1, prm);
-        u[i] = sim_add_unit(s, d, WL_PERIODIC, MILLISECS(t[i].period_ms),
-                            MILLISECS(t[i].budget_ms));
+        u[i] =
+            sim_add_unit(s, d, WL_PERIODIC, MILLISECS(t[i].period_ms), MILLISECS(t[i].budget_ms));
         if (t[i].pin >= 0) {
             struct sched_cpumask m = sim_mask(1, (unsigned int)t[i].pin);
             sim_set_affinity(s, u[i], &m, &m);
@@ -538,8 +538,8 @@ static bool t_a653_exact_slots(void)
         bool on_bound = false;
         for (size_t k = 0; k < ARRAY_SIZE(bounds); k++)
             on_bound |= pos == bounds[k];
-        CHECK(on_bound && s->log[i].unit == want,
-              "switch %zu at %lld ns to unit %d", i, (long long)s->log[i].t, s->log[i].unit);
+        CHECK(on_bound && s->log[i].unit == want, "switch %zu at %lld ns to unit %d", i,
+              (long long)s->log[i].t, s->log[i].unit);
     }
     end_sim(s);
     return true;
@@ -758,6 +758,87 @@ static bool t_dump(void)
     return true;
 }
 
+/* ---- all schedulers ----------------------------------------------------- */
+
+#ifndef STRESS_SEED
+#define STRESS_SEED 0 /* another seed: make CFLAGS_EXTRA=-DSTRESS_SEED=N */
+#endif
+static uint64_t rng_state;
+
+static uint32_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 11);
+}
+
+/* Random mixed workloads, affinity changes, stops, restarts and unit
+ * removals: every decision of every scheduler keeps the invariants the
+ * simulator checks (a unit on one pCPU at a time, within its hard affinity,
+ * runnable, processor up to date, positive slices, no decision storm), and
+ * work-conserving credit2 never idles a pCPU that a waiting unit may use for
+ * more than a tiny share of the time. */
+static bool t_stress_invariants(void)
+{
+    static const char *const names[] = {"credit2", "null", "rtds", "arinc653"};
+
+    for (size_t n = 0; n < ARRAY_SIZE(names); n++) {
+        for (unsigned int rq = 0; rq < (n == 0 ? 2u : 1u); rq++) {
+            const char *global = n == 3   ? "major=30ms slots=d1:3ms,d2:3ms,d3.1:3ms,d4:10ms"
+                                 : n == 0 ? (rq ? "runqueue=cpu" : "runqueue=all")
+                                          : NULL;
+            struct sim *s = new_sim(names[n], 4, global);
+            int d[4];
+
+            rng_state = 0x9e3779b97f4a7c15ull + n + STRESS_SEED * 7919ull;
+            for (int i = 0; i < 4; i++)
+                d[i] = sim_add_domain(s, (uint32_t)i + 1, NULL);
+            for (int i = 0; i < 12; i++) {
+                struct sim_unit *u = (i % 3 == 0) ? sim_add_unit(s, d[i % 4], WL_CPU, 0, 0)
+                                                  : sim_add_unit(s, d[i % 4], WL_PERIODIC,
+                                                                 MICROSECS(500 + rng() % 20000),
+                                                                 MICROSECS(100 + rng() % 400));
+                sim_start(s, u);
+            }
+            SIM_OK(s);
+            for (int step = 1; step <= 400 && !s->failed; step++) {
+                struct sim_unit *u = &s->unit[rng() % s->nr_units];
+                unsigned int what = rng() % 10;
+                if (u->kind == WL_NONE)
+                    continue; /* removed */
+                if (what < 4) {
+                    struct sched_cpumask h, soft;
+                    sched_mask_clear(&h);
+                    sched_mask_clear(&soft);
+                    do {
+                        sched_mask_set(&h, rng() % 4);
+                    } while (rng() % 2);
+                    sched_mask_set(&soft, rng() % 4);
+                    sim_set_affinity(s, u, &h, &soft);
+                } else if (what < 6) {
+                    if (u->started)
+                        sim_stop(s, u);
+                    else
+                        sim_start(s, u);
+                } else if (what == 6 && !u->started && u->on_cpu < 0 && s->nr_units > 6) {
+                    sim_remove(s, u);
+                } else if (what == 7 && u->on_cpu >= 0) {
+                    s->ops->yield(&s->inst, &u->su);
+                    s->cpu[u->on_cpu].resched = true;
+                }
+                sim_run_until(s, MILLISECS(5) * step);
+            }
+            CHECK(!s->failed, "%s %s: %s", names[n], global ? global : "", s->error);
+            if (n == 0)
+                CHECK(s->idle_waiting_ns * 1000 < s->now * 4, "%s: idle while work waits %.3f ms",
+                      global, ms(s->idle_waiting_ns));
+            end_sim(s);
+        }
+    }
+    return true;
+}
+
 /* ---- runner ------------------------------------------------------------- */
 
 static const struct {
@@ -790,6 +871,7 @@ static const struct {
     {"registry", t_registry},
     {"instance init", t_instance_init},
     {"dump and trace", t_dump},
+    {"random stress, invariants of every scheduler", t_stress_invariants},
 };
 
 int main(int argc, char **argv)
