@@ -419,7 +419,8 @@ static void r_add(struct xs_store *s, const void *p, uint32_t len)
         s->roverflow = true;
         return;
     }
-    memcpy(s->reply + s->rlen, p, len);
+    if (len)
+        memcpy(s->reply + s->rlen, p, len);
     s->rlen += len;
 }
 

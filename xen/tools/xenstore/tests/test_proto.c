@@ -705,6 +705,36 @@ static int t_act_as(void)
     return 0;
 }
 
+/* Random requests (types, transaction ids, payload bytes) as dom0 and as a guest. */
+static int t_fuzz(void)
+{
+    static const char alphabet[] = "/ab01_-@\0\0TF";
+    struct xs_handle *g = guest(81);
+    char buf[256];
+
+    CHECK(g);
+    srand(1234);
+    for (int i = 0; i < 6000; i++) {
+        struct xs_handle *h = (i & 1) ? g : adm;
+        uint32_t type = (uint32_t)(rand() % 30), len = (uint32_t)(rand() % 64);
+
+        if (type == XS_RELEASE || type == XS_SET_QUOTA || type == XS_RESET_WATCHES ||
+            type == XS_CONTROL)
+            continue; /* keep the test's own domains and limits */
+        for (uint32_t k = 0; k < len; k++)
+            buf[k] = alphabet[rand() % (int)(sizeof(alphabet) - 1)];
+        if (rand() % 2)
+            buf[0] = '/';
+        /* Any answer is fine; the connection must stay usable. */
+        xs_request(h, type, (uint32_t)(rand() % 4), buf, len, NULL, NULL);
+        CHECK(strcmp(xs_error(h), "EIO"));
+    }
+    CHECK(!xs_request(adm, XS_CONTROL, 0, "check", 6, NULL, NULL));
+    CHECK(!wr(g, 0, "still", "works") && value_is(g, 0, "still", "works"));
+    xs_close(g);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -739,6 +769,7 @@ int main(int argc, char **argv)
     run("directory-part", t_directory_part);
     run("features", t_features);
     run("act-as", t_act_as);
+    run("fuzz-random-requests", t_fuzz);
     xs_close(adm);
     printf("proto: %d passed, %d failed\n", passes, failures);
     return failures ? 1 : 0;
