@@ -261,7 +261,7 @@ static const uint16_t map1[256] = {
 
 static bool is_canonical(uint64_t a)
 {
-    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
 unsigned int x86_mode_bytes(const struct x86_regs *r)

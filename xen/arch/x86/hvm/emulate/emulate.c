@@ -46,7 +46,7 @@ static uint64_t sext(uint64_t v, unsigned int bytes)
 
 static bool canonical(uint64_t a)
 {
-    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
 static uint64_t flags_szp(uint64_t res, unsigned int bytes)
