@@ -269,26 +269,22 @@ static void watch_latency(struct xs_handle *adm, int count, double *med, double 
     free(lat);
 }
 
-/* CPU seconds (user + system) the daemon has used so far. */
+/* CPU seconds the daemon has run so far (/proc/PID/schedstat, nanoseconds). */
 static long daemon_pid;
 static double daemon_cpu(void)
 {
-    char path[64], buf[1024], *p;
-    unsigned long ut, st;
+    char path[64];
+    unsigned long long ns = 0;
     FILE *f;
-    size_t n;
 
-    snprintf(path, sizeof(path), "/proc/%ld/stat", daemon_pid);
+    snprintf(path, sizeof(path), "/proc/%ld/schedstat", daemon_pid);
     f = fopen(path, "r");
     if (!f)
         return 0;
-    n = fread(buf, 1, sizeof(buf) - 1, f);
+    if (fscanf(f, "%llu", &ns) != 1)
+        ns = 0;
     fclose(f);
-    buf[n] = '\0';
-    p = strrchr(buf, ')');
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-        return 0;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+    return (double)ns / 1e9;
 }
 
 static long rss_kb(long pid)
