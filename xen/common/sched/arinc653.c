@@ -257,6 +257,8 @@ static void a653_dump(struct sched_instance *s, sched_print_fn pr, void *ctx)
     }
 }
 
+BUILD_BUG_ON(sizeof(struct a653_unit) > SCHED_UNIT_PRIV_MAX);
+
 const struct scheduler sched_arinc653_def = {
     .name = "ARINC 653 Scheduler",
     .opt_name = "arinc653",

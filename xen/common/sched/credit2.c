@@ -820,6 +820,9 @@ static void c2_dump(struct sched_instance *s, sched_print_fn pr, void *ctx)
     }
 }
 
+BUILD_BUG_ON(sizeof(struct c2_unit) > SCHED_UNIT_PRIV_MAX);
+BUILD_BUG_ON(sizeof(struct c2_dom) > SCHED_DOM_PRIV_MAX);
+
 const struct scheduler sched_credit2_def = {
     .name = "SMP Credit Scheduler rev2",
     .opt_name = "credit2",

@@ -278,6 +278,8 @@ static void null_dump(struct sched_instance *s, sched_print_fn pr, void *ctx)
     pr(ctx, "\n");
 }
 
+BUILD_BUG_ON(sizeof(struct null_unit) > SCHED_UNIT_PRIV_MAX);
+
 const struct scheduler sched_null_def = {
     .name = "null Scheduler",
     .opt_name = "null",

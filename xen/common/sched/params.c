@@ -11,7 +11,7 @@ struct span {
 
 static bool is_sep(char c, bool comma)
 {
-    return c == ' ' || c == '\t' || c == '\n' || (comma && c == ',');
+    return c == ' ' || c == '\t' || c == '\n' || c == ';' || (comma && c == ',');
 }
 
 /* Next word of str starting at *at; false at the end. */

@@ -446,6 +446,9 @@ static void rt_dump(struct sched_instance *s, sched_print_fn pr, void *ctx)
     }
 }
 
+BUILD_BUG_ON(sizeof(struct rt_unit) > SCHED_UNIT_PRIV_MAX);
+BUILD_BUG_ON(sizeof(struct rt_dom) > SCHED_DOM_PRIV_MAX);
+
 const struct scheduler sched_rtds_def = {
     .name = "SMP RTDS Scheduler",
     .opt_name = "rtds",

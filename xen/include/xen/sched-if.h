@@ -31,9 +31,9 @@
 
 /* System time in nanoseconds. */
 typedef int64_t s_time_t;
-#define MICROSECS(us)  ((s_time_t)(us) * 1000)
-#define MILLISECS(ms)  ((s_time_t)(ms) * 1000000)
-#define SECONDS(s)     ((s_time_t)(s) * 1000000000)
+#define MICROSECS(us)  ((s_time_t)(us)*1000)
+#define MILLISECS(ms)  ((s_time_t)(ms)*1000000)
+#define SECONDS(s)     ((s_time_t)(s)*1000000000)
 #define SCHED_NO_TIMER ((s_time_t)-1)
 
 #ifndef EPERM
@@ -63,7 +63,7 @@ typedef int64_t s_time_t;
 #define XEN_SCHEDULER_NULL     9
 
 /* ---- CPU masks ---------------------------------------------------------- */
-#define SCHED_MAX_CPUS 256
+#define SCHED_MAX_CPUS   256
 #define SCHED_MASK_WORDS (SCHED_MAX_CPUS / 64)
 
 struct sched_cpumask {
@@ -226,6 +226,11 @@ struct sched_decision {
     s_time_t slice;          /* ns until the next decision, or SCHED_NO_TIMER */
 };
 
+/* Upper bounds of ops->unit_size and ops->dom_size over all schedulers, so
+ * the core can embed the storage in its vCPU and domain structures. */
+#define SCHED_UNIT_PRIV_MAX 192
+#define SCHED_DOM_PRIV_MAX  64
+
 struct scheduler {
     const char *name;     /* human name */
     const char *opt_name; /* value of sched= */
@@ -270,8 +275,7 @@ struct scheduler {
 };
 
 /* ---- Registry and helpers (xen/common/sched/registry.c, params.c) ------- */
-extern const struct scheduler sched_credit2_def, sched_null_def, sched_rtds_def,
-    sched_arinc653_def;
+extern const struct scheduler sched_credit2_def, sched_null_def, sched_rtds_def, sched_arinc653_def;
 
 /* By sched= name; NULL name or "" gives the default (credit2). */
 const struct scheduler *sched_find_by_name(const char *name);
@@ -291,7 +295,7 @@ void sched_global_default(const struct scheduler *ops, struct sched_global_param
 int sched_params_check(const struct scheduler *ops, const struct sched_params *p);
 int sched_global_check(const struct scheduler *ops, const struct sched_global_params *gp);
 
-/* Parse a domain's boot settings (key=value separated by spaces or commas)
+/* Parse a domain's boot settings (key=value separated by spaces, ';' or ',')
  * over p, which holds defaults or earlier values:
  *   credit2:  weight=1..65535 cap=PERCENT
  *   rtds:     period=US budget=US extratime=0|1   (US: microseconds, or a
@@ -300,13 +304,14 @@ int sched_global_check(const struct scheduler *ops, const struct sched_global_pa
  * Returns 0, or -EINVAL with err filled. */
 int sched_parse_params(const struct scheduler *ops, const char *str, struct sched_params *p,
                        struct sched_parse_error *err);
-/* Parse scheduler-wide boot settings over gp:
+/* Parse scheduler-wide boot settings (key=value separated by spaces or ';',
+ * so that they fit in one word of a command line) over gp:
  *   credit2:  ratelimit=US runqueue=all|cpu
  *   arinc653: major=DUR slots=dDOM[.VCPU]:DUR,...   (DUR: number with ns, us,
  *             ms or s; a slot names a domain id and vCPU id, vCPU 0 if left
  *             out; major frame >= sum of slots, the rest of it is idle)
  *   null, rtds: no keys. */
-int sched_parse_global(const struct scheduler *ops, const char *str,
-                       struct sched_global_params *gp, struct sched_parse_error *err);
+int sched_parse_global(const struct scheduler *ops, const char *str, struct sched_global_params *gp,
+                       struct sched_parse_error *err);
 
 #endif

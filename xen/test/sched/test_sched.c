@@ -614,6 +614,8 @@ static bool t_parse(void)
         {"null", "weight=1", false, false},
         {"null", "", false, true},
         {"arinc653", "major=20ms slots=d1:5ms,d2:10ms,d1:5ms", true, true},
+        {"arinc653", "major=20ms;slots=d1:5ms,d2:10ms", true, true},
+        {"credit2", "weight=512;cap=5", false, true},
         {"arinc653", "slots=d0.1:500us,d3:1s", true, true},
         {"arinc653", "major=10ms slots=d1:5ms,d2:10ms", true, false},
         {"arinc653", "major=20ms slots=d1:5", true, false},
