@@ -396,7 +396,7 @@ static int rt_adjust(struct sched_instance *s, struct sched_domain *d, struct sc
                           rd->extratime);
         }
     }
-    /* Queued units may now belong to the other queue or order: requeue. */
+    /* Budgets may have shrunk: let every pCPU decide again. */
     for (unsigned int c = 0; c < s->nr_cpus; c++)
         sched_tickle(s, c);
     return 0;

@@ -582,6 +582,58 @@ static bool t_a653_wake_in_slot(void)
     return true;
 }
 
+/* sysctl path: an invalid frame or rate limit is refused with -EINVAL and
+ * changes nothing; a valid new frame applies from the time it is set, to
+ * the ns. */
+static bool t_global_adjust(void)
+{
+    struct sim *s = new_sim("arinc653", 1, "slots=d1:5ms,d2:5ms");
+    int a = sim_add_domain(s, 1, NULL), b = sim_add_domain(s, 2, NULL);
+    struct sim_unit *x = sim_add_unit(s, a, WL_CPU, 0, 0), *y = sim_add_unit(s, b, WL_CPU, 0, 0);
+    struct sched_global_params gp, bad;
+
+    sim_start(s, x);
+    sim_start(s, y);
+    sim_run_until(s, MILLISECS(100));
+    CHECK(s->ops->adjust_global(&s->inst, false, &gp) == 0 && gp.u.arinc653.nr_slots == 2 &&
+              gp.u.arinc653.major_frame == MILLISECS(10),
+          "get frame");
+    bad = gp;
+    bad.u.arinc653.major_frame = MILLISECS(9); /* shorter than the slots */
+    CHECK(s->ops->adjust_global(&s->inst, true, &bad) == -EINVAL, "short frame accepted");
+    bad = gp;
+    bad.u.arinc653.nr_slots = ARINC653_MAX_SLOTS + 1;
+    CHECK(s->ops->adjust_global(&s->inst, true, &bad) == -EINVAL, "65 slots accepted");
+    bad = gp;
+    bad.sched_id = XEN_SCHEDULER_CREDIT2;
+    CHECK(s->ops->adjust_global(&s->inst, true, &bad) == -EINVAL, "other scheduler's id");
+    sim_run_until(s, MILLISECS(200));
+    CHECK(x->run_ns == MILLISECS(100) && y->run_ns == MILLISECS(100), "old frame changed");
+    CHECK(sched_parse_global(s->ops, "major=10ms slots=d2:8ms,d1:2ms", &gp, NULL) == 0, "parse");
+    sim_run_until(s, MILLISECS(203));
+    CHECK(s->ops->adjust_global(&s->inst, true, &gp) == 0, "valid frame refused");
+    sim_run_until(s, MILLISECS(303));
+    SIM_OK(s);
+    /* to 203: x 103 (3 ms into the d1 slot at 200), y 100; then 10 frames of 2 + 8. */
+    CHECK(x->run_ns == MILLISECS(103) + MILLISECS(20) && y->run_ns == MILLISECS(100 + 80),
+          "new frame: d1 %lld ns, d2 %lld ns", (long long)x->run_ns, (long long)y->run_ns);
+    end_sim(s);
+
+    s = new_sim("credit2", 1, NULL);
+    CHECK(s->ops->adjust_global(&s->inst, false, &gp) == 0 && gp.u.credit2.ratelimit_us == 1000,
+          "default rate limit");
+    gp.u.credit2.ratelimit_us = 99;
+    CHECK(s->ops->adjust_global(&s->inst, true, &gp) == -EINVAL, "ratelimit 99 accepted");
+    gp.u.credit2.ratelimit_us = 500001;
+    CHECK(s->ops->adjust_global(&s->inst, true, &gp) == -EINVAL, "ratelimit 500001 accepted");
+    gp.u.credit2.ratelimit_us = 2000;
+    CHECK(s->ops->adjust_global(&s->inst, true, &gp) == 0, "ratelimit 2000 refused");
+    CHECK(s->ops->adjust_global(&s->inst, false, &gp) == 0 && gp.u.credit2.ratelimit_us == 2000,
+          "ratelimit not applied");
+    end_sim(s);
+    return true;
+}
+
 /* ---- parsing and registry ----------------------------------------------- */
 
 struct parse_case {
@@ -869,6 +921,7 @@ static const struct {
     {"arinc653 exact slots", t_a653_exact_slots},
     {"arinc653 blocked slot idles", t_a653_blocked_slot_idles},
     {"arinc653 wake in slot", t_a653_wake_in_slot},
+    {"global parameters (sysctl)", t_global_adjust},
     {"boot settings parsing", t_parse},
     {"registry", t_registry},
     {"instance init", t_instance_init},
