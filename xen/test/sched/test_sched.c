@@ -740,6 +740,12 @@ static bool t_registry(void)
     return true;
 }
 
+static void no_tickle(void *ctx, unsigned int cpu)
+{
+    (void)ctx;
+    (void)cpu;
+}
+
 /* Instance set-up refuses bad pCPU counts and bad global parameters. */
 static bool t_instance_init(void)
 {
@@ -748,7 +754,7 @@ static bool t_instance_init(void)
     struct sched_global_params gp;
     static _Alignas(16) unsigned char mem[1 << 16];
 
-    cb.tickle = (void (*)(void *, unsigned int))(void *)abort;
+    cb.tickle = no_tickle;
     cb.now = NULL;
     CHECK(sched_instance_init(&in, &sched_null_def, &cb, 1, mem, NULL) == -EINVAL,
           "missing now callback accepted");
