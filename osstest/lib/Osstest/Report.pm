@@ -197,15 +197,19 @@ sub log_href ($log) { return $log =~ m{^/} ? "file://$log" : "../../$log" }
 
 sub html ($r) {
     my $f = $r->{flight};
+
+    # Columns: recipe steps, merged in each job's order (a step first seen
+    # in a later job goes before the next step it precedes there).
     my @cols;
-    my %seen;
     for my $j (@{$r->{jobs}}) {
-        for my $t (sort { $a->{steps}[0]{stepno} <=> $b->{steps}[0]{stepno} }
-            values %{$r->{outcomes}{$j->{job}} // {}})
-        {
-            next if $t->{kind} ne 'step';
-            my $id = $t->{steps}[0]{testid};
-            push @cols, $id unless $seen{$id}++;
+        my @ids = map { $_->{steps}[0]{testid} }
+            sort { $a->{steps}[0]{stepno} <=> $b->{steps}[0]{stepno} }
+            grep { $_->{kind} eq 'step' } values %{$r->{outcomes}{$j->{job}} // {}};
+        for my $i (0 .. $#ids) {
+            next if grep { $_ eq $ids[$i] } @cols;
+            my %after = map { $_ => 1 } @ids[$i + 1 .. $#ids];
+            my ($at) = grep { $after{$cols[$_]} } 0 .. $#cols;
+            splice @cols, $at // scalar @cols, 0, $ids[$i];
         }
     }
     my $o =
