@@ -116,6 +116,7 @@ build_one() {
     seconds=$((($(date +%s%N) - start) / 1000000))
     seconds=$(printf '%d.%03d' $((seconds / 1000)) $((seconds % 1000)))
     rm -f "$stage/config.dump"
+    find "$stage/files" -mindepth 1 -type d -empty -delete
     write_manifest "$dir" "$stage" "$c" "$options" "$seconds"
     mv "$stage" "$dir"
     exec {lock}>&-
