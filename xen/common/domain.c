@@ -1,14 +1,521 @@
-/* Domains built from boot modules. (The domain model lands with the SVM
- * work; until then each module is listed and refused.) */
+/* Domains built at boot from multiboot modules (as dom0less/hyperlaunch do):
+ * each module is a kernel image whose command line holds the domain's
+ * settings. See docs/domains.md for the syntax. A module with bad settings or
+ * a bad image is refused with a message; the other domains still run.
+ *
+ * Lifecycle: created -> running -> (shutdown by the guest, or crashed by the
+ * hypervisor) -> the configured action: destroy (every frame returned),
+ * restart (rebuilt from the same image), or preserve (kept, not run). When
+ * every domain has finished the hypervisor prints a summary and, with
+ * exit_on_idle, powers off with a status that says whether all went well. */
 #include <xen/bootinfo.h>
+#include <xen/console.h>
+#include <xen/elf.h>
+#include <xen/keyhandler.h>
 #include <xen/lib.h>
+#include <xen/mm.h>
+#include <xen/param.h>
+#include <xen/power.h>
+#include <xen/sched.h>
+#include <xen/string.h>
+#include <asm/hvm/hvm.h>
+#include <asm/percpu.h>
+#include <public/hvm/start_info.h>
+
+struct domain *domain_list[MAX_DOMAINS];
+unsigned int nr_domains;
+static DEFINE_SPINLOCK(domlist_lock);
+extern bool opt_exit_on_idle;
+static unsigned long free_before_domains;
+static uint64_t opt_dom_mem = 16ULL << 20;
+size_param("dom_mem", opt_dom_mem);
+
+int p2m_populate(struct domain *d, uint64_t bytes);
+void p2m_teardown(struct domain *d);
+void __attribute__((weak)) domain_extra_init(struct domain *d) {}
+void __attribute__((weak)) domain_extra_destroy(struct domain *d) {}
+
+#define START_INFO_GPA 0x1000
+#define MEMMAP_GPA     0x1040
+#define CMDLINE_GPA    0x1100
+
+static const char *const reason_names[] = {"poweroff", "reboot",   "suspend",
+                                           "crash",    "watchdog", "soft_reset"};
+
+const char *shutdown_reason_name(unsigned int reason)
+{
+    if (reason < ARRAY_SIZE(reason_names))
+        return reason_names[reason];
+    if (reason == EXIT_CRASHED_BY_XEN)
+        return "crashed";
+    if (reason == EXIT_REFUSED)
+        return "refused";
+    return "unknown";
+}
+
+struct domain *domain_by_id(domid_t id)
+{
+    for (unsigned int i = 0; i < nr_domains; i++)
+        if (domain_list[i] && domain_list[i]->domain_id == id)
+            return domain_list[i];
+    return NULL;
+}
+
+/* --- settings --- */
+
+static const char *parse_action(const char *v, enum domain_action *a)
+{
+    if (!strcmp(v, "destroy"))
+        *a = ACTION_DESTROY;
+    else if (!strcmp(v, "restart"))
+        *a = ACTION_RESTART;
+    else if (!strcmp(v, "preserve"))
+        *a = ACTION_PRESERVE;
+    else
+        return "must be destroy, restart or preserve";
+    return NULL;
+}
+
+/* Apply one `key=value` setting. Returns NULL or a message. */
+static const char *apply_setting(struct domain *d, const char *key, const char *v)
+{
+    const char *end;
+    uint64_t size;
+
+    if (!strcmp(key, "name")) {
+        if (!*v || strlen(v) >= sizeof(d->name))
+            return "name must be 1-63 characters";
+        strlcpy(d->name, v, sizeof(d->name));
+    } else if (!strcmp(key, "type")) {
+        if (strcmp(v, "pvh") && strcmp(v, "hvm"))
+            return "type must be pvh or hvm";
+    } else if (!strcmp(key, "mem") || !strcmp(key, "memory")) {
+        if (!parse_size(v, &end, &size) || *end)
+            return "mem must be a size such as 16M";
+        if (size < (2ULL << 20) || size > (4ULL << 30))
+            return "mem must be between 2M and 4G";
+        d->mem_bytes = ROUNDUP(size, 4096);
+    } else if (!strcmp(key, "vcpus")) {
+        unsigned long n = simple_strtoull(v, &end, 10);
+        if (*end || !n || n > MAX_VCPUS)
+            return "vcpus must be 1-8";
+        d->nr_vcpus = n;
+    } else if (!strcmp(key, "priv") || !strcmp(key, "privileged")) {
+        if (strcmp(v, "0") && strcmp(v, "1"))
+            return "priv must be 0 or 1";
+        d->privileged = v[0] == '1';
+    } else if (!strcmp(key, "on_poweroff"))
+        return parse_action(v, &d->on_poweroff);
+    else if (!strcmp(key, "on_reboot"))
+        return parse_action(v, &d->on_reboot);
+    else if (!strcmp(key, "on_crash"))
+        return parse_action(v, &d->on_crash);
+    else if (!strcmp(key, "role")) {
+        if (strcmp(v, "xenstore"))
+            return "role must be xenstore";
+        d->is_xenstore = true;
+    } else if (!strcmp(key, "weight")) {
+        unsigned long w = simple_strtoull(v, &end, 10);
+        if (*end || w < 1 || w > 65535)
+            return "weight must be 1-65535";
+        d->weight = w;
+    } else if (!strcmp(key, "cap")) {
+        unsigned long c = simple_strtoull(v, &end, 10);
+        if (*end || c > 6400)
+            return "cap must be 0-6400 (percent of one CPU)";
+        d->cap = c;
+    } else if (!strcmp(key, "sched")) {
+        if (strlen(v) >= sizeof(d->sched_params))
+            return "sched settings too long";
+        strlcpy(d->sched_params, v, sizeof(d->sched_params));
+    } else
+        return "unknown setting";
+    return NULL;
+}
+
+/* "path key=value ... [-- guest command line]" */
+static const char *parse_module_cmdline(struct domain *d, const char *s, char *bad, size_t badlen)
+{
+    char tok[192];
+    bool first = true;
+
+    while (*s) {
+        size_t n = 0;
+        char *eq;
+        const char *err;
+
+        while (*s == ' ')
+            s++;
+        if (!*s)
+            break;
+        if (s[0] == '-' && s[1] == '-' && (s[2] == ' ' || !s[2])) {
+            s += 2;
+            while (*s == ' ')
+                s++;
+            if (strlen(s) >= sizeof(d->cmdline))
+                return "guest command line too long";
+            strlcpy(d->cmdline, s, sizeof(d->cmdline));
+            break;
+        }
+        while (s[n] && s[n] != ' ')
+            n++;
+        if (n >= sizeof(tok)) {
+            snprintf(bad, badlen, "%.40s...", s);
+            return "setting too long";
+        }
+        memcpy(tok, s, n);
+        tok[n] = '\0';
+        s += n;
+        eq = strchr(tok, '=');
+        if (first && !eq) {
+            /* The loader's file name: the default domain name. */
+            const char *base = strrchr(tok, '/');
+            strlcpy(d->name, base ? base + 1 : tok, sizeof(d->name));
+            first = false;
+            continue;
+        }
+        first = false;
+        if (!eq) {
+            snprintf(bad, badlen, "%s", tok);
+            return "expected key=value";
+        }
+        *eq = '\0';
+        if ((err = apply_setting(d, tok, eq + 1))) {
+            snprintf(bad, badlen, "%s=%s", tok, eq + 1);
+            return err;
+        }
+    }
+    return NULL;
+}
+
+/* --- building --- */
+
+static void write_start_info(struct domain *d)
+{
+    struct hvm_start_info si = {
+        .magic = XEN_HVM_START_MAGIC_VALUE,
+        .version = 1,
+        .cmdline_paddr = d->cmdline[0] ? CMDLINE_GPA : 0,
+        .memmap_paddr = MEMMAP_GPA,
+        .memmap_entries = 3,
+    };
+    struct hvm_memmap_table_entry map[3] = {
+        {0, 0xa0000, XEN_HVM_MEMMAP_TYPE_RAM, 0},
+        {0xa0000, 0x60000, XEN_HVM_MEMMAP_TYPE_RESERVED, 0},
+        {0x100000, d->mem_bytes - 0x100000, XEN_HVM_MEMMAP_TYPE_RAM, 0},
+    };
+
+    copy_to_gpa(d, START_INFO_GPA, &si, sizeof(si));
+    copy_to_gpa(d, MEMMAP_GPA, map, sizeof(map));
+    if (d->cmdline[0])
+        copy_to_gpa(d, CMDLINE_GPA, d->cmdline, strlen(d->cmdline) + 1);
+    d->start_info_gpa = START_INFO_GPA;
+}
+
+/* Memory, image, vCPUs: everything but starting it. Returns NULL or why not. */
+static const char *domain_build(struct domain *d)
+{
+    const char *err;
+
+    if (p2m_populate(d, d->mem_bytes))
+        return "out of memory for the domain's RAM";
+    err = elf_load_pvh(d, d->image, d->image_size, &d->entry);
+    if (err)
+        return err;
+    write_start_info(d);
+    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+
+        if (!v) {
+            v = xzalloc(struct vcpu);
+            if (!v)
+                return "out of memory for vCPUs";
+            v->vcpu_id = i;
+            v->domain = d;
+            v->processor = (d->domain_id + i) % nr_cpus_online;
+            d->vcpus[i] = v;
+        } else if (v->arch_hvm)
+            hvm_funcs->vcpu_destroy(v);
+        v->up = i == 0;
+        v->blocked = v->pause = false;
+        v->fpu_initialised = false;
+        v->runstate = i == 0 ? RUNSTATE_runnable : RUNSTATE_offline;
+        if (hvm_funcs->vcpu_initialise(v))
+            return "out of memory for the vCPU state";
+        if (i == 0)
+            hvm_funcs->vcpu_set_entry(v, d->entry, d->start_info_gpa);
+        sched_add_vcpu(v);
+    }
+    domain_extra_init(d);
+    return NULL;
+}
+
+static void domain_free_resources(struct domain *d)
+{
+    domain_extra_destroy(d);
+    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (!v)
+            continue;
+        sched_remove_vcpu(v);
+        if (v->arch_hvm)
+            hvm_funcs->vcpu_destroy(v);
+    }
+    p2m_teardown(d);
+}
+
+static struct domain *domain_alloc(unsigned int id)
+{
+    struct domain *d = xzalloc(struct domain);
+
+    if (!d)
+        return NULL;
+    d->domain_id = id;
+    d->lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    d->mem_bytes = opt_dom_mem;
+    d->nr_vcpus = 1;
+    d->weight = 256;
+    d->on_poweroff = ACTION_DESTROY;
+    d->on_reboot = ACTION_RESTART;
+    d->on_crash = ACTION_DESTROY;
+    d->shared_info_gfn = ~0UL;
+    snprintf(d->name, sizeof(d->name), "d%u", id);
+    return d;
+}
+
+static void domain_refuse(struct domain *d, const char *why, const char *what)
+{
+    printk(XENLOG_ERR "domain d%u '%s' refused: %s%s%s\n", d->domain_id, d->name, why,
+           what && *what ? ": " : "", what ? what : "");
+    d->state = DOMSTATE_DEAD;
+    d->shutdown_reason = EXIT_REFUSED;
+}
 
 int domains_boot(void)
 {
-    for (unsigned int i = 0; i < boot_info.nr_modules; i++)
-        printk("module %u: %#lx+%#lx '%s'\n", i, (unsigned long)boot_info.modules[i].start,
-               (unsigned long)boot_info.modules[i].size, boot_info.modules[i].cmdline);
-    return 0;
+    int started = 0;
+
+    free_before_domains = total_free_pages();
+    for (unsigned int i = 0; i < boot_info.nr_modules && i < MAX_DOMAINS; i++) {
+        const struct boot_module *m = &boot_info.modules[i];
+        struct domain *d = domain_alloc(i + 1);
+        char bad[64] = "";
+        const char *err;
+
+        if (!d) {
+            printk(XENLOG_ERR "module %u: out of memory for a domain\n", i);
+            continue;
+        }
+        domain_list[nr_domains++] = d;
+        d->created_at = NOW();
+        err = parse_module_cmdline(d, m->cmdline, bad, sizeof(bad));
+        if (err) {
+            domain_refuse(d, err, bad);
+            continue;
+        }
+        d->image = __va(m->start);
+        d->image_size = m->size;
+        err = domain_build(d);
+        if (err) {
+            domain_free_resources(d);
+            domain_refuse(d, err, NULL);
+            continue;
+        }
+        printk("domain d%u '%s' created: %lu MiB, %u vCPU%s%s, entry %#lx\n", d->domain_id, d->name,
+               (unsigned long)(d->mem_bytes >> 20), d->nr_vcpus, d->nr_vcpus > 1 ? "s" : "",
+               d->privileged ? ", privileged" : "", (unsigned long)d->entry);
+        started++;
+    }
+    if (boot_info.nr_modules > MAX_DOMAINS)
+        printk(XENLOG_ERR "%u modules given, at most %u domains: the rest are ignored\n",
+               boot_info.nr_modules, MAX_DOMAINS);
+    return started;
 }
 
-void domains_start(void) {}
+void domains_start(void)
+{
+    for (unsigned int i = 0; i < nr_domains; i++) {
+        struct domain *d = domain_list[i];
+
+        if (d->state != DOMSTATE_CREATED)
+            continue;
+        d->state = DOMSTATE_RUNNING;
+        vcpu_wake(d->vcpus[0]);
+    }
+    /* A boot whose every module was refused is finished already. */
+    domain_check_all_finished();
+}
+
+/* --- ending --- */
+
+static bool domain_alive(const struct domain *d)
+{
+    return d->state == DOMSTATE_CREATED || d->state == DOMSTATE_RUNNING ||
+           d->state == DOMSTATE_PAUSED || d->state == DOMSTATE_DYING;
+}
+
+void domain_check_all_finished(void)
+{
+    static bool done;
+    bool all_ok = true;
+    unsigned long flags;
+
+    flags = spin_lock_irqsave(&domlist_lock);
+    for (unsigned int i = 0; i < nr_domains; i++)
+        if (domain_alive(domain_list[i])) {
+            spin_unlock_irqrestore(&domlist_lock, flags);
+            return;
+        }
+    if (done) {
+        spin_unlock_irqrestore(&domlist_lock, flags);
+        return;
+    }
+    done = true;
+    spin_unlock_irqrestore(&domlist_lock, flags);
+
+    printk("all domains finished\n");
+    for (unsigned int i = 0; i < nr_domains; i++) {
+        struct domain *d = domain_list[i];
+        printk("summary: d%u '%s' %s\n", d->domain_id, d->name,
+               shutdown_reason_name(d->shutdown_reason));
+        if (d->shutdown_reason != SHUTDOWN_poweroff)
+            all_ok = false;
+    }
+    unsigned long owned = 0;
+    for (unsigned long m = 0; m < max_page; m++)
+        if (frame_table[m].flags & PGF_DOMAIN)
+            owned++;
+    printk("memory: %lu pages free (%lu before domains were built), %lu frames still owned by "
+           "domains\n",
+           total_free_pages(), free_before_domains, owned);
+    if (opt_exit_on_idle)
+        machine_power_off(all_ok ? EXIT_SUCCESS_VALUE : EXIT_FAILURE_VALUE);
+}
+
+/* Called once no vCPU of the dying domain is on a pCPU or queued. */
+void domain_finish(struct domain *d)
+{
+    enum domain_action act = d->shutdown_reason == SHUTDOWN_poweroff ? d->on_poweroff
+                             : d->shutdown_reason == SHUTDOWN_reboot ? d->on_reboot
+                                                                     : d->on_crash;
+    const char *err;
+
+    if (d->shutdown_reason == SHUTDOWN_suspend || d->shutdown_reason == SHUTDOWN_soft_reset)
+        act = d->on_reboot; /* no toolstack to resume it */
+    switch (act) {
+    case ACTION_PRESERVE:
+        d->state = DOMSTATE_SHUTDOWN;
+        printk("domain d%u '%s' preserved\n", d->domain_id, d->name);
+        break;
+    case ACTION_RESTART:
+        domain_free_resources(d);
+        d->restarts++;
+        d->console_len = 0;
+        memset(d->hvm_params, 0, sizeof(d->hvm_params));
+        d->hypercall_page_gpa = 0;
+        d->shared_info_gfn = ~0UL;
+        d->shutdown_code_set = false;
+        err = domain_build(d);
+        if (err) {
+            domain_free_resources(d);
+            printk(XENLOG_ERR "domain d%u '%s' restart failed: %s\n", d->domain_id, d->name, err);
+            d->state = DOMSTATE_DEAD;
+            break;
+        }
+        printk("domain d%u '%s' restarted (%u)\n", d->domain_id, d->name, d->restarts);
+        d->state = DOMSTATE_RUNNING;
+        vcpu_wake(d->vcpus[0]);
+        return;
+    case ACTION_DESTROY:
+        domain_free_resources(d);
+        d->state = DOMSTATE_DEAD;
+        printk("domain d%u '%s' destroyed\n", d->domain_id, d->name);
+        break;
+    }
+    d->finished_at = NOW();
+    domain_check_all_finished();
+}
+
+static void domain_end(struct domain *d, unsigned int reason)
+{
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+
+    if (d->state != DOMSTATE_RUNNING && d->state != DOMSTATE_PAUSED) {
+        spin_unlock_irqrestore(&d->lock, flags);
+        return; /* already ending */
+    }
+    d->state = DOMSTATE_DYING;
+    d->shutdown_reason = reason;
+    spin_unlock_irqrestore(&d->lock, flags);
+    if (d->console_len)
+        domain_console_putc(d, '\n');
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        if (d->vcpus[i])
+            vcpu_kick(d->vcpus[i]);
+    sched_domain_dying(d);
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+    printk("domain d%u '%s' shutdown: %s\n", d->domain_id, d->name, shutdown_reason_name(reason));
+    domain_end(d, reason);
+}
+
+void domain_crash(struct domain *d, const char *fmt, ...)
+{
+    char why[160];
+    va_list args;
+
+    va_start(args, fmt);
+    vsnprintf(why, sizeof(why), fmt, args);
+    va_end(args);
+    printk(XENLOG_ERR "domain d%u '%s' crashed: %s\n", d->domain_id, d->name, why);
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        if (d->vcpus[i] && d->vcpus[i]->arch_hvm && d->vcpus[i]->running &&
+            d->vcpus[i]->processor == smp_processor_id())
+            hvm_funcs->dump(d->vcpus[i]);
+    domain_end(d, EXIT_CRASHED_BY_XEN);
+}
+
+void domain_console_putc(struct domain *d, char c)
+{
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+
+    d->console_bytes++;
+    if (c == '\n' || d->console_len == sizeof(d->console_buf)) {
+        console_guest_line(d->domain_id, d->console_buf, d->console_len);
+        d->console_len = 0;
+        if (c == '\n') {
+            spin_unlock_irqrestore(&d->lock, flags);
+            return;
+        }
+    }
+    if (c != '\r')
+        d->console_buf[d->console_len++] = c;
+    spin_unlock_irqrestore(&d->lock, flags);
+}
+
+static void dump_domains(char key)
+{
+    static const char *const states[] = {"created",  "running", "paused",
+                                         "shutdown", "dying",   "dead"};
+
+    printk("Domains (%u):\n", nr_domains);
+    for (unsigned int i = 0; i < nr_domains; i++) {
+        struct domain *d = domain_list[i];
+
+        printk(" d%u '%s' %s%s, %lu MiB, %u vCPUs, %lu pages (+%lu table), %lu exits, %lu "
+               "hypercalls, end: %s\n",
+               d->domain_id, d->name, states[d->state], d->privileged ? " privileged" : "",
+               (unsigned long)(d->mem_bytes >> 20), d->nr_vcpus, d->tot_pages, d->p2m_pages,
+               (unsigned long)d->exits, (unsigned long)d->hypercalls,
+               domain_alive(d) ? "-" : shutdown_reason_name(d->shutdown_reason));
+        for (unsigned int j = 0; j < d->nr_vcpus; j++) {
+            struct vcpu *v = d->vcpus[j];
+            if (v)
+                printk("   vCPU%u on CPU%u: %s%s%s\n", j, v->processor, v->up ? "up" : "down",
+                       v->blocked ? " blocked" : "", v->running ? " running" : "");
+        }
+    }
+}
+register_keyhandler('q', dump_domains, "dump domains and their vCPUs");

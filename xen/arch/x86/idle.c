@@ -3,6 +3,7 @@
 #include <xen/keyhandler.h>
 #include <xen/lib.h>
 #include <xen/panic.h>
+#include <xen/sched.h>
 #include <xen/time.h>
 #include <asm/apic.h>
 #include <asm/percpu.h>
@@ -30,11 +31,7 @@ void idle_loop(void)
         init_timer(&input_poll_timer, input_poll, NULL, 0);
         set_timer(&input_poll_timer, NOW() + INPUT_POLL_INTERVAL);
     }
-    for (;;) {
-        local_irq_disable();
-        do_softirqs();
-        safe_halt();
-    }
+    schedule_loop();
 }
 
 static volatile unsigned int dump_cpu_done;

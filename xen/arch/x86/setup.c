@@ -18,6 +18,8 @@
 #include <asm/percpu.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
+#include <asm/hvm/hvm.h>
+#include <xen/sched.h>
 
 struct boot_info boot_info;
 extern const struct param __param_start[], __param_end[];
@@ -25,7 +27,7 @@ extern char __image_start[], __image_end[];
 extern char boot_stack[];
 
 extern bool opt_debug_exit_set;
-static bool opt_exit_on_idle;
+bool opt_exit_on_idle;
 boolean_param("exit_on_idle", opt_exit_on_idle);
 static const char *const crash_names[] = {"none", "panic", "ud2", "pagefault", "doublefault", NULL};
 static unsigned int opt_debug_crash;
@@ -40,6 +42,7 @@ void power_postparse(void);
 int domains_boot(void); /* common/domain.c: domains from boot modules */
 void domains_start(void);
 void idle_loop(void);
+void hvm_start_cpus(void);
 
 /* The loader's strings live in memory the allocator will reuse: copy them. */
 static char cmdline_copy[1024];
@@ -216,14 +219,18 @@ void __start_xen(uint32_t magic, uint32_t info)
 
     debug_crash();
 
-    int nr = domains_boot();
+    schedule_init();
+    if (hvm_init())
+        printk(XENLOG_WARNING "HVM: no AMD SVM on this CPU: domains cannot run\n");
+    else
+        hvm_start_cpus();
+    domains_boot();
     printk("ready\n");
-    if (nr > 0)
-        domains_start();
-    else if (opt_exit_on_idle) {
+    if (nr_domains == 0 && opt_exit_on_idle) {
         printk("all domains finished\n");
         printk("no domains were started: powering off\n");
-        machine_power_off(nr == 0 ? EXIT_SUCCESS_VALUE : EXIT_FAILURE_VALUE);
+        machine_power_off(EXIT_SUCCESS_VALUE);
     }
+    domains_start();
     idle_loop();
 }

@@ -27,7 +27,7 @@ static unsigned int opt_init_delay_us = 10000;
 unsigned_param("smp_init_delay_us", opt_init_delay_us, 0, 1000000);
 
 void idle_loop(void);
-void secondary_hvm_init(void);
+void hvm_secondary_up(void);
 
 void percpu_init(unsigned int cpu)
 {
@@ -50,6 +50,7 @@ void start_secondary(unsigned int cpu)
     __atomic_fetch_add(&nr_cpus_online, 1, __ATOMIC_SEQ_CST);
     printk(XENLOG_DEBUG "CPU%u: APIC id %u online\n", cpu, ci->apic_id);
     local_irq_enable();
+    hvm_secondary_up();
     idle_loop();
 }
 

@@ -289,7 +289,7 @@ static uint64_t modrm_ea(struct emu *e)
             ea += e->r.gpr[base];
         if (index != 4)
             ea += e->r.gpr[index] << (i->sib >> 6);
-    } else {
+    } else if (!(i->mod == 0 && (i->rm & 7) == 5)) { /* else disp32 only */
         ea += e->r.gpr[i->rm];
     }
     return ea & ad_mask(e);

@@ -4,7 +4,7 @@
 
 #include <xen/types.h>
 
-#define X86_CR0_PE 0x00000001UL
+#define X86_CR0_PE 0x00000001u
 #define X86_CR0_MP 0x00000002UL
 #define X86_CR0_EM 0x00000004UL
 #define X86_CR0_TS 0x00000008UL
@@ -14,7 +14,7 @@
 #define X86_CR0_AM 0x00040000UL
 #define X86_CR0_NW 0x20000000UL
 #define X86_CR0_CD 0x40000000UL
-#define X86_CR0_PG 0x80000000UL
+#define X86_CR0_PG 0x80000000u
 
 #define X86_CR4_PSE        0x00000010UL
 #define X86_CR4_PAE        0x00000020UL

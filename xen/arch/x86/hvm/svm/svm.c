@@ -1,0 +1,550 @@
+/* AMD SVM backend of the HVM layer: per-CPU enable, VMCB setup for a PVH
+ * vCPU with nested paging, the run loop and #VMEXIT dispatch, and event
+ * injection with interrupt windows.
+ *
+ * TCG (and some hardware) has no next-RIP save and no decode assists, so
+ * instruction lengths come from the decoder (x86_insn_length) except for
+ * VMMCALL, whose 3 bytes the hypercall page guarantees. */
+#include <xen/lib.h>
+#include <xen/mm.h>
+#include <xen/sched.h>
+#include <xen/string.h>
+#include <asm/hvm/hvm.h>
+#include <asm/hvm/svm.h>
+#include <asm/percpu.h>
+#include <asm/processor.h>
+
+struct svm_cpu {
+    void *hsave;
+    void *host_save;
+    paddr_t host_save_pa;
+    struct vcpu *last_vcpu; /* whose TLB entries this CPU may hold */
+};
+
+static struct svm_cpu svm_cpus[NR_CPUS];
+static paddr_t iopm_pa, msrpm_pa;
+static uint8_t *msrpm;
+
+#define VCPU_SVM(v) ((struct svm_vcpu *)(v)->arch_hvm)
+
+/* MSRs the guest reads and writes directly: their values live in the VMCB
+ * and VMLOAD/VMSAVE switch them. */
+static const uint32_t passthrough_msrs[] = {
+    0xC0000081, 0xC0000082, 0xC0000083, 0xC0000084, /* STAR LSTAR CSTAR SFMASK */
+    0xC0000100, 0xC0000101, 0xC0000102,             /* FS, GS, KERNEL_GS base */
+    0x174,      0x175,      0x176,                  /* SYSENTER CS/ESP/EIP */
+};
+
+static void msrpm_allow(uint32_t msr)
+{
+    unsigned int base;
+
+    if (msr < 0x2000)
+        base = 0;
+    else if (msr >= 0xC0000000 && msr < 0xC0002000)
+        base = 0x800, msr -= 0xC0000000;
+    else if (msr >= 0xC0010000 && msr < 0xC0012000)
+        base = 0x1000, msr -= 0xC0010000;
+    else
+        return;
+    msrpm[base + msr / 4] &= ~(3u << (2 * (msr % 4)));
+}
+
+static int svm_global_init(void)
+{
+    void *iopm = alloc_xenheap_pages(2); /* 12 KiB used */
+
+    msrpm = alloc_xenheap_pages(1);
+    if (!iopm || !msrpm)
+        return -1;
+    memset(iopm, 0xff, 4 * 4096);
+    memset(msrpm, 0xff, 2 * 4096);
+    for (unsigned int i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
+        msrpm_allow(passthrough_msrs[i]);
+    iopm_pa = __pa(iopm);
+    msrpm_pa = __pa(msrpm);
+    return 0;
+}
+
+static int svm_cpu_up(void)
+{
+    struct svm_cpu *sc = &svm_cpus[smp_processor_id()];
+    uint32_t a, b, c, d;
+
+    if (!(cpuid_ecx(0x80000001) & (1u << 2)))
+        return -1;
+    cpuid(0x8000000A, &a, &b, &c, &d);
+    if (!(d & 1))
+        return -2; /* no nested paging */
+    if (rdmsr(MSR_VM_CR) & (1u << 4))
+        return -3; /* SVM disabled by firmware */
+    if (smp_processor_id() == 0 && svm_global_init())
+        return -4;
+    sc->hsave = alloc_xenheap_pages(0);
+    sc->host_save = alloc_xenheap_pages(0);
+    if (!sc->hsave || !sc->host_save)
+        return -4;
+    memset(sc->hsave, 0, 4096);
+    memset(sc->host_save, 0, 4096);
+    sc->host_save_pa = __pa(sc->host_save);
+    write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+    wrmsr(MSR_VM_HSAVE_PA, __pa(sc->hsave));
+    return 0;
+}
+
+static void seg(struct vmcb_seg *s, uint16_t sel, uint16_t attr, uint32_t limit)
+{
+    *s = (struct vmcb_seg){.sel = sel, .attr = attr, .limit = limit, .base = 0};
+}
+
+static int svm_vcpu_initialise(struct vcpu *v)
+{
+    struct svm_vcpu *s = xzalloc(struct svm_vcpu);
+    struct vmcb *vmcb;
+
+    if (!s)
+        return -ENOMEM;
+    vmcb = alloc_xenheap_pages(0);
+    if (!vmcb) {
+        xfree(s);
+        return -ENOMEM;
+    }
+    memset(vmcb, 0, sizeof(*vmcb));
+    s->vmcb = vmcb;
+    s->vmcb_pa = __pa(vmcb);
+    s->need_flush = true;
+    v->arch_hvm = s;
+
+    vmcb->intercepts1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
+                        INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_IOIO |
+                        INTERCEPT_MSR | INTERCEPT_TASKSW | INTERCEPT_SHUTDOWN;
+    vmcb->intercepts2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
+                        INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT | INTERCEPT_MONITOR |
+                        INTERCEPT_MWAIT | INTERCEPT_XSETBV;
+    vmcb->exc_intercepts = (1u << 18) | (opt_hvm_fep ? (1u << 6) : 0); /* #MC, #UD for FEP */
+    vmcb->iopm_base_pa = iopm_pa;
+    vmcb->msrpm_base_pa = msrpm_pa;
+    vmcb->asid = 1;
+    vmcb->tlb_control = 1;
+    vmcb->int_ctl = INT_CTL_V_INTR_MASKING;
+    vmcb->np_enable = 1;
+    vmcb->n_cr3 = v->domain->npt_root;
+    vmcb->tsc_offset = -(int64_t)rdtsc();
+
+    /* The PVH start state: flat 32-bit protected mode, paging off. */
+    seg(&vmcb->cs, 0x08, 0xc9b, 0xffffffff);
+    seg(&vmcb->ds, 0x10, 0xc93, 0xffffffff);
+    seg(&vmcb->es, 0x10, 0xc93, 0xffffffff);
+    seg(&vmcb->ss, 0x10, 0xc93, 0xffffffff);
+    seg(&vmcb->fs, 0x10, 0xc93, 0xffffffff);
+    seg(&vmcb->gs, 0x10, 0xc93, 0xffffffff);
+    seg(&vmcb->tr, 0x18, 0x8b, 0x67);
+    seg(&vmcb->ldtr, 0, 0x82, 0);
+    seg(&vmcb->gdtr, 0, 0, 0);
+    seg(&vmcb->idtr, 0, 0, 0);
+    vmcb->cr0 = X86_CR0_PE | X86_CR0_ET;
+    vmcb->cr4 = 0;
+    vmcb->efer = EFER_SVME;
+    vmcb->rflags = 2;
+    vmcb->dr6 = 0xffff0ff0;
+    vmcb->dr7 = 0x400;
+    vmcb->g_pat = 0x0007040600070406ULL;
+    return 0;
+}
+
+static void svm_vcpu_destroy(struct vcpu *v)
+{
+    struct svm_vcpu *s = VCPU_SVM(v);
+
+    if (!s)
+        return;
+    for (unsigned int c = 0; c < NR_CPUS; c++)
+        if (svm_cpus[c].last_vcpu == v)
+            svm_cpus[c].last_vcpu = NULL;
+    free_xenheap_pages(s->vmcb, 0);
+    xfree(s);
+    v->arch_hvm = NULL;
+}
+
+static void svm_vcpu_set_entry(struct vcpu *v, uint64_t rip, uint64_t rbx)
+{
+    VCPU_SVM(v)->vmcb->rip = rip;
+    VCPU_SVM(v)->gprs.rbx = rbx;
+}
+
+static uint64_t svm_get_cr3(struct vcpu *v)
+{
+    return VCPU_SVM(v)->vmcb->cr3;
+}
+
+static void svm_set_efer(struct vcpu *v, uint64_t efer)
+{
+    VCPU_SVM(v)->vmcb->efer = efer;
+}
+
+static uint64_t svm_get_reg(struct vcpu *v, unsigned int r)
+{
+    struct svm_vcpu *s = VCPU_SVM(v);
+
+    if (r == X86_RAX)
+        return s->vmcb->rax;
+    if (r == X86_RSP)
+        return s->vmcb->rsp;
+    return ((uint64_t *)&s->gprs)[r];
+}
+
+static void svm_set_reg(struct vcpu *v, unsigned int r, uint64_t val)
+{
+    struct svm_vcpu *s = VCPU_SVM(v);
+
+    if (r == X86_RAX)
+        s->vmcb->rax = val;
+    else if (r == X86_RSP)
+        s->vmcb->rsp = val;
+    else
+        ((uint64_t *)&s->gprs)[r] = val;
+}
+
+static void to_x86_seg(struct x86_segment *x, const struct vmcb_seg *s)
+{
+    *x = (struct x86_segment){.base = s->base, .limit = s->limit, .sel = s->sel, .attr = s->attr};
+}
+
+static void from_x86_seg(struct vmcb_seg *s, const struct x86_segment *x)
+{
+    *s = (struct vmcb_seg){.sel = x->sel, .attr = x->attr, .limit = x->limit, .base = x->base};
+}
+
+static void svm_get_regs(struct vcpu *v, struct x86_regs *r)
+{
+    struct vmcb *vmcb = VCPU_SVM(v)->vmcb;
+
+    for (unsigned int i = 0; i < 16; i++)
+        r->gpr[i] = svm_get_reg(v, i);
+    r->rip = vmcb->rip;
+    r->rflags = vmcb->rflags;
+    to_x86_seg(&r->seg[x86_seg_es], &vmcb->es);
+    to_x86_seg(&r->seg[x86_seg_cs], &vmcb->cs);
+    to_x86_seg(&r->seg[x86_seg_ss], &vmcb->ss);
+    to_x86_seg(&r->seg[x86_seg_ds], &vmcb->ds);
+    to_x86_seg(&r->seg[x86_seg_fs], &vmcb->fs);
+    to_x86_seg(&r->seg[x86_seg_gs], &vmcb->gs);
+    to_x86_seg(&r->seg[x86_seg_tr], &vmcb->tr);
+    r->cr0 = vmcb->cr0;
+    r->cr4 = vmcb->cr4;
+    r->efer = vmcb->efer;
+    r->cpl = vmcb->cpl;
+}
+
+static void svm_set_regs(struct vcpu *v, const struct x86_regs *r)
+{
+    struct vmcb *vmcb = VCPU_SVM(v)->vmcb;
+
+    for (unsigned int i = 0; i < 16; i++)
+        svm_set_reg(v, i, r->gpr[i]);
+    vmcb->rip = r->rip;
+    vmcb->rflags = r->rflags | 2;
+    from_x86_seg(&vmcb->es, &r->seg[x86_seg_es]);
+    from_x86_seg(&vmcb->ds, &r->seg[x86_seg_ds]);
+    from_x86_seg(&vmcb->ss, &r->seg[x86_seg_ss]);
+    from_x86_seg(&vmcb->fs, &r->seg[x86_seg_fs]);
+    from_x86_seg(&vmcb->gs, &r->seg[x86_seg_gs]);
+}
+
+static void svm_inject_exception(struct vcpu *v, uint8_t vec, bool has_ec, uint32_t ec,
+                                 uint64_t cr2)
+{
+    struct svm_vcpu *s = VCPU_SVM(v);
+
+    if (vec == 14)
+        s->vmcb->cr2 = cr2;
+    s->pending_event = EVENTINJ_VALID | EVENTINJ_TYPE_EXC | vec |
+                       (has_ec ? EVENTINJ_EV | ((uint64_t)ec << 32) : 0);
+}
+
+static void svm_inject_interrupt(struct vcpu *v, uint8_t vec)
+{
+    VCPU_SVM(v)->pending_event = EVENTINJ_VALID | EVENTINJ_TYPE_INTR | vec;
+}
+
+static bool svm_interrupt_blocked(struct vcpu *v)
+{
+    struct vmcb *vmcb = VCPU_SVM(v)->vmcb;
+
+    return !(vmcb->rflags & X86_EFLAGS_IF) || (vmcb->int_state & 1);
+}
+
+/* Skip the intercepted instruction at RIP. */
+static bool advance_rip(struct vcpu *v, unsigned int fallback)
+{
+    struct x86_regs regs;
+    struct x86_emulate_ctxt ctxt;
+    unsigned int len;
+    enum x86_insn_class cls;
+    extern const struct x86_emulate_ops hvm_emulate_ops;
+
+    svm_get_regs(v, &regs);
+    memset(&ctxt, 0, sizeof(ctxt));
+    ctxt.regs = &regs;
+    ctxt.ops = &hvm_emulate_ops;
+    ctxt.priv = v;
+    if (x86_insn_length(&ctxt, &len, &cls) != X86EMUL_OKAY)
+        len = fallback;
+    VCPU_SVM(v)->vmcb->rip += len;
+    return true;
+}
+
+static void svm_dump(struct vcpu *v)
+{
+    struct vmcb *vmcb = VCPU_SVM(v)->vmcb;
+
+    printk("    RIP %04x:%016lx RSP %016lx RFLAGS %08lx CR0 %08lx CR3 %016lx CR4 %08lx EFER "
+           "%lx\n",
+           vmcb->cs.sel, (unsigned long)vmcb->rip, (unsigned long)vmcb->rsp,
+           (unsigned long)vmcb->rflags, (unsigned long)vmcb->cr0, (unsigned long)vmcb->cr3,
+           (unsigned long)vmcb->cr4, (unsigned long)vmcb->efer);
+}
+
+/* Handle one #VMEXIT. Returns false when the vCPU must leave the pCPU. */
+static bool svm_handle_exit(struct vcpu *v)
+{
+    struct svm_vcpu *s = VCPU_SVM(v);
+    struct vmcb *vmcb = s->vmcb;
+    uint32_t code = (uint32_t)vmcb->exitcode;
+    struct domain *d = v->domain;
+
+    d->exits++;
+    /* An event cut short by this exit is delivered again. */
+    if ((vmcb->exitintinfo & EVENTINJ_VALID) && !(s->pending_event & EVENTINJ_VALID))
+        s->pending_event = vmcb->exitintinfo;
+    vmcb->exitintinfo = 0;
+
+    switch (code) {
+    case VMEXIT_INTR:
+    case VMEXIT_NMI:
+    case VMEXIT_SMI:
+    case VMEXIT_INIT:
+        return true; /* the host handled it at STGI */
+
+    case VMEXIT_VINTR:
+        vmcb->int_ctl &= ~(INT_CTL_V_IRQ | INT_CTL_V_INTR_PRIO(0xf) | INT_CTL_V_IGN_TPR);
+        vmcb->intercepts1 &= ~INTERCEPT_VINTR;
+        return true;
+
+    case VMEXIT_CPUID: {
+        uint32_t out[4];
+        hvm_cpuid(v, (uint32_t)vmcb->rax, (uint32_t)s->gprs.rcx, out);
+        vmcb->rax = out[0];
+        s->gprs.rbx = out[1];
+        s->gprs.rcx = out[2];
+        s->gprs.rdx = out[3];
+        return advance_rip(v, 2);
+    }
+
+    case VMEXIT_HLT:
+        vmcb->rip += 1;
+        if (hvm_pending_interrupt(v) < 0) {
+            vcpu_block(v);
+            return false;
+        }
+        return true;
+
+    case VMEXIT_VMMCALL:
+        vmcb->rip += 3;
+        hvm_hypercall(v);
+        return true;
+
+    case VMEXIT_IOIO: {
+        uint64_t info = vmcb->exitinfo1;
+        uint16_t port = info >> 16;
+        unsigned int bytes = (info >> 4) & 7;
+        bool in = info & 1;
+        uint32_t val = (uint32_t)vmcb->rax;
+
+        if (info & 4) /* string I/O: the emulator does segments and REP */
+        {
+            hvm_emulate_one(v, false);
+            return true;
+        }
+        if (hvm_io(v, port, bytes, in, &val) != X86EMUL_OKAY)
+            return true; /* the domain was crashed */
+        if (in) {
+            uint64_t mask = bytes == 4 ? 0xffffffffULL : bytes == 2 ? 0xffff : 0xff;
+            vmcb->rax = bytes == 4 ? val : (vmcb->rax & ~mask) | (val & mask);
+        }
+        vmcb->rip = vmcb->exitinfo2;
+        return true;
+    }
+
+    case VMEXIT_MSR: {
+        uint32_t msr = (uint32_t)s->gprs.rcx;
+        int rc;
+
+        if (vmcb->exitinfo1) {
+            rc = hvm_msr_write(v, msr, (uint32_t)vmcb->rax | (s->gprs.rdx << 32));
+        } else {
+            uint64_t val = 0;
+            rc = hvm_msr_read(v, msr, &val);
+            if (rc == X86EMUL_OKAY) {
+                vmcb->rax = (uint32_t)val;
+                s->gprs.rdx = val >> 32;
+            }
+        }
+        if (rc == X86EMUL_EXCEPTION) {
+            svm_inject_exception(v, 13, true, 0, 0);
+            return true;
+        }
+        return advance_rip(v, 2);
+    }
+
+    case VMEXIT_NPF: {
+        uint64_t gpa = vmcb->exitinfo2;
+
+        if (gpa >> 12 < d->nr_pages && gfn_to_virt(d, gpa >> 12)) {
+            domain_crash(d, "nested page fault on RAM gpa %#lx (error %#lx)", (unsigned long)gpa,
+                         (unsigned long)vmcb->exitinfo1);
+            return false;
+        }
+        hvm_emulate_one(v, false);
+        return true;
+    }
+
+    case VMEXIT_EXCEPTION_BASE + 6: /* #UD: maybe the forced-emulation prefix */
+        if (hvm_emulate_one(v, true) < 0)
+            svm_inject_exception(v, 6, false, 0, 0);
+        return true;
+
+    case VMEXIT_EXCEPTION_BASE + 18:
+        domain_crash(d, "machine check in the guest");
+        return false;
+
+    case VMEXIT_INVD:
+        return advance_rip(v, 2);
+
+    case VMEXIT_VMRUN:
+    case VMEXIT_VMLOAD:
+    case VMEXIT_VMSAVE:
+    case VMEXIT_STGI:
+    case VMEXIT_CLGI:
+    case VMEXIT_SKINIT:
+    case VMEXIT_MONITOR:
+    case VMEXIT_MWAIT:
+    case VMEXIT_XSETBV:
+        svm_inject_exception(v, 6, false, 0, 0); /* not offered to guests */
+        return true;
+
+    case VMEXIT_SHUTDOWN:
+        domain_crash(d, "triple fault at RIP %#lx", (unsigned long)vmcb->rip);
+        return false;
+
+    case VMEXIT_TASK_SWITCH:
+        domain_crash(d, "hardware task switch (not supported)");
+        return false;
+
+    case VMEXIT_INVALID:
+        domain_crash(d, "invalid guest state (VMRUN refused the VMCB): CR0 %#lx CR4 %#lx EFER %#lx",
+                     (unsigned long)vmcb->cr0, (unsigned long)vmcb->cr4, (unsigned long)vmcb->efer);
+        return false;
+
+    default:
+        domain_crash(d, "unexpected #VMEXIT code %#x at RIP %#lx", code, (unsigned long)vmcb->rip);
+        return false;
+    }
+}
+
+/* Make a pending interrupt deliverable: inject it now if the guest can
+ * take it, else ask for an exit when its interrupt window opens. */
+static void svm_prepare_events(struct vcpu *v)
+{
+    struct svm_vcpu *s = VCPU_SVM(v);
+    struct vmcb *vmcb = s->vmcb;
+    int vec;
+
+    if (s->pending_event & EVENTINJ_VALID)
+        return;
+    vec = hvm_pending_interrupt(v);
+    if (vec < 0)
+        return;
+    if (!svm_interrupt_blocked(v)) {
+        s->pending_event = EVENTINJ_VALID | EVENTINJ_TYPE_INTR | (uint8_t)vec;
+        hvm_interrupt_delivered(v, vec);
+    } else if (!(vmcb->intercepts1 & INTERCEPT_VINTR)) {
+        vmcb->int_ctl |= INT_CTL_V_IRQ | INT_CTL_V_INTR_PRIO(0xf) | INT_CTL_V_IGN_TPR;
+        vmcb->intercepts1 |= INTERCEPT_VINTR;
+    }
+}
+
+static void fpu_switch_in(struct vcpu *v)
+{
+    if (!v->fpu_initialised) {
+        memset(v->fpu_area, 0, sizeof(v->fpu_area));
+        ((uint16_t *)v->fpu_area)[0] = 0x37f;  /* FCW */
+        ((uint32_t *)v->fpu_area)[6] = 0x1f80; /* MXCSR */
+        v->fpu_initialised = true;
+    }
+    asm volatile("fxrstor64 %0" : : "m"(*(char(*)[512])v->fpu_area));
+}
+
+static void fpu_switch_out(struct vcpu *v)
+{
+    asm volatile("fxsave64 %0" : "=m"(*(char(*)[512])v->fpu_area));
+}
+
+static void svm_vcpu_run(struct vcpu *v)
+{
+    struct svm_vcpu *s = VCPU_SVM(v);
+    struct svm_cpu *sc = &svm_cpus[smp_processor_id()];
+    struct cpu_info *ci = this_cpu();
+
+    fpu_switch_in(v);
+    /* Another vCPU ran here since, or this one ran elsewhere: flush. */
+    if (sc->last_vcpu != v || s->last_cpu != smp_processor_id() || s->need_flush) {
+        s->vmcb->tlb_control = 1;
+        s->need_flush = false;
+    }
+    sc->last_vcpu = v;
+    s->last_cpu = smp_processor_id();
+
+    for (;;) {
+        if (v->kick || ci->softirq_pending || v->blocked || v->pause ||
+            v->domain->state != DOMSTATE_RUNNING)
+            break;
+        svm_prepare_events(v);
+        s->vmcb->eventinj = s->pending_event;
+        s->pending_event = 0;
+        local_irq_enable();
+        svm_vmrun(&s->gprs, s->vmcb_pa, sc->host_save_pa);
+        s->vmcb->tlb_control = 0;
+        if (!svm_handle_exit(v))
+            break;
+    }
+    v->kick = false;
+    fpu_switch_out(v);
+}
+
+static const struct hvm_function_table svm_function_table = {
+    .name = "SVM",
+    .cpu_up = svm_cpu_up,
+    .vcpu_initialise = svm_vcpu_initialise,
+    .vcpu_destroy = svm_vcpu_destroy,
+    .vcpu_set_entry = svm_vcpu_set_entry,
+    .vcpu_run = svm_vcpu_run,
+    .get_regs = svm_get_regs,
+    .set_regs = svm_set_regs,
+    .inject_exception = svm_inject_exception,
+    .inject_interrupt = svm_inject_interrupt,
+    .interrupt_blocked = svm_interrupt_blocked,
+    .get_cr3 = svm_get_cr3,
+    .set_efer = svm_set_efer,
+    .get_reg = svm_get_reg,
+    .set_reg = svm_set_reg,
+    .dump = svm_dump,
+};
+
+const struct hvm_function_table *start_svm(void)
+{
+    if (!(cpuid_ecx(0x80000001) & (1u << 2)))
+        return NULL;
+    return &svm_function_table;
+}

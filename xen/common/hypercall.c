@@ -1,0 +1,382 @@
+/* Hypercall dispatch, and the small hypercalls: xen_version, console_io,
+ * sched_op, set_timer_op, hvm_op parameters, vm_assist, and the privileged
+ * sysctl/domctl gate. Larger ones live in their own files (event_channel.c,
+ * grant_table.c, memory.c, vcpu.c); until a file provides its handler the
+ * weak default answers -ENOSYS. */
+#include <xen/hypercall.h>
+#include <xen/lib.h>
+#include <xen/string.h>
+#include <xen/version.h>
+#include <xen/bootinfo.h>
+#include <asm/hvm/hvm.h>
+#include <public/hvm/params.h>
+#include <public/sched.h>
+#include <public/version.h>
+
+#define WEAK_ENOSYS(fn)                                                                            \
+    long __attribute__((weak)) fn(struct vcpu *v, const unsigned long *args, bool compat)          \
+    {                                                                                              \
+        return -ENOSYS;                                                                            \
+    }
+WEAK_ENOSYS(do_vcpu_op)
+WEAK_ENOSYS(do_memory_op)
+WEAK_ENOSYS(do_event_channel_op)
+WEAK_ENOSYS(do_grant_table_op)
+WEAK_ENOSYS(do_multicall)
+
+/* Privileged-only interfaces: others get -EPERM before anything is read. */
+long __attribute__((weak)) do_sysctl(struct vcpu *v, const unsigned long *args, bool compat)
+{
+    return v->domain->privileged ? -ENOSYS : -EPERM;
+}
+long __attribute__((weak)) do_domctl(struct vcpu *v, const unsigned long *args, bool compat)
+{
+    return v->domain->privileged ? -ENOSYS : -EPERM;
+}
+
+struct domain *hypercall_target(struct vcpu *v, unsigned long domid, long *err)
+{
+    struct domain *d;
+
+    if (domid == DOMID_SELF || domid == v->domain->domain_id)
+        return v->domain;
+    if (!v->domain->privileged) {
+        *err = -EPERM;
+        return NULL;
+    }
+    d = domid < DOMID_FIRST_RESERVED ? domain_by_id((domid_t)domid) : NULL;
+    if (!d || d->state == DOMSTATE_DEAD) {
+        *err = -ESRCH;
+        return NULL;
+    }
+    return d;
+}
+
+/* --- xen_version --- */
+
+static long copy_string_out(struct vcpu *v, unsigned long gva, const char *s, size_t field)
+{
+    char buf[XEN_CAPABILITIES_INFO_LEN];
+
+    if (field > sizeof(buf))
+        field = sizeof(buf);
+    memset(buf, 0, field);
+    strlcpy(buf, s, field);
+    return copy_to_guest(v, gva, buf, field) ? -EFAULT : 0;
+}
+
+long do_xen_version(struct vcpu *v, const unsigned long *args, bool compat)
+{
+    unsigned long cmd = args[0], arg = args[1];
+
+    switch (cmd) {
+    case XENVER_version:
+        return (xen_major_version() << 16) | xen_minor_version();
+    case XENVER_extraversion:
+        return copy_string_out(v, arg, xen_extra_version(), XEN_EXTRAVERSION_LEN);
+    case XENVER_compile_info: {
+        struct xen_compile_info info;
+
+        memset(&info, 0, sizeof(info));
+        strlcpy(info.compiler, xen_compiler(), sizeof(info.compiler));
+        strlcpy(info.compile_by, "build", sizeof(info.compile_by));
+        strlcpy(info.compile_domain, "local", sizeof(info.compile_domain));
+        strlcpy(info.compile_date, xen_build_opts(), sizeof(info.compile_date));
+        return copy_to_guest(v, arg, &info, sizeof(info)) ? -EFAULT : 0;
+    }
+    case XENVER_capabilities:
+        return copy_string_out(v, arg, "hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64",
+                               XEN_CAPABILITIES_INFO_LEN);
+    case XENVER_changeset:
+        return copy_string_out(v, arg, xen_changeset(), XEN_CHANGESET_INFO_LEN);
+    case XENVER_platform_parameters: {
+        struct xen_platform_parameters p = {.virt_start = 0};
+        return copy_to_guest(v, arg, &p, sizeof(p)) ? -EFAULT : 0;
+    }
+    case XENVER_get_features: {
+        struct xen_feature_info fi;
+
+        if (copy_from_guest(v, &fi, arg, sizeof(fi)))
+            return -EFAULT;
+        fi.submap = fi.submap_idx == 0
+                        ? (1u << XENFEAT_auto_translated_physmap) |
+                              (1u << XENFEAT_hvm_callback_vector) | (1u << XENFEAT_hvm_safe_pvclock)
+                        : 0;
+        return copy_to_guest(v, arg, &fi, sizeof(fi)) ? -EFAULT : 0;
+    }
+    case XENVER_pagesize:
+        return 4096;
+    case XENVER_guest_handle: {
+        uint8_t handle[16] = {0};
+        handle[0] = (uint8_t)v->domain->domain_id;
+        return copy_to_guest(v, arg, handle, sizeof(handle)) ? -EFAULT : 0;
+    }
+    case XENVER_commandline:
+        /* The hypervisor's command line is for privileged eyes only. */
+        if (!v->domain->privileged)
+            return -EPERM;
+        return copy_string_out(v, arg, boot_info.cmdline, XEN_COMMANDLINE_LEN);
+    case XENVER_build_id: {
+        uint32_t len;
+        const uint8_t *id;
+        unsigned int n = xen_build_id(&id);
+
+        if (!v->domain->privileged)
+            return -EPERM;
+        if (copy_from_guest(v, &len, arg, sizeof(len)))
+            return -EFAULT;
+        if (!n)
+            return -ENODATA;
+        if (len < n)
+            return -ENOBUFS;
+        if (copy_to_guest(v, arg + 4, id, n))
+            return -EFAULT;
+        return n;
+    }
+    }
+    return -ENOSYS;
+}
+
+/* --- console_io --- */
+
+#define CONSOLE_IO_MAX (64 * 1024)
+
+long do_console_io(struct vcpu *v, const unsigned long *args, bool compat)
+{
+    unsigned long cmd = args[0], count = args[1], gva = args[2];
+    char buf[128];
+
+    switch (cmd) {
+    case CONSOLEIO_write:
+        if (count > CONSOLE_IO_MAX)
+            return -E2BIG;
+        for (unsigned long done = 0; done < count;) {
+            size_t n = MIN(count - done, sizeof(buf));
+
+            if (copy_from_guest(v, buf, gva + done, n))
+                return -EFAULT;
+            for (size_t i = 0; i < n; i++)
+                domain_console_putc(v->domain, buf[i]);
+            done += n;
+        }
+        return 0;
+    case CONSOLEIO_read:
+        /* Serial input goes to the hypervisor's debug keys, not to guests. */
+        return v->domain->privileged ? 0 : -EPERM;
+    }
+    return -ENOSYS;
+}
+
+/* --- sched_op and timers --- */
+
+/* Event channels provide these; until then polling is unavailable and a
+ * timer only wakes its vCPU. */
+long __attribute__((weak)) sched_poll(struct vcpu *v, unsigned long arg)
+{
+    return -ENOSYS;
+}
+void __attribute__((weak)) send_timer_virq(struct vcpu *v) {}
+bool __attribute__((weak)) vcpu_events_pending(struct vcpu *v)
+{
+    return false;
+}
+
+static void vcpu_timer_fired(struct vcpu *v)
+{
+    send_timer_virq(v);
+    vcpu_wake(v);
+}
+
+/* SCHEDOP_block: sleep until an event is pending for this vCPU. */
+static void vcpu_block_for_events(struct vcpu *v)
+{
+    if (vcpu_events_pending(v) || hvm_pending_interrupt(v) >= 0)
+        return;
+    vcpu_block(v);
+}
+
+#define MAX_WATCHDOGS 2
+static void watchdog_fired(void *data)
+{
+    struct domain *d = data;
+
+    printk("domain d%u '%s': watchdog expired\n", d->domain_id, d->name);
+    domain_shutdown(d, SHUTDOWN_watchdog);
+}
+
+/* One watchdog per domain here: id 0 arms a new one (returns its id 1), id 1
+ * with a timeout refreshes it, with timeout 0 disarms it. */
+static long domain_watchdog(struct domain *d, const struct sched_watchdog *w)
+{
+    if (w->id == 0) {
+        if (d->watchdog_timer.fn)
+            return -ENOSPC;
+        init_timer(&d->watchdog_timer, watchdog_fired, d, 0);
+        set_timer(&d->watchdog_timer, NOW() + SECONDS(w->timeout));
+        return 1;
+    }
+    if (w->id != 1 || !d->watchdog_timer.fn)
+        return -EINVAL;
+    if (!w->timeout) {
+        stop_timer(&d->watchdog_timer);
+        d->watchdog_timer.fn = NULL;
+        return 0;
+    }
+    set_timer(&d->watchdog_timer, NOW() + SECONDS(w->timeout));
+    return 0;
+}
+
+static void singleshot_expired(void *data)
+{
+    struct vcpu *v = data;
+
+    vcpu_timer_fired(v);
+}
+
+long do_set_timer_op(struct vcpu *v, const unsigned long *args, bool compat)
+{
+    uint64_t deadline = compat ? (args[0] | ((uint64_t)args[1] << 32)) : args[0];
+
+    v->singleshot_timer.fn = singleshot_expired;
+    v->singleshot_timer.data = v;
+    v->singleshot_timer.cpu = v->processor;
+    if (!deadline)
+        stop_timer(&v->singleshot_timer);
+    else
+        set_timer(&v->singleshot_timer, (s_time_t)deadline);
+    return 0;
+}
+
+long do_sched_op(struct vcpu *v, const unsigned long *args, bool compat)
+{
+    unsigned long cmd = args[0], arg = args[1];
+    struct domain *d = v->domain;
+
+    switch (cmd) {
+    case SCHEDOP_yield:
+        vcpu_yield(v);
+        return 0;
+    case SCHEDOP_block:
+        vcpu_block_for_events(v);
+        return 0;
+    case SCHEDOP_shutdown: {
+        struct sched_shutdown s;
+
+        if (copy_from_guest(v, &s, arg, sizeof(s)))
+            return -EFAULT;
+        if (s.reason > SHUTDOWN_MAX)
+            return -EINVAL;
+        domain_shutdown(d, s.reason);
+        return 0;
+    }
+    case SCHEDOP_shutdown_code: {
+        struct sched_shutdown s;
+
+        if (copy_from_guest(v, &s, arg, sizeof(s)))
+            return -EFAULT;
+        if (s.reason > SHUTDOWN_MAX)
+            return -EINVAL;
+        d->shutdown_code = s.reason;
+        d->shutdown_code_set = true;
+        return 0;
+    }
+    case SCHEDOP_remote_shutdown: {
+        struct sched_remote_shutdown rs;
+        struct domain *t;
+        long err = 0;
+
+        if (copy_from_guest(v, &rs, arg, sizeof(rs)))
+            return -EFAULT;
+        if (rs.reason > SHUTDOWN_MAX)
+            return -EINVAL;
+        if (!d->privileged)
+            return -EPERM;
+        t = hypercall_target(v, rs.domain_id, &err);
+        if (!t)
+            return err;
+        domain_shutdown(t, rs.reason);
+        return 0;
+    }
+    case SCHEDOP_poll:
+        return sched_poll(v, arg);
+    case SCHEDOP_watchdog: {
+        struct sched_watchdog w;
+
+        if (copy_from_guest(v, &w, arg, sizeof(w)))
+            return -EFAULT;
+        return domain_watchdog(d, &w);
+    }
+    }
+    return -ENOSYS;
+}
+
+/* --- hvm_op --- */
+
+static bool param_guest_writable(uint32_t index)
+{
+    return index == HVM_PARAM_CALLBACK_IRQ;
+}
+
+long do_hvm_op(struct vcpu *v, const unsigned long *args, bool compat)
+{
+    unsigned long op = args[0], arg = args[1];
+    struct xen_hvm_param p;
+    struct domain *d;
+    long err = 0;
+
+    if (op != HVMOP_set_param && op != HVMOP_get_param)
+        return -ENOSYS;
+    if (copy_from_guest(v, &p, arg, sizeof(p)))
+        return -EFAULT;
+    if (p.index >= HVM_NR_PARAMS)
+        return -EINVAL;
+    d = hypercall_target(v, p.domid, &err);
+    if (!d)
+        return err;
+    if (op == HVMOP_get_param) {
+        p.value = d->hvm_params[p.index];
+        return copy_to_guest(v, arg, &p, sizeof(p)) ? -EFAULT : 0;
+    }
+    if (!v->domain->privileged && !param_guest_writable(p.index))
+        return -EPERM;
+    if (p.index == HVM_PARAM_CALLBACK_IRQ) {
+        unsigned int type = p.value >> 56;
+        if (p.value && (type != HVM_PARAM_CALLBACK_TYPE_VECTOR || (p.value & 0xff) < 0x10 ||
+                        (p.value & 0x00ffffffffffff00ULL)))
+            return -EINVAL; /* only vector callbacks exist here */
+    }
+    d->hvm_params[p.index] = p.value;
+    return 0;
+}
+
+/* --- vm_assist --- */
+
+long do_vm_assist(struct vcpu *v, const unsigned long *args, bool compat)
+{
+    return args[0] <= VMASST_CMD_disable ? -EINVAL : -ENOSYS;
+}
+
+/* --- dispatch --- */
+
+static hypercall_fn_t *const table[NR_HYPERCALLS] = {
+    [__HYPERVISOR_xen_version] = do_xen_version,
+    [__HYPERVISOR_console_io] = do_console_io,
+    [__HYPERVISOR_sched_op] = do_sched_op,
+    [__HYPERVISOR_set_timer_op] = do_set_timer_op,
+    [__HYPERVISOR_hvm_op] = do_hvm_op,
+    [__HYPERVISOR_vcpu_op] = do_vcpu_op,
+    [__HYPERVISOR_memory_op] = do_memory_op,
+    [__HYPERVISOR_event_channel_op] = do_event_channel_op,
+    [__HYPERVISOR_grant_table_op] = do_grant_table_op,
+    [__HYPERVISOR_sysctl] = do_sysctl,
+    [__HYPERVISOR_domctl] = do_domctl,
+    [__HYPERVISOR_vm_assist] = do_vm_assist,
+    [__HYPERVISOR_multicall] = do_multicall,
+};
+
+long do_hypercall(struct vcpu *v, unsigned long nr, unsigned long args[5], bool compat)
+{
+    if (nr >= NR_HYPERCALLS || !table[nr])
+        return -ENOSYS;
+    return table[nr](v, args, compat);
+}

@@ -1,0 +1,23 @@
+/* Hypercall handlers. Each takes the calling vCPU and its five arguments
+ * (already zero-extended for 32-bit callers) and returns the result for
+ * RAX: >= 0 on success, a negative errno on failure. Handlers check every
+ * argument: bad guest pointers give -EFAULT, bad values -EINVAL, unknown
+ * sub-ops -ENOSYS, privileged operations from others -EPERM. */
+#ifndef XEN_HYPERCALL_H
+#define XEN_HYPERCALL_H
+
+#include <xen/sched.h>
+
+typedef long hypercall_fn_t(struct vcpu *v, const unsigned long *args, bool compat);
+
+hypercall_fn_t do_xen_version, do_console_io, do_sched_op, do_set_timer_op, do_hvm_op, do_vcpu_op,
+    do_memory_op, do_event_channel_op, do_grant_table_op, do_sysctl, do_domctl, do_vm_assist,
+    do_multicall;
+
+long do_hypercall(struct vcpu *v, unsigned long nr, unsigned long args[5], bool compat);
+
+/* Resolve a domid argument: DOMID_SELF or the caller's own id give the
+ * caller's domain; another id needs privilege. NULL with *err set if not. */
+struct domain *hypercall_target(struct vcpu *v, unsigned long domid, long *err);
+
+#endif

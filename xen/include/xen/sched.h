@@ -1,0 +1,157 @@
+/* Domains and virtual CPUs. */
+#ifndef XEN_SCHED_H
+#define XEN_SCHED_H
+
+#include <xen/spinlock.h>
+#include <xen/time.h>
+#include <xen/types.h>
+#include <public/hvm/params.h>
+#include <public/sched.h>
+#include <public/xen.h>
+
+#define MAX_VCPUS       8
+#define MAX_DOMAINS     256
+#define DOMAIN_NAME_LEN 64
+#define CONSOLE_LINE    256
+
+enum domain_state {
+    DOMSTATE_CREATED, /* built, not yet started */
+    DOMSTATE_RUNNING,
+    DOMSTATE_PAUSED,
+    DOMSTATE_SHUTDOWN, /* shut down, preserved */
+    DOMSTATE_DYING,
+    DOMSTATE_DEAD,
+};
+
+enum domain_action {
+    ACTION_DESTROY,
+    ACTION_RESTART,
+    ACTION_PRESERVE,
+};
+
+/* Why a domain ended: a guest shutdown reason, or one of these for the
+ * hypervisor's own verdicts. */
+#define EXIT_CRASHED_BY_XEN 100 /* the hypervisor killed it: triple fault, bad state */
+#define EXIT_REFUSED        101 /* never started: bad image or settings */
+
+enum vcpu_runstate {
+    RUNSTATE_running,
+    RUNSTATE_runnable,
+    RUNSTATE_blocked,
+    RUNSTATE_offline,
+};
+
+struct evtchn_state;
+struct grant_table;
+struct domain;
+
+struct vcpu {
+    unsigned int vcpu_id;
+    struct domain *domain;
+    unsigned int processor; /* pCPU it runs on */
+    bool up;                /* brought up (vCPU 0 at start, others by vcpu_op) */
+    bool blocked;           /* waiting for an event */
+    bool pause;             /* paused by the toolstack or shutdown */
+    bool running;           /* on a pCPU right now */
+    volatile bool kick;     /* leave the guest at the next chance */
+    enum vcpu_runstate runstate;
+    s_time_t runstate_entry;
+    s_time_t runstate_time[4];
+    struct vcpu *rq_next; /* run queue link */
+    bool on_runq;
+    struct timer singleshot_timer;
+    struct timer periodic_timer;
+    s_time_t periodic_period;
+    void *arch_hvm; /* struct svm_vcpu */
+    void *vlapic;
+    uint64_t fpu_area[64] __aligned(16); /* FXSAVE image (512 bytes) */
+    bool fpu_initialised;
+    /* Event channel state of this vCPU */
+    uint32_t poll_mask_pending;
+    bool polling;
+};
+
+struct domain {
+    domid_t domain_id;
+    char name[DOMAIN_NAME_LEN];
+    bool privileged;
+    bool is_xenstore;
+    enum domain_state state;
+    unsigned int shutdown_reason; /* SHUTDOWN_* or EXIT_* */
+    unsigned int shutdown_code;   /* from SCHEDOP_shutdown_code, -1 if none */
+    bool shutdown_code_set;
+    enum domain_action on_poweroff, on_reboot, on_crash;
+    unsigned int restarts;
+    spinlock_t lock;
+
+    /* memory */
+    uint64_t mem_bytes;
+    unsigned long nr_pages;
+    uint32_t *p2m;           /* gfn -> mfn, for [0, nr_pages); mfn 0 = none */
+    unsigned long p2m_pages; /* frames used by the nested page tables */
+    paddr_t npt_root;
+    struct page_info *page_list; /* pages owned, for freeing */
+    unsigned long tot_pages;
+    unsigned long max_pages;
+    unsigned long extra_gfn; /* next free gfn above RAM, for add_to_physmap */
+
+    /* boot image */
+    const void *image;
+    size_t image_size;
+    char cmdline[512];
+    uint64_t entry; /* PHYS32 entry */
+    uint64_t start_info_gpa;
+
+    unsigned int nr_vcpus;
+    struct vcpu *vcpus[MAX_VCPUS];
+
+    /* hypervisor-visible guest state */
+    uint64_t hvm_params[HVM_NR_PARAMS];
+    uint64_t hypercall_page_gpa;
+    void *shared_info;             /* hypervisor mapping of the shared info page */
+    unsigned long shared_info_gfn; /* where the guest mapped it, or ~0 */
+    char console_buf[CONSOLE_LINE];
+    unsigned int console_len;
+    unsigned long console_bytes;
+    struct evtchn_state *evtchn;
+    struct grant_table *grant;
+    /* scheduling */
+    unsigned int weight, cap;
+    char sched_params[128];
+    /* watchdog */
+    struct timer watchdog_timer;
+    s_time_t created_at, finished_at;
+    uint64_t hypercalls, exits;
+};
+
+extern struct domain *domain_list[MAX_DOMAINS];
+extern unsigned int nr_domains;
+
+struct domain *domain_by_id(domid_t id);
+/* Shut a domain down with a guest reason (SHUTDOWN_*). */
+void domain_shutdown(struct domain *d, unsigned int reason);
+/* The hypervisor ends a domain that broke the rules; it never takes the
+ * hypervisor down with it. */
+void domain_crash(struct domain *d, const char *why, ...) __printf(2, 3);
+void domain_pause_vcpus(struct domain *d);
+const char *shutdown_reason_name(unsigned int reason);
+/* Write one byte of guest console output (line buffered). */
+void domain_console_putc(struct domain *d, char c);
+
+void domain_check_all_finished(void);
+void domain_finish(struct domain *d);
+
+/* Scheduling (common/schedule.c). */
+void sched_domain_dying(struct domain *d);
+void vcpu_wake(struct vcpu *v);
+void vcpu_block(struct vcpu *v);
+void vcpu_yield(struct vcpu *v);
+void vcpu_kick(struct vcpu *v);
+void schedule_init(void);
+void sched_add_vcpu(struct vcpu *v);
+void sched_remove_vcpu(struct vcpu *v);
+void __attribute__((noreturn)) schedule_loop(void);
+struct vcpu *current_vcpu(void);
+void vcpu_runstate_change(struct vcpu *v, enum vcpu_runstate st, s_time_t now);
+
+#endif
