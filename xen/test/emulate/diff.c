@@ -26,16 +26,37 @@ void run_native(uint64_t code);
 void native_exit_a(void);
 void native_exit_b(void);
 void native_fault_exit(void);
+void run_native32(void);
+void native_exit32_a(void);
+void native_exit32_b(void);
 
 struct st_block {
     uint64_t in[16], in_fl, pad0[15];
     uint64_t out[16], out_fl, exit_taken, host_rsp, target, exit_a, exit_b, signo, trapno;
+    uint64_t fault_addr, fault_rip;
+    struct {
+        uint32_t off;
+        uint16_t sel;
+        uint8_t pad[10];
+    } __attribute__((packed)) far_entry, far_exit_a, far_exit_b; /* m16:32 far pointers */
 };
+_Static_assert(offsetof(struct st_block, far_entry) == 0x1d0, "layout of native.S");
 #define ST ((volatile struct st_block *)ST_ADDR)
 
 /* ---- random numbers ---- */
 
 static uint64_t rng_state;
+static bool compat; /* generate and run 32-bit compatibility-mode code */
+
+static unsigned int nreg(void)
+{
+    return compat ? 8 : 16;
+}
+
+static unsigned int wide(void)
+{
+    return compat ? 4 : 8;
+}
 
 static uint64_t rnd(void)
 {
@@ -123,7 +144,7 @@ static unsigned int free_reg(struct gen *g, unsigned int avoid)
     unsigned int r;
 
     do
-        r = rn(16);
+        r = rn(nreg());
     while ((g->reserved >> r) & 1 || r == avoid);
     return r;
 }
@@ -138,7 +159,7 @@ static void plan_rm(struct gen *g, bool allow_reg, bool allow_mem)
         g->form = MF_REG;
     g->target = DATA_ADDR + 0x1000 + rn(0x2000);
     if (g->form == MF_REG) {
-        g->rm = rn(16);
+        g->rm = rn(nreg());
         return;
     }
     g->base = free_reg(g, 16);
@@ -164,8 +185,10 @@ static void plan_rm(struct gen *g, bool allow_reg, bool allow_mem)
         g->form = MF_BASE_D8;
     if (g->form == MF_BASE_D8 && (g->base & 7) == 4)
         g->form = MF_SIB;
-    if (g->form == MF_BASE_D32 && (g->base & 7) == 4)
-        g->form = MF_SIB;
+    if (g->form == MF_BASE_D32 && (g->base & 7) == 4) {
+        g->form = MF_SIB; /* which encodes at most a disp8 here */
+        g->disp = (int8_t)g->disp;
+    }
 }
 
 static void emit_prefixes(struct gen *g, uint8_t rex_w_etc)
@@ -194,7 +217,11 @@ static void emit_prefixes(struct gen *g, uint8_t rex_w_etc)
             rex |= 1;
     } else if (g->form != MF_RIP && (g->base & 8))
         rex |= 1;
-    if (rex || g->rex_any)
+    if (compat && (rex & 0xf)) {
+        fprintf(stderr, "diff: generator bug: REX %#x in compatibility mode\n", rex);
+        abort();
+    }
+    if (!compat && (rex || g->rex_any))
         g->b[g->n++] = 0x40 | rex;
 }
 
@@ -239,23 +266,25 @@ static void emit_modrm(struct gen *g)
     put(g, (uint64_t)g->disp, g->disp_bytes);
 }
 
+/* Upper halves that 32-bit addressing must ignore. */
 static uint64_t hi_garbage(struct gen *g)
 {
-    return g->a32 ? (rnd() << 32) : 0;
+    return (g->a32 || compat) ? (rnd() << 32) : 0;
 }
 
 /* Once the length is known: registers (or RIP-relative displacement) that
  * make the memory operand land on the target. */
 static void finish_mem(struct gen *g)
 {
-    uint64_t t = g->target, am = g->a32 ? 0xffffffffull : ~0ull;
+    uint64_t t = g->target, am = (g->a32 || compat) ? 0xffffffffull : ~0ull;
     bool has_index = g->form == MF_SIB || g->form == MF_SIB_NOBASE;
     uint64_t idx = 0;
 
     if (g->form == MF_REG)
         return;
     if (g->form == MF_RIP) {
-        int32_t d = (int32_t)(t - (CODE_ADDR + g->n));
+        /* RIP-relative in 64-bit mode, an absolute disp32 otherwise */
+        int32_t d = (int32_t)(compat ? t : t - (CODE_ADDR + g->n));
 
         memcpy(g->b + g->disp_off, &d, 4);
         return;
@@ -300,6 +329,8 @@ static unsigned int pick_osize(struct gen *g)
     static const unsigned int s[] = {2, 4, 4, 8, 8};
 
     g->osize = s[rn(5)];
+    if (compat && g->osize == 8)
+        g->osize = 4;
     return g->osize;
 }
 
@@ -308,13 +339,13 @@ static void byte_op(struct gen *g)
 {
     g->byteop = true;
     g->osize = 4;
-    g->rex_any = rn(2);
+    g->rex_any = !compat && rn(2);
 }
 
 static void std_rm(struct gen *g, bool allow_reg)
 {
-    g->a32 = rn(4) == 0;
-    g->reg = rn(16);
+    g->a32 = !compat && rn(4) == 0;
+    g->reg = rn(nreg());
     plan_rm(g, allow_reg, true);
 }
 
@@ -398,6 +429,14 @@ static void t_unary(struct gen *g)
         pick_osize(g);
     std_rm(g, true);
     g->lock = g->form != MF_REG && rn(2);
+    if (kind < 2 && compat && !byte && rn(2)) { /* 40+r / 48+r */
+        g->lock = false;
+        g->form = MF_REG;
+        g->rm = rn(8);
+        emit_prefixes(g, 0);
+        g->b[g->n++] = (uint8_t)(0x40 | (kind << 3) | (g->rm & 7));
+        return;
+    }
     if (kind < 2) {
         g->reg = kind;
         emit_prefixes(g, 0);
@@ -526,7 +565,7 @@ static void t_mov(struct gen *g)
         put(g, rnd(), g->byteop ? 1 : (g->osize == 2 ? 2 : 4));
         break;
     case 3: /* B0-BF */
-        r = rn(16);
+        r = rn(nreg());
         g->form = MF_REG;
         g->rm = r;
         if (rn(2)) {
@@ -547,18 +586,18 @@ static void t_mov(struct gen *g)
 
         pick_osize(g);
         std_rm(g, true);
-        g->rex_any = rn(2);
+        g->rex_any = !compat && rn(2);
         emit_prefixes(g, 0);
         g->b[g->n++] = 0x0f;
         g->b[g->n++] = o[rn(4)];
         emit_modrm(g);
         break;
     }
-    case 6: /* MOVSXD */
-        g->osize = rn(4) ? 8 : 4;
+    case 6: /* MOVSXD (a plain MOV in compatibility mode, where 63 is ARPL) */
+        g->osize = rn(4) ? wide() : 4;
         std_rm(g, true);
         emit_prefixes(g, 0);
-        g->b[g->n++] = 0x63;
+        g->b[g->n++] = compat ? 0x8b : 0x63;
         emit_modrm(g);
         break;
     case 7: /* moffs */
@@ -568,10 +607,10 @@ static void t_mov(struct gen *g)
             pick_osize(g);
         g->form = MF_REG;
         g->rm = 0;
-        g->a32 = rn(3) == 0;
+        g->a32 = !compat && rn(3) == 0;
         emit_prefixes(g, 0);
         g->b[g->n++] = (uint8_t)(0xa0 | (rn(2) << 1) | !g->byteop);
-        put(g, DATA_ADDR + 0x1000 + rn(0x2000), g->a32 ? 4 : 8);
+        put(g, DATA_ADDR + 0x1000 + rn(0x2000), (g->a32 || compat) ? 4 : 8);
         break;
     default: /* LEA */
         pick_osize(g);
@@ -593,7 +632,7 @@ static void t_xchg(struct gen *g)
         pick_osize(g);
     if (kind == 3) { /* 90+r */
         g->form = MF_REG;
-        g->rm = rn(16);
+        g->rm = rn(nreg());
         emit_prefixes(g, 0);
         g->b[g->n++] = (uint8_t)(0x90 | (g->rm & 7));
         return;
@@ -629,7 +668,7 @@ static void t_bt(struct gen *g)
          * the offset register apart from the address registers. */
         if (g->form != MF_REG) {
             while (g->reg == g->base || g->reg == g->index)
-                g->reg = (g->reg + 1) & 15;
+                g->reg = (g->reg + 1) % nreg();
             g->n = 0;
             g->b[0] = 0;
             emit_prefixes(g, 0);
@@ -734,7 +773,7 @@ static void t_branch(struct gen *g)
             stack_setup(g);
         g->osize = 4; /* no REX.W needed: 64-bit by default */
         g->reg = call ? 2 : 4;
-        g->a32 = rn(4) == 0;
+        g->a32 = !compat && rn(4) == 0;
         plan_rm(g, true, true);
         if (g->form == MF_REG && g->rm == X86_RSP)
             g->rm = X86_RAX;
@@ -753,12 +792,12 @@ static void t_stack(struct gen *g)
     unsigned int kind = rn(8);
 
     stack_setup(g);
-    g->osize = rn(4) ? 8 : 2;
+    g->osize = rn(4) ? wide() : 2;
     g->form = MF_REG;
     switch (kind) {
     case 0: /* PUSH r */
     case 1: /* POP r */
-        g->rm = rn(16);
+        g->rm = rn(nreg());
         emit_prefixes(g, 0);
         g->b[g->n++] = (uint8_t)((kind ? 0x58 : 0x50) | (g->rm & 7));
         break;
@@ -774,7 +813,7 @@ static void t_stack(struct gen *g)
         break;
     case 3: /* PUSH r/m, POP r/m */
         g->reg = rn(2) ? 6 : 0;
-        g->a32 = rn(4) == 0;
+        g->a32 = !compat && rn(4) == 0;
         plan_rm(g, true, true);
         emit_prefixes(g, 0);
         g->b[g->n++] = g->reg == 6 ? 0xff : 0x8f;
@@ -816,7 +855,7 @@ static void t_string(struct gen *g)
         pick_osize(g);
     g->form = MF_REG;
     g->rm = 0;
-    g->a32 = rn(4) == 0;
+    g->a32 = !compat && rn(4) == 0;
     g->reserved |= (1u << X86_RSI) | (1u << X86_RDI) | (1u << X86_RCX);
     g->regs[X86_RSI] = (DATA_ADDR + 0x1800 + rn(0x1000)) | hi_garbage(g);
     g->regs[X86_RDI] = (DATA_ADDR + 0x1800 + rn(0x1000)) | hi_garbage(g);
@@ -847,8 +886,8 @@ static void t_misc(struct gen *g)
         g->b[g->n++] = 0xd7;
         break;
     case 3: /* BSWAP */
-        g->osize = rn(2) ? 8 : 4;
-        g->rm = rn(16);
+        g->osize = rn(2) ? wide() : 4;
+        g->rm = rn(nreg());
         emit_prefixes(g, 0);
         g->b[g->n++] = 0x0f;
         g->b[g->n++] = (uint8_t)(0xc8 | (g->rm & 7));
@@ -911,9 +950,9 @@ static void t_misc(struct gen *g)
             g->reg = 0;
             emit_modrm(g);
         } else {
-            g->osize = rn(2) ? 8 : 4;
+            g->osize = rn(2) ? wide() : 4;
             g->reg = 1;
-            g->a32 = rn(4) == 0;
+            g->a32 = !compat && rn(4) == 0;
             plan_rm(g, false, true);
             g->target &= g->osize == 8 ? ~15ull : ~0ull;
             g->lock = rn(2);
@@ -957,13 +996,16 @@ static void on_signal(int sig, siginfo_t *si, void *uc_)
 {
     ucontext_t *uc = uc_;
 
-    (void)si;
     if (!in_native) { /* a bug in the test or the emulator: crash loudly */
         signal(sig, SIG_DFL);
         return;
     }
     ST->signo = (uint64_t)sig;
     ST->trapno = (uint64_t)uc->uc_mcontext.gregs[REG_TRAPNO];
+    ST->fault_addr = (uint64_t)(uintptr_t)si->si_addr;
+    ST->fault_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+    /* Resume in 64-bit code (the fault may have been in compatibility mode). */
+    uc->uc_mcontext.gregs[REG_CSGSFS] = (uc->uc_mcontext.gregs[REG_CSGSFS] & ~0xffffll) | 0x33;
     uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)native_fault_exit;
 }
 
@@ -995,11 +1037,23 @@ static int setup(void)
         sigaction(sigs[k], &sa, NULL);
     ST->exit_a = (uint64_t)(uintptr_t)native_exit_a;
     ST->exit_b = (uint64_t)(uintptr_t)native_exit_b;
+    ST->far_entry.off = (uint32_t)CODE_ADDR;
+    ST->far_entry.sel = 0x23; /* Linux's 32-bit user code segment */
+    ST->far_exit_a.off = (uint32_t)(uintptr_t)native_exit32_a;
+    ST->far_exit_a.sel = 0x33; /* back to the 64-bit one */
+    ST->far_exit_b.off = (uint32_t)(uintptr_t)native_exit32_b;
+    ST->far_exit_b.sel = 0x33;
     return 0;
 }
 
 static void put_exit(uint8_t *p, uint64_t slot)
 {
+    if (compat) { /* ljmp *slot (m16:32) */
+        p[0] = 0xff;
+        p[1] = 0x2d;
+        memcpy(p + 2, &(uint32_t){(uint32_t)slot}, 4);
+        return;
+    }
     p[0] = 0xff; /* jmp *slot */
     p[1] = 0x24;
     p[2] = 0x25;
@@ -1059,8 +1113,10 @@ static bool run_one(struct gen *g, bool verbose)
     }
     memset(code, 0xcc, sizeof(code));
     memcpy(code, g->b, g->n);
-    put_exit(code + g->n, ST_ADDR + offsetof(struct st_block, exit_a));
-    put_exit(code + EXIT_B, ST_ADDR + offsetof(struct st_block, exit_b));
+    put_exit(code + g->n, ST_ADDR + (compat ? offsetof(struct st_block, far_exit_a)
+                                            : offsetof(struct st_block, exit_a)));
+    put_exit(code + EXIT_B, ST_ADDR + (compat ? offsetof(struct st_block, far_exit_b)
+                                              : offsetof(struct st_block, exit_b)));
 
     memcpy(in, g->regs, sizeof(in));
     in_fl = (rnd() & (X86_FL_ARITH | X86_FL_DF)) | 0x202;
@@ -1073,7 +1129,10 @@ static bool run_one(struct gen *g, bool verbose)
     ST->in_fl = in_fl;
     ST->signo = 0;
     in_native = 1;
-    run_native(CODE_ADDR);
+    if (compat)
+        run_native32();
+    else
+        run_native(CODE_ADDR);
     in_native = 0;
     nat_fault = ST->signo != 0;
 
@@ -1084,9 +1143,14 @@ static bool run_one(struct gen *g, bool verbose)
     env_poke(&env, DATA_ADDR, data_init, DATA_SIZE);
     env_map(&env, CODE_ADDR);
     env_poke(&env, CODE_ADDR, code, sizeof(code));
-    regs_mode64(&r);
+    if (compat) {
+        regs_compat(&r);
+        r.seg[x86_seg_cs].sel = 0x23;
+    } else {
+        regs_mode64(&r);
+        r.seg[x86_seg_cs].sel = 0x33;
+    }
     r.cpl = 3;
-    r.seg[x86_seg_cs].sel = 0x33;
     memcpy(r.gpr, in, sizeof(in));
     r.rip = CODE_ADDR;
     r.rflags = in_fl;
@@ -1105,9 +1169,10 @@ static bool run_one(struct gen *g, bool verbose)
         if (why) {
             ok = false;
             if (verbose)
-                printf("     %s: native signal %" PRIu64 " trap %" PRIu64 ", emulator rc %d "
-                       "vector %u\n",
-                       why, ST->signo, ST->trapno, rc, ctxt.event.vector);
+                printf("     %s: native signal %" PRIu64 " trap %" PRIu64 " at %#" PRIx64
+                       " address %#" PRIx64 ", emulator rc %d vector %u rip %#" PRIx64 "\n",
+                       why, ST->signo, ST->trapno, ST->fault_rip, ST->fault_addr, rc,
+                       ctxt.event.vector, r.rip);
         }
         goto out;
     }
@@ -1117,8 +1182,10 @@ static bool run_one(struct gen *g, bool verbose)
             printf("     emulator rc %d vector %u, native ran\n", rc, ctxt.event.vector);
         goto out;
     }
-    for (k = 0; k < 16; k++)
-        if (r.gpr[k] != ST->out[k]) {
+    /* Compatibility mode: only the low halves of the 8 legacy registers
+     * exist; the rest is undefined after the return to 64-bit mode. */
+    for (k = 0; k < nreg(); k++)
+        if ((compat ? (uint32_t)(r.gpr[k] ^ ST->out[k]) : r.gpr[k] ^ ST->out[k]) != 0) {
             ok = false;
             if (verbose)
                 printf("     %s: emulator %#" PRIx64 ", native %#" PRIx64 "\n", regn[k], r.gpr[k],
@@ -1157,56 +1224,62 @@ out:
     return ok;
 }
 
+/* Generate case number c of the current mode into g. */
+static void make_case(struct gen *g, uint64_t seed, unsigned long c, unsigned int t)
+{
+    unsigned int k;
+
+    rng_state = (seed * 0x9e3779b97f4a7c15ull) ^ (c * 0xbf58476d1ce4e5b9ull) ^ 0x1234567 ^
+                (compat ? 0x5555 : 0);
+    if (!rng_state)
+        rng_state = 1;
+    memset(g, 0, sizeof(*g));
+    for (k = 0; k < 16; k++)
+        g->regs[k] = interesting();
+    templates[t].fn(g);
+    finish_mem(g);
+}
+
 int main(int argc, char **argv)
 {
     unsigned long cases = argc > 1 ? strtoul(argv[1], NULL, 0) : 20000;
     uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
-    unsigned int nt = ARRAY_SIZE(templates), t, shown = 0;
-    unsigned long runs[ARRAY_SIZE(templates)] = {0}, bad[ARRAY_SIZE(templates)] = {0};
+    unsigned int nt = ARRAY_SIZE(templates), t, shown = 0, m;
     unsigned long c, faults = 0;
     unsigned int pass = 0, fail = 0;
 
     if (setup())
         return 2;
-    for (c = 0; c < cases; c++) {
+    /* Half the cases in 64-bit mode, half in compatibility mode. */
+    for (m = 0; m < 2; m++) {
+        unsigned long runs[ARRAY_SIZE(templates)] = {0}, bad[ARRAY_SIZE(templates)] = {0};
         struct gen g;
-        unsigned int k;
 
-        rng_state = (seed * 0x9e3779b97f4a7c15ull) ^ (c * 0xbf58476d1ce4e5b9ull) ^ 0x1234567;
-        if (!rng_state)
-            rng_state = 1;
-        memset(&g, 0, sizeof(g));
-        for (k = 0; k < 16; k++)
-            g.regs[k] = interesting();
-        t = (unsigned int)(c % nt);
-        templates[t].fn(&g);
-        finish_mem(&g);
-        runs[t]++;
-        if (!run_one(&g, false)) {
-            bad[t]++;
-            if (shown < 20) {
-                shown++;
-                printf("MISMATCH case %lu (%s):\n", c, templates[t].name);
-                rng_state = 0; /* rerun with the same memory for the details */
-                rng_state =
-                    (seed * 0x9e3779b97f4a7c15ull) ^ (c * 0xbf58476d1ce4e5b9ull) ^ 0x1234567;
-                memset(&g, 0, sizeof(g));
-                for (k = 0; k < 16; k++)
-                    g.regs[k] = interesting();
-                templates[t].fn(&g);
-                finish_mem(&g);
-                run_one(&g, true);
+        compat = m == 1;
+        for (c = 0; c < cases / 2; c++) {
+            t = (unsigned int)(c % nt);
+            make_case(&g, seed, c, t);
+            runs[t]++;
+            if (!run_one(&g, false)) {
+                bad[t]++;
+                if (shown < 20) { /* regenerate the same case, show details */
+                    shown++;
+                    printf("MISMATCH %s case %lu (%s):\n", compat ? "compat" : "64-bit", c,
+                           templates[t].name);
+                    make_case(&g, seed, c, t);
+                    run_one(&g, true);
+                }
             }
+            faults += ST->signo != 0;
         }
-        faults += ST->signo != 0;
-    }
-    for (t = 0; t < nt; t++) {
-        printf("%s diff %-20s %lu cases, %lu mismatches\n", bad[t] ? "FAIL" : "ok  ",
-               templates[t].name, runs[t], bad[t]);
-        if (bad[t])
-            fail++;
-        else
-            pass++;
+        for (t = 0; t < nt; t++) {
+            printf("%s diff%s %-20s %lu cases, %lu mismatches\n", bad[t] ? "FAIL" : "ok  ",
+                   compat ? "32" : "64", templates[t].name, runs[t], bad[t]);
+            if (bad[t])
+                fail++;
+            else
+                pass++;
+        }
     }
     printf("diff: %lu cases (%lu faulted natively, e.g. #DE), seed %" PRIu64 "\n", cases, faults,
            seed);

@@ -81,9 +81,64 @@ native_save:
         pop %rbx
         ret
 
+/* The same for 32-bit compatibility mode: DS/ES get the flat user data
+ * selector, a far jump through ST+0x1d0 (offset, 0x23) enters the code, whose
+ * exits jump far back through ST+0x1e0 / ST+0x1f0 (offset, 0x33). */
+        .globl run_native32
+run_native32:
+        push %rbx
+        push %rbp
+        push %r12
+        push %r13
+        push %r14
+        push %r15
+        mov %rsp, ST+0x190
+        movq $0, ST+0x188
+        mov $0x2b, %eax
+        mov %eax, %ds
+        mov %eax, %es
+        pushq ST+0x80
+        popfq
+        mov ST+0x00, %rax
+        mov ST+0x08, %rcx
+        mov ST+0x10, %rdx
+        mov ST+0x18, %rbx
+        mov ST+0x28, %rbp
+        mov ST+0x30, %rsi
+        mov ST+0x38, %rdi
+        mov ST+0x20, %rsp
+        ljmpl *ST+0x1d0
+
+        .globl native_exit32_a
+native_exit32_a:
+        movq $1, ST+0x188
+        jmp native_save32
+
+        .globl native_exit32_b
+native_exit32_b:
+        movq $2, ST+0x188
+
+native_save32:
+        mov %rax, ST+0x100
+        mov %rcx, ST+0x108
+        mov %rdx, ST+0x110
+        mov %rbx, ST+0x118
+        mov %rsp, ST+0x120
+        mov %rbp, ST+0x128
+        mov %rsi, ST+0x130
+        mov %rdi, ST+0x138
+        mov ST+0x190, %rsp
+        pushfq
+        popq ST+0x180
+        jmp native_restore
+
         .globl native_fault_exit
 native_fault_exit:
         mov ST+0x190, %rsp
+native_restore:
+        xor %eax, %eax
+        mov %eax, %ds
+        mov %eax, %es
         cld
         pop %r15
         pop %r14

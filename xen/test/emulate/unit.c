@@ -409,6 +409,7 @@ static const struct tcase cases[] = {
      "mode=32 rsp=0x12340000 ss.attr=0x93 rax=7 map@0xf000 map@0x10000",
      "rsp=0x1234fffc m32@0xfffc=7"},
     {"m32 moffs32", "a1 00 20 00 00", "mode=32 m32@0x2000=0x77", "rax=0x77"},
+    {"m32 modrm disp32 only", "8b 05 00 20 00 00", "mode=32 rbp=0x100 m32@0x2000=0x78", "rax=0x78"},
     {"m32 rep movsw addr16", "f3 66 67 a5", "mode=32 rsi=0x2000 rdi=0x2010 rcx=0x10001 m32@0x2000=0x12345678",
      "rsi=0x2002 rdi=0x2012 rcx=0x10000 m16@0x2010=0x5678"},
     {"compat 48 is dec", "48", "mode=compat rax=1", "rax=0 fl=0x46"},
