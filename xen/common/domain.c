@@ -32,8 +32,43 @@ size_param("dom_mem", opt_dom_mem);
 
 int p2m_populate(struct domain *d, uint64_t bytes);
 void p2m_teardown(struct domain *d);
-void __attribute__((weak)) domain_extra_init(struct domain *d) {}
-void __attribute__((weak)) domain_extra_destroy(struct domain *d) {}
+/* Per-domain and per-vCPU state of other subsystems. Each file that owns
+ * such state provides its pair; the weak defaults mean "none yet". An init
+ * returns 0 or a negative errno, and destroy must accept a failed init. */
+#define WEAK_INIT(name, type)                                                                      \
+    int __attribute__((weak)) name##_init(type x)                                                  \
+    {                                                                                              \
+        return 0;                                                                                  \
+    }                                                                                              \
+    void __attribute__((weak)) name##_destroy(type x)                                              \
+    {                                                                                              \
+    }
+WEAK_INIT(evtchn, struct domain *)       /* common/event_channel.c */
+WEAK_INIT(shared_info, struct domain *)  /* common/memory.c */
+WEAK_INIT(grant_table, struct domain *)  /* common/grant_table.c */
+WEAK_INIT(sched_domain, struct domain *) /* common/schedule.c */
+WEAK_INIT(vlapic, struct vcpu *)         /* arch/x86/hvm/vlapic.c */
+
+static const char *domain_extra_init(struct domain *d)
+{
+    if (evtchn_init(d) || shared_info_init(d) || grant_table_init(d) || sched_domain_init(d))
+        return "out of memory for event channels, shared info, grant table or scheduler state";
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        if (vlapic_init(d->vcpus[i]))
+            return "out of memory for a virtual local APIC";
+    return NULL;
+}
+
+static void domain_extra_destroy(struct domain *d)
+{
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        if (d->vcpus[i])
+            vlapic_destroy(d->vcpus[i]);
+    sched_domain_destroy(d);
+    grant_table_destroy(d);
+    shared_info_destroy(d);
+    evtchn_destroy(d);
+}
 
 #define START_INFO_GPA 0x1000
 #define MEMMAP_GPA     0x1040
@@ -246,8 +281,7 @@ static const char *domain_build(struct domain *d)
             hvm_funcs->vcpu_set_entry(v, d->entry, d->start_info_gpa);
         sched_add_vcpu(v);
     }
-    domain_extra_init(d);
-    return NULL;
+    return domain_extra_init(d);
 }
 
 static void domain_free_resources(struct domain *d)
