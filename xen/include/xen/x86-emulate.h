@@ -192,6 +192,13 @@ struct x86_emulate_ops {
     int (*write_cr)(unsigned int reg, uint64_t val, struct x86_emulate_ctxt *ctxt);
     int (*read_msr)(uint32_t msr, uint64_t *val, struct x86_emulate_ctxt *ctxt);
     int (*write_msr)(uint32_t msr, uint64_t val, struct x86_emulate_ctxt *ctxt);
+    /* Optional, for LOCKed read-modify-writes and XCHG with memory: replace
+     * the bytes at linear with new if they still equal old, atomically.
+     * Returns OKAY when replaced, RETRY when the memory changed meanwhile (the
+     * emulator then returns RETRY with nothing committed: re-run the guest),
+     * or EXCEPTION. Without it those writes are plain writes. */
+    int (*cmpxchg)(uint64_t linear, const void *old, const void *new, unsigned int bytes,
+                   struct x86_emulate_ctxt *ctxt);
 };
 
 /* Side effects that the caller must act on after X86EMUL_OKAY. */

@@ -142,6 +142,22 @@ static int f_write_msr(uint32_t msr, uint64_t val, struct x86_emulate_ctxt *ctxt
     return (msr & 1) ? x86_emul_exception(ctxt, X86_EXC_GP, true, 0) : X86EMUL_OKAY;
 }
 
+static int f_cmpxchg(uint64_t lin, const void *old, const void *new, unsigned int bytes,
+                     struct x86_emulate_ctxt *ctxt)
+{
+    const struct fz *f = ctxt->priv;
+    volatile uint8_t sink = 0;
+    unsigned int k;
+
+    CHECK(bytes >= 1 && bytes <= 16);
+    for (k = 0; k < bytes; k++)
+        sink ^= ((const uint8_t *)old)[k] ^ ((const uint8_t *)new)[k];
+    (void)sink;
+    if (faults(f, lin ^ 0x9000))
+        return X86EMUL_RETRY;
+    return X86EMUL_OKAY;
+}
+
 static const struct x86_emulate_ops ops = {
     .read = f_read,
     .write = f_write,
@@ -153,6 +169,7 @@ static const struct x86_emulate_ops ops = {
     .write_cr = f_write_cr,
     .read_msr = f_read_msr,
     .write_msr = f_write_msr,
+    .cmpxchg = f_cmpxchg,
 };
 
 static void set_mode(struct x86_regs *r, unsigned int mode)

@@ -200,6 +200,25 @@ static int op_write_msr(uint32_t msr, uint64_t val, struct x86_emulate_ctxt *ctx
     return X86EMUL_OKAY;
 }
 
+static int op_cmpxchg(uint64_t linear, const void *old, const void *new, unsigned int bytes,
+                      struct x86_emulate_ctxt *ctxt)
+{
+    struct env *env = ctxt->priv;
+    uint8_t cur[16];
+    int rc;
+
+    env->cmpxchgs++;
+    if (bytes > sizeof(cur))
+        return X86EMUL_UNHANDLEABLE;
+    rc = op_read(linear, cur, bytes, ctxt);
+    if (rc)
+        return rc;
+    if (env->cmpxchg_fail || memcmp(cur, old, bytes))
+        return X86EMUL_RETRY;
+    env->writes--; /* counted again by op_write */
+    return op_write(linear, new, bytes, ctxt);
+}
+
 const struct x86_emulate_ops env_ops = {
     .read = op_read,
     .write = op_write,
@@ -211,6 +230,7 @@ const struct x86_emulate_ops env_ops = {
     .write_cr = op_write_cr,
     .read_msr = op_read_msr,
     .write_msr = op_write_msr,
+    .cmpxchg = op_cmpxchg,
 };
 
 static void flat(struct x86_regs *r, uint16_t code_attr, uint16_t data_attr)

@@ -24,6 +24,8 @@ struct env {
     uint64_t crs[9];
     uint64_t msr_index, msr_value; /* one MSR that exists */
     unsigned int fetches, reads, writes;
+    unsigned int cmpxchgs; /* atomic replacements asked for */
+    bool cmpxchg_fail;     /* pretend another CPU changed the memory */
 };
 
 extern const struct x86_emulate_ops env_ops;

@@ -17,6 +17,8 @@
  *   exc=V or exc=V:EC  an exception (RIP and registers unchanged unless named)
  *   cr2=V  the #PF address    rc=unh|retry
  *   io=LOG  the port I/O log ("o1:80=12,i2:60,")   hlt=1 sti=1
+ *   cx=N  atomic cmpxchg callbacks made (0 unless named)
+ *   cxfail=1  the cmpxchg callback reports that the memory changed
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,7 +149,7 @@ static const struct tcase cases[] = {
     {"div mem fault before #DE check", "f7 30", "rax=0x9000", "exc=14:0 cr2=0x9000"},
 
     /* Exchange and compare-exchange, LOCK. */
-    {"xchg mem", "87 18", "rax=0x2000 rbx=5 m32@0x2000=9", "rbx=9 m32@0x2000=5"},
+    {"xchg mem is atomic", "87 18", "rax=0x2000 rbx=5 m32@0x2000=9", "rbx=9 m32@0x2000=5 cx=1"},
     {"xchg eax,ebx", "93", "rax=1 rbx=2", "rax=2 rbx=1"},
     {"nop is not xchg", "90", "rax=0xffffffff00000001", ""},
     {"xchg r8d,eax zero-extends", "41 90", "rax=0xffffffff00000001 r8=0xffffffff00000002",
@@ -157,17 +159,26 @@ static const struct tcase cases[] = {
     {"cmpxchg failure loads rax", "0f b1 19", "rcx=0x2000 rax=5 rbx=7 m32@0x2000=6",
      "rax=6 fl=0x97"},
     {"lock cmpxchg", "f0 0f b1 19", "rcx=0x2000 rax=5 rbx=7 m32@0x2000=5",
-     "m32@0x2000=7 fl=0x46"},
+     "m32@0x2000=7 fl=0x46 cx=1"},
     {"cmpxchg8b success", "0f c7 0e", "rsi=0x2000 rax=1 rdx=2 rbx=3 rcx=4 m32@0x2000=1 m32@0x2004=2",
      "m32@0x2000=3 m32@0x2004=4 fl=0x42"},
     {"cmpxchg16b misaligned", "48 0f c7 0e", "rsi=0x2008 map@0x2000", "exc=13:0"},
     {"xadd mem", "0f c1 19", "rcx=0x2000 rbx=1 m32@0x2000=2", "rbx=2 m32@0x2000=3 fl=0x6"},
-    {"lock xadd", "f0 0f c1 19", "rcx=0x2000 rbx=1 m32@0x2000=2", "rbx=2 m32@0x2000=3 fl=0x6"},
+    {"lock xadd", "f0 0f c1 19", "rcx=0x2000 rbx=1 m32@0x2000=2",
+     "rbx=2 m32@0x2000=3 fl=0x6 cx=1"},
     {"lock add reg dest is #UD", "f0 01 d8", "rax=1", "exc=6"},
     {"lock nop is #UD", "f0 90", "", "exc=6"},
     {"lock cmp is #UD", "f0 39 18", "rax=0x2000 map@0x2000", "exc=6"},
     {"lock mov is #UD", "f0 89 18", "rax=0x2000 map@0x2000", "exc=6"},
-    {"lock add mem", "f0 01 18", "rax=0x2000 rbx=1 m32@0x2000=1", "m32@0x2000=2 fl=0x2"},
+    {"lock add mem", "f0 01 18", "rax=0x2000 rbx=1 m32@0x2000=1", "m32@0x2000=2 fl=0x2 cx=1"},
+    /* A LOCKed update that races with another CPU is retried, not half-done. */
+    {"lock add racing retries", "f0 01 18", "rax=0x2000 rbx=1 m32@0x2000=1 cxfail=1",
+     "rc=retry cx=1"},
+    {"lock cmpxchg16b", "f0 48 0f c7 0e",
+     "rsi=0x2010 rax=1 rdx=2 rbx=3 rcx=4 m64@0x2010=1 m64@0x2018=2",
+     "m64@0x2010=3 m64@0x2018=4 fl=0x42 cx=1"},
+    {"lock bts mem", "f0 0f ab 18", "rax=0x2000 rbx=65 m32@0x2008=0", "m32@0x2008=2 cx=1"},
+    {"lock not racing", "f0 f7 10", "rax=0x2000 m32@0x2000=0 cxfail=1", "rc=retry cx=1"},
 
     /* Bit tests. */
     {"bt reg", "0f a3 d8", "rax=0x10 rbx=4", "fl=0x3"},
@@ -590,6 +601,10 @@ static int apply_spec(const char *tname, const char *spec, struct state *st, boo
             st->force = v != 0;
         else if (!strcmp(tok, "maxreps"))
             st->maxreps = (unsigned int)v;
+        else if (!strcmp(tok, "cx"))
+            st->env.cmpxchgs = (unsigned int)v;
+        else if (!strcmp(tok, "cxfail"))
+            st->env.cmpxchg_fail = v != 0;
         else if (!strcmp(tok, "msrval"))
             st->env.msr_value = v;
         else if (!strcmp(tok, "cr2")) {
@@ -691,6 +706,8 @@ static bool compare(const char *tname, const struct state *want, const struct st
         MISMATCH("io log '%s', expected '%s'", got->env.iolog, want->io);
     if (memcmp(got->env.crs, want->env.crs, sizeof(got->env.crs)))
         MISMATCH("%s", "control registers differ");
+    if (got->env.cmpxchgs != want->env.cmpxchgs)
+        MISMATCH("%u atomic cmpxchg calls, expected %u", got->env.cmpxchgs, want->env.cmpxchgs);
     if (got->env.msr_value != want->env.msr_value)
         MISMATCH("msr %#" PRIx64 ", expected %#" PRIx64, got->env.msr_value, want->env.msr_value);
     if (rc == X86EMUL_OKAY && (ctxt->retire.hlt != want->hlt || ctxt->retire.sti != want->sti))

@@ -11,6 +11,7 @@ struct emu {
     unsigned int mode; /* 2, 4 or 8 */
     bool branched;     /* RIP was set by the instruction */
     bool partial;      /* REP instruction stopped early, progress committed */
+    bool atomic;       /* memory writes must be atomic with the reads */
 };
 
 enum { OP_NONE, OP_REG, OP_MEM, OP_IMM };
@@ -320,14 +321,36 @@ static int op_read(struct emu *e, struct operand *op)
     return X86EMUL_OKAY;
 }
 
+/* Atomic replacement of memory read earlier (LOCK, XCHG) when the caller
+ * offers it; a plain write otherwise. */
+static int mem_cmpxchg(struct emu *e, unsigned int seg, uint64_t off, const void *old,
+                       const void *new, unsigned int bytes)
+{
+    uint64_t lin;
+    int rc;
+
+    if (!e->atomic || !e->ctxt->ops->cmpxchg)
+        return mem_write(e, seg, off, new, bytes);
+    rc = linearise(e, seg, off & ad_mask(e), bytes, true, &lin);
+    if (rc)
+        return rc;
+    return e->ctxt->ops->cmpxchg(lin, old, new, bytes, e->ctxt);
+}
+
 static int op_write(struct emu *e, struct operand *op, uint64_t v)
 {
+    uint8_t o[8], n[8];
+
     switch (op->type) {
     case OP_REG:
         reg_set(e, op->reg, op->bytes, op->high8, v);
         return X86EMUL_OKAY;
     case OP_MEM:
-        return write_val(e, op->seg, op->off, op->bytes, v);
+        if (!e->atomic)
+            return write_val(e, op->seg, op->off, op->bytes, v);
+        put_le(o, op->val, op->bytes); /* the value read by the instruction */
+        put_le(n, v, op->bytes);
+        return mem_cmpxchg(e, op->seg, op->off, o, n, op->bytes);
     }
     return X86EMUL_UNHANDLEABLE;
 }
@@ -1531,6 +1554,7 @@ static int exec_map1(struct emu *e)
     case 0xc7: { /* CMPXCHG8B / CMPXCHG16B */
         unsigned int n = bytes == 8 ? 8 : 4;
         uint64_t lo, hi, m = mask_of(n);
+        uint8_t old[16], new[16];
 
         if (r != 1 || i->mod == 3)
             return r == 1 ? ud(e) : X86EMUL_UNHANDLEABLE;
@@ -1540,14 +1564,17 @@ static int exec_map1(struct emu *e)
         if ((rc = read_val(e, d.seg, d.off, n, &lo)) ||
             (rc = read_val(e, d.seg, d.off + n, n, &hi)))
             return rc;
+        put_le(old, lo, n);
+        put_le(old + n, hi, n);
         if (lo == (e->r.gpr[X86_RAX] & m) && hi == (e->r.gpr[X86_RDX] & m)) {
-            if ((rc = write_val(e, d.seg, d.off, n, e->r.gpr[X86_RBX])) ||
-                (rc = write_val(e, d.seg, d.off + n, n, e->r.gpr[X86_RCX])))
+            put_le(new, e->r.gpr[X86_RBX], n);
+            put_le(new + n, e->r.gpr[X86_RCX], n);
+            if ((rc = mem_cmpxchg(e, d.seg, d.off, old, new, 2 * n)))
                 return rc;
             set_flags(e, X86_FL_ZF, X86_FL_ZF);
         } else {
-            if ((rc = write_val(e, d.seg, d.off, n, lo)) ||
-                (rc = write_val(e, d.seg, d.off + n, n, hi)))
+            /* Failure writes the old value back (so faults as a write). */
+            if ((rc = mem_cmpxchg(e, d.seg, d.off, old, old, 2 * n)))
                 return rc;
             reg_set(e, X86_RAX, n, false, lo);
             reg_set(e, X86_RDX, n, false, hi);
@@ -1586,6 +1613,8 @@ int x86_emulate(struct x86_emulate_ctxt *ctxt)
     e.r = *ctxt->regs;
     e.mode = x86_mode_bytes(&e.r);
     e.branched = e.partial = false;
+    e.atomic = e.i->lock ||
+               (e.i->map == 0 && (e.i->opcode == 0x86 || e.i->opcode == 0x87) && e.i->mod != 3);
     tf = e.r.rflags & X86_FL_TF;
 
     if (e.i->invalid || (e.i->lock && !lock_ok(e.i)))
