@@ -22,10 +22,21 @@ long do_hypercall(struct vcpu *v, unsigned long nr, unsigned long args[5], bool 
 
 /* Hooks of the virtual local APIC (vlapic.c); weak so the layer links
  * without it. */
-int __attribute__((weak))
-vlapic_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write, uint64_t *val)
+static int no_vlapic_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write,
+                          uint64_t *val)
 {
     return -1;
+}
+int vlapic_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write, uint64_t *val)
+    __attribute__((weak, alias("no_vlapic_mmio")));
+
+/* Whether vlapic.c is linked in: without it, CPUID hides the local APIC so
+ * guests do not poke an MMIO page nobody emulates. */
+static bool vlapic_linked(void)
+{
+    int (*volatile fn)(struct vcpu *, uint64_t, unsigned int, bool, uint64_t *) = vlapic_mmio;
+
+    return fn != no_vlapic_mmio;
 }
 int __attribute__((weak)) vlapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 {
@@ -251,6 +262,8 @@ void hvm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
         else
             out[3] &= ~(1u << 28);
         out[3] &= ~((1u << 22) | (1u << 29) | (1u << 31)); /* ACPI thermal, TM, PBE */
+        if (!vlapic_linked())
+            out[3] &= ~(1u << 9); /* APIC */
         break;
     case 4:
     case 6:
