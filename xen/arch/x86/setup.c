@@ -3,6 +3,7 @@
 #include <xen/acpi.h>
 #include <xen/bootinfo.h>
 #include <xen/console.h>
+#include <xen/coverage.h>
 #include <xen/keyhandler.h>
 #include <xen/lib.h>
 #include <xen/mm.h>
@@ -184,6 +185,9 @@ void __start_xen(uint32_t magic, uint32_t info)
                   &(struct param_report){param_warn, param_understood, NULL});
     console_init_postparse();
     power_postparse();
+#ifdef CONFIG_COVERAGE
+    coverage_init(); /* counters of the code above count all the same */
+#endif
 
     printk("Xen version %s (%s) %s\n", xen_version_string(), xen_compiler(), xen_build_opts());
     printk("Changeset %s, build id %s\n", xen_changeset(), xen_build_id_string());
@@ -225,6 +229,9 @@ void __start_xen(uint32_t magic, uint32_t info)
     else
         hvm_start_cpus();
     domains_boot();
+#ifdef CONFIG_COVERAGE
+    coverage_ready();
+#endif
     printk("ready\n");
     if (nr_domains == 0 && opt_exit_on_idle) {
         printk("all domains finished\n");
