@@ -386,6 +386,7 @@ static const struct tcase cases[] = {
     {"forced fault leaves rip", "0f 0b 78 65 6e 8b 00", "force=1 rax=0x9000",
      "exc=14:0 cr2=0x9000"},
     {"signature without option is #UD", "0f 0b 78 65 6e", "", "exc=6"},
+    {"ud2 at a page end with the option is #UD", "0f 0b", "force=1 rip=0x2ffe", "exc=6"},
     {"ud2 without signature", "0f 0b 78 65 6f", "force=1", "exc=6"},
     {"forced 15-byte insn is fine", "0f 0b 78 65 6e 3e 3e 3e 3e 3e 3e 3e 3e 3e 3e 3e 3e 3e 01 d8",
      "force=1 rax=1 rbx=2", "rax=3 fl=0x6 rip=0x1014"},

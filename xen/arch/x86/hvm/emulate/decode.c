@@ -566,11 +566,13 @@ int x86_decode(struct x86_emulate_ctxt *ctxt)
             return rc;
         if (v == 0x0b0f) {
             f.limit = 5;
+            /* A bare ud2 at the end of a page stays a #UD: a failed fetch
+             * of the signature just means there is none. */
             rc = next_bytes(ctxt, &f, 3, &v);
             if (rc == X86EMUL_OKAY && !memcmp(f.buf, force_sig, 5))
                 i->forced_len = 5;
-            else if (rc == X86EMUL_EXCEPTION)
-                return rc;
+            else if (rc != X86EMUL_OKAY)
+                f.have = 2;
         }
         f.pos = i->forced_len;
         f.limit = X86_MAX_INSN_LEN + i->forced_len;
