@@ -54,7 +54,7 @@ check_shell() {
     local bad="" f
     mapfile -t files < <(shell_scripts)
     for f in "${files[@]}"; do
-        shellcheck -x "$f" >/dev/null 2>&1 || bad+="$f "
+        shellcheck -x --source-path=SCRIPTDIR "$f" >/dev/null 2>&1 || bad+="$f "
     done
     report shellcheck "$bad" "${#files[@]}"
 }
