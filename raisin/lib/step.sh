@@ -5,9 +5,9 @@
 set -euo pipefail
 
 RAISIN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=lib/common.sh
+# shellcheck source=common.sh
 source "$RAISIN_DIR/lib/common.sh"
-# shellcheck source=lib/build.sh
+# shellcheck source=build.sh
 source "$RAISIN_DIR/lib/build.sh"
 # shellcheck source=/dev/null
 source "$1"
