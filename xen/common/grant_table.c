@@ -1,0 +1,723 @@
+/* Grant tables, version 1: a domain shares its own frames with another by
+ * writing grant entries (flags, grantee domid, frame) in a table whose frames
+ * the hypervisor holds and the guest maps with XENMEM_add_to_physmap
+ * (space grant_table). The grantee maps a granted frame into its own
+ * guest-physical space (GNTTABOP_map_grant_ref with GNTMAP_host_map) and
+ * unmaps it by the handle it got; GNTTABOP_copy copies between granted and
+ * own frames without mapping anything.
+ *
+ * Safety: every nested page table entry that points at another domain's
+ * frame belongs to a maptrack entry of the mapper, and the granter's entry
+ * stays pinned (GTF_reading/GTF_writing) while it exists. When a granter is
+ * destroyed or restarted, every mapping of its frames is revoked first, so
+ * no domain keeps a frame the allocator has taken back. The hypervisor
+ * never writes through a grant mapping: the mapper's gfn -> mfn table keeps
+ * its own RAM, so a read-only grant stays read-only.
+ *
+ * One lock serialises all grant tables: operations are short and rare. */
+#include <xen/hypercall.h>
+#include <xen/lib.h>
+#include <xen/mm.h>
+#include <xen/string.h>
+#include <asm/hvm/hvm.h>
+#include <asm/page.h>
+#include <public/grant_table.h>
+
+#define GNTTAB_MAX_FRAMES            4
+#define GNTTAB_INIT_FRAMES           1
+#define ENTRIES_PER_FRAME            (4096 / sizeof(struct grant_entry_v1))
+#define GNTTAB_MAX_ENTRIES           (GNTTAB_MAX_FRAMES * ENTRIES_PER_FRAME)
+#define MAPTRACK_MAX                 256
+#define GNTTAB_BATCH_MAX             1024        /* elements per map/unmap/copy call */
+#define GFN_LIMIT                    (1UL << 36) /* 48-bit guest-physical space */
+#define NO_GFN                       (~0UL)
+#define XENMAPIDX_grant_table_status (1UL << 31)
+
+#define NPT_FLAGS_RW (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
+#define NPT_FLAGS_RO (_PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED)
+
+_Static_assert(sizeof(struct grant_entry_v1) == 8, "grant entry layout");
+_Static_assert(sizeof(struct gnttab_map_grant_ref) == 32, "map_grant_ref layout");
+_Static_assert(sizeof(struct gnttab_unmap_grant_ref) == 24, "unmap_grant_ref layout");
+_Static_assert(sizeof(struct gnttab_setup_table) == 24, "setup_table layout");
+_Static_assert(sizeof(struct compat_gnttab_setup_table) == 16, "compat setup_table layout");
+_Static_assert(sizeof(struct gnttab_query_size) == 16, "query_size layout");
+_Static_assert(sizeof(struct gnttab_copy) == 40, "copy layout");
+_Static_assert(sizeof(struct compat_gnttab_copy) == 24, "compat copy layout");
+
+/* A mapping this domain made of another's (or its own) grant. */
+struct grant_map {
+    bool used;
+    bool readonly;
+    domid_t dom;       /* the granting domain */
+    grant_ref_t ref;   /* its entry */
+    unsigned long gfn; /* where it sits in the mapper's space */
+    mfn_t mfn;
+};
+
+struct grant_table {
+    unsigned int nr_frames;
+    struct grant_entry_v1 *frames[GNTTAB_MAX_FRAMES];
+    unsigned long frame_gfn[GNTTAB_MAX_FRAMES]; /* NO_GFN while not mapped */
+    uint16_t pin_ro[GNTTAB_MAX_ENTRIES], pin_rw[GNTTAB_MAX_ENTRIES];
+    struct grant_map maptrack[MAPTRACK_MAX];
+};
+
+static DEFINE_SPINLOCK(gnttab_lock);
+
+/* --- nested paging, 4 KiB at a time --- */
+
+/* Stale translations of a changed nested entry must go before the guest
+ * relies on the change. The vendor code provides the real flush (e.g. a
+ * new ASID or TLB_CONTROL on the next VMRUN of every vCPU of d); this
+ * default forces every vCPU of d out of the guest, which is enough where
+ * VMRUN flushes (QEMU's TCG does). */
+void __attribute__((weak)) hvm_flush_guest_tlbs(struct domain *d)
+{
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        if (d->vcpus[i] && d->vcpus[i]->running)
+            vcpu_kick(d->vcpus[i]);
+}
+
+/* A new nested table page, owned by d like those of p2m.c, so that the
+ * domain's teardown frees it with the rest. */
+static paddr_t npt_new_table(struct domain *d)
+{
+    struct page_info *pg = alloc_heap_pages(0);
+    unsigned long flags;
+
+    if (!pg)
+        return 0;
+    memset(page_to_virt(pg), 0, 4096);
+    flags = spin_lock_irqsave(&d->lock);
+    pg->owner = d->domain_id;
+    pg->flags |= PGF_DOMAIN;
+    pg->order = 0;
+    pg->next = d->page_list;
+    d->page_list = pg;
+    d->p2m_pages++;
+    spin_unlock_irqrestore(&d->lock, flags);
+    return page_to_mfn(pg) << 12;
+}
+
+/* The level-1 entry for gfn, creating tables and splitting a 2 MiB mapping
+ * into 4 KiB ones on the way. NULL when out of memory. */
+static pte_t *npt_l1_slot(struct domain *d, unsigned long gfn)
+{
+    pte_t *t;
+
+    if (!d->npt_root)
+        return NULL; /* no RAM was ever built: nothing to map into */
+    t = __va(d->npt_root);
+    for (unsigned int l = 4; l > 1; l--) {
+        pte_t *e = &t[(gfn >> (9 * (l - 1))) & 511];
+
+        if (!(*e & _PAGE_PRESENT)) {
+            paddr_t n = npt_new_table(d);
+
+            if (!n)
+                return NULL;
+            *e = n | NPT_FLAGS_RW;
+        } else if (*e & _PAGE_PSE) {
+            paddr_t n;
+            pte_t *nt, big = *e;
+
+            if (l != 2)
+                return NULL; /* 1 GiB pages are never made here */
+            n = npt_new_table(d);
+            if (!n)
+                return NULL;
+            nt = __va(n);
+            for (unsigned int i = 0; i < 512; i++)
+                nt[i] =
+                    ((big & PADDR_MASK) + ((paddr_t)i << 12)) | (big & ~PADDR_MASK & ~_PAGE_PSE);
+            __atomic_store_n(e, n | NPT_FLAGS_RW, __ATOMIC_RELEASE);
+        }
+        t = __va(*e & PADDR_MASK);
+    }
+    return &t[gfn & 511];
+}
+
+static int npt_set(struct domain *d, unsigned long gfn, mfn_t mfn, bool readonly)
+{
+    pte_t *e = npt_l1_slot(d, gfn);
+
+    if (!e)
+        return -ENOMEM;
+    __atomic_store_n(e, (mfn << 12) | (readonly ? NPT_FLAGS_RO : NPT_FLAGS_RW), __ATOMIC_RELEASE);
+    return 0;
+}
+
+/* What gfn holds when no grant is mapped there: one of the domain's grant
+ * frames, its RAM or shared info page, or nothing. */
+static void npt_restore(struct domain *d, unsigned long gfn)
+{
+    struct grant_table *gt = d->grant;
+    void *p;
+    pte_t *e;
+
+    for (unsigned int i = 0; gt && i < gt->nr_frames; i++)
+        if (gt->frame_gfn[i] == gfn) {
+            npt_set(d, gfn, __pa(gt->frames[i]) >> 12, false);
+            return;
+        }
+    p = gfn_to_virt(d, gfn);
+    if (p) {
+        npt_set(d, gfn, __pa(p) >> 12, false);
+        return;
+    }
+    e = npt_l1_slot(d, gfn);
+    if (e)
+        __atomic_store_n(e, 0, __ATOMIC_RELEASE);
+}
+
+/* --- tables --- */
+
+static int gnttab_grow(struct grant_table *gt, unsigned int nr)
+{
+    while (gt->nr_frames < nr) {
+        void *f = alloc_xenheap_pages(0);
+
+        if (!f)
+            return -ENOMEM;
+        memset(f, 0, 4096);
+        gt->frames[gt->nr_frames] = f;
+        gt->frame_gfn[gt->nr_frames] = NO_GFN;
+        gt->nr_frames++;
+    }
+    return 0;
+}
+
+int grant_table_init(struct domain *d)
+{
+    struct grant_table *gt = xzalloc(struct grant_table);
+
+    if (!gt)
+        return -ENOMEM;
+    if (gnttab_grow(gt, GNTTAB_INIT_FRAMES)) {
+        xfree(gt);
+        return -ENOMEM;
+    }
+    d->grant = gt;
+    return 0;
+}
+
+static struct grant_entry_v1 *shared_entry(struct grant_table *gt, grant_ref_t ref)
+{
+    return &gt->frames[ref / ENTRIES_PER_FRAME][ref % ENTRIES_PER_FRAME];
+}
+
+static unsigned int nr_entries(const struct grant_table *gt)
+{
+    return gt->nr_frames * ENTRIES_PER_FRAME;
+}
+
+/* Drop one pin of a mapping; the entry's busy bits follow the counts. */
+static void unpin(struct grant_table *rgt, grant_ref_t ref, bool readonly)
+{
+    struct grant_entry_v1 *e = shared_entry(rgt, ref);
+
+    if (readonly)
+        rgt->pin_ro[ref]--;
+    else
+        rgt->pin_rw[ref]--;
+    if (!rgt->pin_rw[ref])
+        __atomic_fetch_and(&e->flags, (uint16_t)~GTF_writing, __ATOMIC_SEQ_CST);
+    if (!rgt->pin_rw[ref] && !rgt->pin_ro[ref])
+        __atomic_fetch_and(&e->flags, (uint16_t)~GTF_reading, __ATOMIC_SEQ_CST);
+}
+
+/* Take back every mapping any domain holds of d's frames. */
+static void revoke_foreign_maps(struct domain *d)
+{
+    for (unsigned int i = 0; i < nr_domains; i++) {
+        struct domain *m = domain_list[i];
+        bool changed = false;
+
+        if (!m || m == d || !m->grant)
+            continue;
+        for (unsigned int h = 0; h < MAPTRACK_MAX; h++) {
+            struct grant_map *map = &m->grant->maptrack[h];
+
+            if (!map->used || map->dom != d->domain_id)
+                continue;
+            map->used = false;
+            npt_restore(m, map->gfn);
+            changed = true;
+        }
+        if (changed)
+            hvm_flush_guest_tlbs(m);
+    }
+}
+
+void grant_table_destroy(struct domain *d)
+{
+    struct grant_table *gt = d->grant;
+    unsigned long flags;
+
+    if (!gt)
+        return;
+    flags = spin_lock_irqsave(&gnttab_lock);
+    revoke_foreign_maps(d);
+    /* Its own mappings release their pins on the granters. */
+    for (unsigned int h = 0; h < MAPTRACK_MAX; h++) {
+        struct grant_map *map = &gt->maptrack[h];
+        struct domain *rd;
+
+        if (!map->used)
+            continue;
+        map->used = false;
+        rd = map->dom == d->domain_id ? NULL : domain_by_id(map->dom);
+        if (rd && rd->grant)
+            unpin(rd->grant, map->ref, map->readonly);
+    }
+    d->grant = NULL;
+    spin_unlock_irqrestore(&gnttab_lock, flags);
+    for (unsigned int i = 0; i < gt->nr_frames; i++)
+        free_xenheap_pages(gt->frames[i], 0);
+    xfree(gt);
+}
+
+/* XENMEM_add_to_physmap, space grant_table: frame idx of d's table at gfn
+ * (the table grows to idx + 1 frames if it may). */
+int gnttab_map_frame(struct domain *d, unsigned long idx, unsigned long gfn)
+{
+    struct grant_table *gt;
+    unsigned long flags, old;
+    int rc;
+
+    if (idx & XENMAPIDX_grant_table_status)
+        return -EINVAL; /* no status frames in version 1 */
+    if (idx >= GNTTAB_MAX_FRAMES || gfn >= GFN_LIMIT)
+        return -EINVAL;
+    flags = spin_lock_irqsave(&gnttab_lock);
+    gt = d->grant;
+    if (!gt) {
+        spin_unlock_irqrestore(&gnttab_lock, flags);
+        return -ENODEV;
+    }
+    rc = gnttab_grow(gt, idx + 1);
+    if (!rc) {
+        old = gt->frame_gfn[idx];
+        /* Another frame at the same place is replaced, as Xen does. */
+        for (unsigned int i = 0; i < gt->nr_frames; i++)
+            if (gt->frame_gfn[i] == gfn)
+                gt->frame_gfn[i] = NO_GFN;
+        gt->frame_gfn[idx] = gfn;
+        if (old != NO_GFN && old != gfn)
+            npt_restore(d, old);
+        rc = npt_set(d, gfn, __pa(gt->frames[idx]) >> 12, false);
+        if (rc)
+            gt->frame_gfn[idx] = NO_GFN;
+        hvm_flush_guest_tlbs(d);
+    }
+    spin_unlock_irqrestore(&gnttab_lock, flags);
+    return rc;
+}
+
+/* The domain a grant op names: the caller itself, or (with privilege)
+ * another live one. NULL with a GNTST_* status otherwise. */
+static struct domain *gnttab_target(struct vcpu *v, domid_t dom, int16_t *status)
+{
+    long err = 0;
+    struct domain *d;
+
+    if (dom != DOMID_SELF && dom != v->domain->domain_id &&
+        (dom >= DOMID_FIRST_RESERVED || !domain_by_id(dom) ||
+         domain_by_id(dom)->state == DOMSTATE_DEAD)) {
+        *status = GNTST_bad_domain;
+        return NULL;
+    }
+    d = hypercall_target(v, dom, &err);
+    if (!d) {
+        *status = err == -EPERM ? GNTST_permission_denied : GNTST_bad_domain;
+        return NULL;
+    }
+    if (!d->grant) {
+        *status = GNTST_bad_domain;
+        return NULL;
+    }
+    return d;
+}
+
+/* --- the sub-ops --- */
+
+static long gnttab_setup_table(struct vcpu *v, unsigned long uop, bool compat)
+{
+    struct gnttab_setup_table op;
+    struct domain *d;
+    unsigned long flags;
+
+    if (compat) {
+        struct compat_gnttab_setup_table c;
+
+        if (copy_from_guest(v, &c, uop, sizeof(c)))
+            return -EFAULT;
+        op.dom = c.dom, op.nr_frames = c.nr_frames, op.frame_list = c.frame_list;
+    } else if (copy_from_guest(v, &op, uop, sizeof(op)))
+        return -EFAULT;
+
+    op.status = GNTST_okay;
+    flags = spin_lock_irqsave(&gnttab_lock);
+    if (op.nr_frames > GNTTAB_MAX_FRAMES)
+        op.status = GNTST_general_error;
+    else if ((d = gnttab_target(v, op.dom, &op.status))) {
+        if (gnttab_grow(d->grant, op.nr_frames))
+            op.status = GNTST_general_error;
+        /* For translated guests the list gives where each frame is mapped. */
+        for (unsigned int i = 0; op.status == GNTST_okay && i < op.nr_frames; i++) {
+            uint64_t gfn = d->grant->frame_gfn[i];
+            unsigned int psz = compat ? 4 : 8;
+
+            if (compat && gfn == NO_GFN)
+                gfn = 0xffffffffu;
+            if (copy_to_guest(v, op.frame_list + (uint64_t)i * psz, &gfn, psz))
+                op.status = GNTST_bad_virt_addr;
+        }
+    }
+    spin_unlock_irqrestore(&gnttab_lock, flags);
+    /* status sits at the same offset in both layouts */
+    return copy_to_guest(v, uop + offsetof(struct gnttab_setup_table, status), &op.status,
+                         sizeof(op.status))
+               ? -EFAULT
+               : 0;
+}
+
+static long gnttab_query_size(struct vcpu *v, unsigned long uop)
+{
+    struct gnttab_query_size op;
+    struct domain *d;
+    unsigned long flags;
+
+    if (copy_from_guest(v, &op, uop, sizeof(op)))
+        return -EFAULT;
+    flags = spin_lock_irqsave(&gnttab_lock);
+    op.status = GNTST_okay;
+    op.nr_frames = op.max_nr_frames = 0;
+    if ((d = gnttab_target(v, op.dom, &op.status))) {
+        op.nr_frames = d->grant->nr_frames;
+        op.max_nr_frames = GNTTAB_MAX_FRAMES;
+    }
+    spin_unlock_irqrestore(&gnttab_lock, flags);
+    return copy_to_guest(v, uop, &op, sizeof(op)) ? -EFAULT : 0;
+}
+
+static long gnttab_get_version(struct vcpu *v, unsigned long uop)
+{
+    struct gnttab_get_version op;
+    struct domain *d;
+    long err = 0;
+
+    if (copy_from_guest(v, &op, uop, sizeof(op)))
+        return -EFAULT;
+    if (op.dom != DOMID_SELF && op.dom != v->domain->domain_id &&
+        (op.dom >= DOMID_FIRST_RESERVED || !domain_by_id(op.dom)))
+        return -ESRCH;
+    d = hypercall_target(v, op.dom, &err);
+    if (!d)
+        return err;
+    op.version = 1;
+    return copy_to_guest(v, uop, &op, sizeof(op)) ? -EFAULT : 0;
+}
+
+/* Only version 1 exists here: 2 is refused as Xen refuses it when the
+ * table may not use it (-ENOSYS), anything else is -EINVAL. The current
+ * version is written back either way. */
+static long gnttab_set_version(struct vcpu *v, unsigned long uop)
+{
+    struct gnttab_set_version op;
+    long rc = 0;
+
+    if (copy_from_guest(v, &op, uop, sizeof(op)))
+        return -EFAULT;
+    if (op.version != 1 && op.version != 2)
+        rc = -EINVAL;
+    else if (op.version == 2)
+        rc = -ENOSYS;
+    op.version = 1;
+    if (copy_to_guest(v, uop, &op, sizeof(op)))
+        return -EFAULT;
+    return rc;
+}
+
+/* The machine frame behind a granted gfn of rd: its own RAM only. */
+static mfn_t granted_mfn(struct domain *rd, uint32_t frame)
+{
+    mfn_t mfn;
+
+    if (frame >= rd->nr_pages || !rd->p2m || !(mfn = rd->p2m[frame]))
+        return 0;
+    if (mfn >= max_page || !(frame_table[mfn].flags & PGF_DOMAIN) ||
+        frame_table[mfn].owner != rd->domain_id)
+        return 0;
+    return mfn;
+}
+
+/* Check entry ref of rd for use by domid `who` and set its busy bits. */
+static int16_t pin_entry(struct grant_table *rgt, grant_ref_t ref, domid_t who, bool readonly)
+{
+    struct grant_entry_v1 *e = shared_entry(rgt, ref);
+    uint32_t *word = (uint32_t *)e; /* flags | domid << 16 */
+
+    for (unsigned int tries = 0; tries < 8; tries++) {
+        uint32_t old = __atomic_load_n(word, __ATOMIC_ACQUIRE), new;
+        uint16_t fl = old & 0xffff;
+
+        if ((fl & GTF_type_mask) != GTF_permit_access || (old >> 16) != who)
+            return GNTST_general_error;
+        if (!readonly && (fl & GTF_readonly))
+            return GNTST_general_error;
+        new = old | GTF_reading | (readonly ? 0 : GTF_writing);
+        if (__atomic_compare_exchange_n(word, &old, new, false, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_SEQ_CST)) {
+            if (readonly)
+                rgt->pin_ro[ref]++;
+            else
+                rgt->pin_rw[ref]++;
+            return GNTST_okay;
+        }
+    }
+    return GNTST_general_error; /* the granter keeps changing it */
+}
+
+static void map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
+{
+    struct domain *ld = v->domain, *rd;
+    struct grant_table *lgt = ld->grant, *rgt;
+    struct grant_map *map = NULL;
+    bool ro = op->flags & GNTMAP_readonly;
+    unsigned long gfn = op->host_addr >> 12;
+    unsigned int h;
+    mfn_t mfn;
+
+    op->handle = ~0u;
+    op->dev_bus_addr = 0;
+    if (!(op->flags & (GNTMAP_host_map | GNTMAP_device_map))) {
+        op->status = GNTST_bad_gntref;
+        return;
+    }
+    /* Translated guests map into their physical space only. */
+    if (op->flags & (GNTMAP_device_map | GNTMAP_application_map | GNTMAP_contains_pte)) {
+        op->status = GNTST_general_error;
+        return;
+    }
+    rd = op->dom == DOMID_SELF ? ld : op->dom < DOMID_FIRST_RESERVED ? domain_by_id(op->dom) : NULL;
+    if (!rd || rd->state == DOMSTATE_DEAD || rd->state == DOMSTATE_DYING || !rd->grant) {
+        op->status = GNTST_bad_domain;
+        return;
+    }
+    rgt = rd->grant;
+    for (h = 0; h < MAPTRACK_MAX; h++)
+        if (!lgt->maptrack[h].used) {
+            map = &lgt->maptrack[h];
+            break;
+        }
+    if (!map) {
+        op->status = GNTST_no_device_space;
+        return;
+    }
+    if (op->ref >= nr_entries(rgt)) {
+        op->status = GNTST_bad_gntref;
+        return;
+    }
+    if (gfn >= GFN_LIMIT) {
+        op->status = GNTST_general_error;
+        return;
+    }
+    op->status = pin_entry(rgt, op->ref, ld->domain_id, ro);
+    if (op->status != GNTST_okay)
+        return;
+    mfn = granted_mfn(rd, __atomic_load_n(&shared_entry(rgt, op->ref)->frame, __ATOMIC_ACQUIRE));
+    if (!mfn || npt_set(ld, gfn, mfn, ro)) {
+        unpin(rgt, op->ref, ro);
+        op->status = GNTST_general_error;
+        return;
+    }
+    *map = (struct grant_map){
+        .used = true, .readonly = ro, .dom = rd->domain_id, .ref = op->ref, .gfn = gfn, .mfn = mfn};
+    hvm_flush_guest_tlbs(ld);
+    op->handle = h;
+}
+
+static void unmap_one(struct vcpu *v, struct gnttab_unmap_grant_ref *op)
+{
+    struct domain *ld = v->domain, *rd;
+    struct grant_map *map;
+
+    if (op->handle >= MAPTRACK_MAX || !ld->grant->maptrack[op->handle].used) {
+        op->status = GNTST_bad_handle;
+        return;
+    }
+    map = &ld->grant->maptrack[op->handle];
+    if (op->host_addr >> 12 != map->gfn) {
+        op->status = GNTST_general_error; /* not where this handle is mapped */
+        return;
+    }
+    map->used = false;
+    npt_restore(ld, map->gfn);
+    hvm_flush_guest_tlbs(ld);
+    rd = domain_by_id(map->dom);
+    if (rd && rd->grant)
+        unpin(rd->grant, map->ref, map->readonly);
+    op->status = GNTST_okay;
+}
+
+/* One side of a copy: a granted frame (pinned for the copy) or a frame of
+ * the caller's own. */
+struct copy_side {
+    struct domain *d;
+    grant_ref_t ref;
+    bool pinned, readonly;
+    uint8_t *p;
+};
+
+static int16_t copy_acquire(struct vcpu *v, const struct gnttab_copy_ptr *ptr, bool is_gref,
+                            bool write, struct copy_side *s)
+{
+    struct domain *ld = v->domain;
+    mfn_t mfn;
+
+    memset(s, 0, sizeof(*s));
+    if (is_gref) {
+        struct domain *rd = ptr->domid == DOMID_SELF            ? ld
+                            : ptr->domid < DOMID_FIRST_RESERVED ? domain_by_id(ptr->domid)
+                                                                : NULL;
+        int16_t st;
+
+        if (!rd || rd->state == DOMSTATE_DEAD || rd->state == DOMSTATE_DYING || !rd->grant)
+            return GNTST_bad_domain;
+        if (ptr->u.ref >= nr_entries(rd->grant))
+            return GNTST_bad_gntref;
+        st = pin_entry(rd->grant, ptr->u.ref, ld->domain_id, !write);
+        if (st != GNTST_okay)
+            return st;
+        s->d = rd, s->ref = ptr->u.ref, s->pinned = true, s->readonly = !write;
+        mfn = granted_mfn(rd, shared_entry(rd->grant, ptr->u.ref)->frame);
+        if (!mfn)
+            return GNTST_general_error;
+        s->p = mfn_to_virt(mfn);
+        return GNTST_okay;
+    }
+    /* A frame of the caller's own: only DOMID_SELF (or its id), as Xen. */
+    if (ptr->domid != DOMID_SELF && ptr->domid != ld->domain_id)
+        return GNTST_permission_denied;
+    if (ptr->u.gmfn >= GFN_LIMIT || !(s->p = gfn_to_virt(ld, ptr->u.gmfn)))
+        return GNTST_bad_page;
+    return GNTST_okay;
+}
+
+static void copy_release(struct copy_side *s)
+{
+    if (s->pinned && s->d->grant)
+        unpin(s->d->grant, s->ref, s->readonly);
+    s->pinned = false;
+}
+
+static void copy_one(struct vcpu *v, struct gnttab_copy *op)
+{
+    struct copy_side src, dst;
+
+    if (op->flags & ~(GNTCOPY_source_gref | GNTCOPY_dest_gref)) {
+        op->status = GNTST_bad_copy_arg;
+        return;
+    }
+    if (op->len > 4096 || op->source.offset > 4096 - op->len || op->dest.offset > 4096 - op->len) {
+        op->status = GNTST_bad_copy_arg;
+        return;
+    }
+    op->status = copy_acquire(v, &op->source, op->flags & GNTCOPY_source_gref, false, &src);
+    if (op->status == GNTST_okay) {
+        op->status = copy_acquire(v, &op->dest, op->flags & GNTCOPY_dest_gref, true, &dst);
+        if (op->status == GNTST_okay)
+            memmove(dst.p + op->dest.offset, src.p + op->source.offset, op->len);
+        copy_release(&dst);
+    }
+    copy_release(&src);
+}
+
+static void copy_from_compat(struct gnttab_copy *op, const struct compat_gnttab_copy *c)
+{
+    op->source.u.gmfn = c->source.u.gmfn;
+    op->source.domid = c->source.domid;
+    op->source.offset = c->source.offset;
+    op->dest.u.gmfn = c->dest.u.gmfn;
+    op->dest.domid = c->dest.domid;
+    op->dest.offset = c->dest.offset;
+    op->len = c->len;
+    op->flags = c->flags;
+}
+
+/* map, unmap, copy: `count` elements, each with its own status. A fault on
+ * an element stops the batch with -EFAULT (earlier elements are done). */
+static long gnttab_batch(struct vcpu *v, unsigned long cmd, unsigned long uop, unsigned long count,
+                         bool compat)
+{
+    size_t sz = cmd == GNTTABOP_map_grant_ref     ? sizeof(struct gnttab_map_grant_ref)
+                : cmd == GNTTABOP_unmap_grant_ref ? sizeof(struct gnttab_unmap_grant_ref)
+                : compat                          ? sizeof(struct compat_gnttab_copy)
+                                                  : sizeof(struct gnttab_copy);
+
+    if (count > GNTTAB_BATCH_MAX)
+        return -EINVAL;
+    for (unsigned long i = 0; i < count; i++) {
+        unsigned long at = uop + i * sz, flags;
+        union {
+            struct gnttab_map_grant_ref map;
+            struct gnttab_unmap_grant_ref unmap;
+            struct gnttab_copy copy;
+            struct compat_gnttab_copy ccopy;
+        } u;
+
+        if (copy_from_guest(v, &u, at, sz))
+            return -EFAULT;
+        flags = spin_lock_irqsave(&gnttab_lock);
+        if (!v->domain->grant) {
+            spin_unlock_irqrestore(&gnttab_lock, flags);
+            return -ENODEV;
+        }
+        switch (cmd) {
+        case GNTTABOP_map_grant_ref:
+            map_one(v, &u.map);
+            break;
+        case GNTTABOP_unmap_grant_ref:
+            unmap_one(v, &u.unmap);
+            break;
+        default:
+            if (compat) {
+                struct gnttab_copy op;
+
+                copy_from_compat(&op, &u.ccopy);
+                copy_one(v, &op);
+                u.ccopy.status = op.status;
+            } else
+                copy_one(v, &u.copy);
+        }
+        spin_unlock_irqrestore(&gnttab_lock, flags);
+        if (copy_to_guest(v, at, &u, sz))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+long do_grant_table_op(struct vcpu *v, const unsigned long *args, bool compat)
+{
+    unsigned long cmd = args[0], uop = args[1], count = args[2];
+
+    switch (cmd) {
+    case GNTTABOP_map_grant_ref:
+    case GNTTABOP_unmap_grant_ref:
+    case GNTTABOP_copy:
+        return gnttab_batch(v, cmd, uop, count, compat);
+    case GNTTABOP_setup_table:
+    case GNTTABOP_query_size:
+    case GNTTABOP_get_version:
+    case GNTTABOP_set_version:
+        if (count != 1)
+            return -EINVAL;
+        return cmd == GNTTABOP_setup_table   ? gnttab_setup_table(v, uop, compat)
+               : cmd == GNTTABOP_query_size  ? gnttab_query_size(v, uop)
+               : cmd == GNTTABOP_get_version ? gnttab_get_version(v, uop)
+                                             : gnttab_set_version(v, uop);
+    }
+    return -ENOSYS;
+}

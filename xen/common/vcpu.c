@@ -1,0 +1,361 @@
+/* vcpu_op: bringing a domain's other vCPUs up and down, their start state
+ * (VCPUOP_initialise with an HVM context), runstate information, and the
+ * per-vCPU periodic and single-shot timers (both send VIRQ_TIMER).
+ *
+ * As in Xen: a vCPU id that names no vCPU of the domain gives -ENOENT
+ * before the sub-op is looked at; vCPU 0 is initialised by the domain
+ * build, the others by VCPUOP_initialise (a second one gives -EEXIST) and
+ * VCPUOP_up of a vCPU never initialised gives -EINVAL. */
+#include <xen/hypercall.h>
+#include <xen/lib.h>
+#include <xen/string.h>
+#include <asm/hvm/hvm.h>
+#include <asm/processor.h>
+#include <public/vcpu.h>
+
+#ifndef ETIME
+#define ETIME 62
+#endif
+
+void send_timer_virq(struct vcpu *v);
+
+/* Which vCPUs have a start state, per domain id, for one incarnation of
+ * the domain (a restart gives a fresh mask). */
+static struct {
+    unsigned int restarts;
+    uint8_t mask;
+} vcpu_state[MAX_DOMAINS + 1];
+static DEFINE_SPINLOCK(vcpu_op_lock);
+
+_Static_assert(MAX_VCPUS <= 8, "vcpu_state mask holds 8 vCPUs");
+_Static_assert(sizeof(struct vcpu_hvm_context) == 128, "vcpu_hvm_context layout");
+_Static_assert(sizeof(struct compat_vcpu_runstate_info) == 44, "compat runstate layout");
+_Static_assert(sizeof(struct vcpu_runstate_info) == 48, "runstate layout");
+
+static bool vcpu_initialised(const struct vcpu *v)
+{
+    const struct domain *d = v->domain;
+
+    if (v->vcpu_id == 0)
+        return true;
+    if (d->domain_id > MAX_DOMAINS || vcpu_state[d->domain_id].restarts != d->restarts)
+        return false;
+    return vcpu_state[d->domain_id].mask & (1u << v->vcpu_id);
+}
+
+static void vcpu_set_initialised(struct vcpu *v)
+{
+    struct domain *d = v->domain;
+
+    if (d->domain_id > MAX_DOMAINS)
+        return;
+    if (vcpu_state[d->domain_id].restarts != d->restarts) {
+        vcpu_state[d->domain_id].restarts = d->restarts;
+        vcpu_state[d->domain_id].mask = 0;
+    }
+    vcpu_state[d->domain_id].mask |= 1u << v->vcpu_id;
+}
+
+/* Load a complete start state (GPRs, RIP, RFLAGS, segments, CR0/CR3/CR4,
+ * EFER) into a vCPU that is not running. The vendor code provides the
+ * strong definition once it can load control registers, CS and TR. This
+ * default can only express what a freshly built vCPU already holds (flat
+ * 32-bit protected mode, paging off, the build's CS): anything else gives
+ * -EOPNOTSUPP. */
+int __attribute__((weak))
+arch_vcpu_set_hvm_context(struct vcpu *v, const struct x86_regs *r, uint64_t cr3)
+{
+    struct x86_regs cur;
+    const struct x86_segment *cs = &r->seg[x86_seg_cs], *ccs;
+
+    hvm_funcs->get_regs(v, &cur);
+    ccs = &cur.seg[x86_seg_cs];
+    if (r->cr0 != cur.cr0 || r->cr4 != cur.cr4 || r->efer != cur.efer || cs->base != ccs->base ||
+        cs->limit != ccs->limit || cs->attr != ccs->attr)
+        return -EOPNOTSUPP;
+    for (unsigned int i = 0; i < 16; i++)
+        cur.gpr[i] = r->gpr[i];
+    cur.rip = r->rip;
+    cur.rflags = r->rflags;
+    for (unsigned int s = x86_seg_es; s < x86_seg_nr; s++)
+        if (s != x86_seg_cs && s != x86_seg_tr)
+            cur.seg[s] = r->seg[s];
+    hvm_funcs->set_regs(v, &cur);
+    return 0;
+}
+
+/* Segment attributes in the VMCB form: type 0-3, S 4, DPL 5-6, P 7, AVL 8,
+ * L 9, D/B 10, G 11. */
+#define AR_TYPE(a) ((a)&0xf)
+#define AR_S       (1u << 4)
+#define AR_P       (1u << 7)
+#define AR_L       (1u << 9)
+#define AR_DB      (1u << 10)
+
+static int check_code_seg(uint16_t ar)
+{
+    if (!(ar & AR_P) || !(ar & AR_S) || !(AR_TYPE(ar) & 8))
+        return -EINVAL;
+    return 0;
+}
+
+/* Data segments may be unusable (attributes 0); else present, writable data
+ * (SS) or readable data/code (the others). */
+static int check_data_seg(uint16_t ar, bool stack)
+{
+    if (!ar)
+        return stack ? -EINVAL : 0;
+    if (!(ar & AR_P) || !(ar & AR_S))
+        return -EINVAL;
+    if (stack && (AR_TYPE(ar) & 0xa) != 2)
+        return -EINVAL;
+    if (!stack && (AR_TYPE(ar) & 0xa) == 8)
+        return -EINVAL; /* execute-only code */
+    return 0;
+}
+
+static void set_seg(struct x86_segment *s, uint16_t sel, uint32_t base, uint32_t limit, uint16_t ar)
+{
+    s->sel = sel;
+    s->base = base;
+    s->limit = limit;
+    s->attr = ar;
+}
+
+/* The guest's context -> registers, checked as Xen checks them. */
+static int hvm_context_to_regs(const struct vcpu_hvm_context *c, struct x86_regs *r, uint64_t *cr3)
+{
+    memset(r, 0, sizeof(*r));
+    if (c->mode == VCPU_HVM_MODE_32B) {
+        const struct vcpu_hvm_x86_32 *x = &c->cpu_regs.x86_32;
+
+        if (check_code_seg(x->cs_ar) || (x->cs_ar & AR_L) || check_data_seg(x->ss_ar, true) ||
+            check_data_seg(x->ds_ar, false) || check_data_seg(x->es_ar, false))
+            return -EINVAL;
+        if (x->tr_ar && (!(x->tr_ar & AR_P) || (x->tr_ar & AR_S) ||
+                         (AR_TYPE(x->tr_ar) != 3 && AR_TYPE(x->tr_ar) != 0xb)))
+            return -EINVAL;
+        if ((x->cr0 & X86_CR0_PG) && !(x->cr0 & X86_CR0_PE))
+            return -EINVAL;
+        if (x->efer & EFER_LMA)
+            return -EINVAL; /* no long mode in a 32-bit context */
+        r->gpr[X86_RAX] = x->eax, r->gpr[X86_RCX] = x->ecx, r->gpr[X86_RDX] = x->edx;
+        r->gpr[X86_RBX] = x->ebx, r->gpr[X86_RSP] = x->esp, r->gpr[X86_RBP] = x->ebp;
+        r->gpr[X86_RSI] = x->esi, r->gpr[X86_RDI] = x->edi;
+        r->rip = x->eip;
+        r->rflags = x->eflags | 2;
+        r->cr0 = x->cr0;
+        r->cr4 = x->cr4;
+        r->efer = x->efer;
+        *cr3 = x->cr3;
+        set_seg(&r->seg[x86_seg_cs], 0x08, x->cs_base, x->cs_limit, x->cs_ar);
+        set_seg(&r->seg[x86_seg_ds], 0x10, x->ds_base, x->ds_limit, x->ds_ar);
+        set_seg(&r->seg[x86_seg_es], 0x10, x->es_base, x->es_limit, x->es_ar);
+        set_seg(&r->seg[x86_seg_ss], 0x10, x->ss_base, x->ss_limit, x->ss_ar);
+        set_seg(&r->seg[x86_seg_fs], 0x10, x->ds_base, x->ds_limit, x->ds_ar);
+        set_seg(&r->seg[x86_seg_gs], 0x10, x->ds_base, x->ds_limit, x->ds_ar);
+        set_seg(&r->seg[x86_seg_tr], 0x18, x->tr_base, x->tr_limit, x->tr_ar ? x->tr_ar : 0x8b);
+        return 0;
+    }
+    if (c->mode == VCPU_HVM_MODE_64B) {
+        const struct vcpu_hvm_x86_64 *x = &c->cpu_regs.x86_64;
+
+        /* Long mode needs paging, PAE and LME; the rest is flat. */
+        if (!(x->cr0 & X86_CR0_PG) || !(x->cr0 & X86_CR0_PE) || !(x->cr4 & X86_CR4_PAE) ||
+            !(x->efer & EFER_LME))
+            return -EINVAL;
+        if (x->rip >> 47 && x->rip >> 47 != 0x1ffff)
+            return -EINVAL; /* not canonical */
+        r->gpr[X86_RAX] = x->rax, r->gpr[X86_RCX] = x->rcx, r->gpr[X86_RDX] = x->rdx;
+        r->gpr[X86_RBX] = x->rbx, r->gpr[X86_RSP] = x->rsp, r->gpr[X86_RBP] = x->rbp;
+        r->gpr[X86_RSI] = x->rsi, r->gpr[X86_RDI] = x->rdi;
+        r->rip = x->rip;
+        r->rflags = x->rflags | 2;
+        r->cr0 = x->cr0;
+        r->cr4 = x->cr4;
+        r->efer = x->efer | EFER_LMA;
+        *cr3 = x->cr3;
+        set_seg(&r->seg[x86_seg_cs], 0x08, 0, 0xffffffff, 0xa9b);
+        for (unsigned int s = x86_seg_es; s < x86_seg_nr; s++)
+            if (s != x86_seg_cs && s != x86_seg_tr)
+                set_seg(&r->seg[s], 0x10, 0, 0xffffffff, 0xc93);
+        set_seg(&r->seg[x86_seg_tr], 0x18, 0, 0x67, 0x8b);
+        return 0;
+    }
+    return -EINVAL;
+}
+
+static long vcpu_initialise(struct vcpu *caller, struct vcpu *v, unsigned long arg)
+{
+    struct vcpu_hvm_context ctx;
+    struct x86_regs r;
+    uint64_t cr3 = 0;
+    unsigned long flags;
+    long rc;
+
+    if (copy_from_guest(caller, &ctx, arg, sizeof(ctx)))
+        return -EFAULT;
+    rc = hvm_context_to_regs(&ctx, &r, &cr3);
+    if (rc)
+        return rc;
+    flags = spin_lock_irqsave(&vcpu_op_lock);
+    if (vcpu_initialised(v))
+        rc = -EEXIST;
+    else if (v->up || v->running)
+        rc = -EBUSY;
+    else if (!(rc = arch_vcpu_set_hvm_context(v, &r, cr3)))
+        vcpu_set_initialised(v);
+    spin_unlock_irqrestore(&vcpu_op_lock, flags);
+    return rc;
+}
+
+static void runstate_snapshot(const struct vcpu *v, struct vcpu_runstate_info *ri)
+{
+    s_time_t now = NOW();
+
+    memset(ri, 0, sizeof(*ri));
+    ri->state = v->runstate;
+    ri->state_entry_time = v->runstate_entry;
+    for (unsigned int i = 0; i < 4; i++)
+        ri->time[i] = v->runstate_time[i];
+    if (now > v->runstate_entry && v->runstate < 4)
+        ri->time[v->runstate] += now - v->runstate_entry;
+}
+
+static long get_runstate_info(struct vcpu *caller, struct vcpu *v, unsigned long arg, bool compat)
+{
+    struct vcpu_runstate_info ri;
+
+    runstate_snapshot(v, &ri);
+    if (compat) {
+        struct compat_vcpu_runstate_info cri;
+
+        cri.state = ri.state;
+        cri.state_entry_time = ri.state_entry_time;
+        memcpy(cri.time, ri.time, sizeof(cri.time));
+        return copy_to_guest(caller, arg, &cri, sizeof(cri)) ? -EFAULT : 0;
+    }
+    return copy_to_guest(caller, arg, &ri, sizeof(ri)) ? -EFAULT : 0;
+}
+
+static bool domain_live(const struct domain *d)
+{
+    return d->state == DOMSTATE_RUNNING;
+}
+
+static void vcpu_timer_expired(void *data)
+{
+    struct vcpu *v = data;
+
+    if (!domain_live(v->domain))
+        return;
+    send_timer_virq(v);
+    vcpu_wake(v);
+}
+
+/* Periodic: re-arm from the previous deadline so the period does not drift,
+ * but never into the past (a vCPU that was away gets one tick, not many). */
+static void periodic_expired(void *data)
+{
+    struct vcpu *v = data;
+    s_time_t period = v->periodic_period, next;
+
+    if (!domain_live(v->domain) || !period)
+        return;
+    next = v->periodic_timer.expires + period;
+    if (next <= NOW())
+        next = NOW() + period;
+    set_timer(&v->periodic_timer, next);
+    send_timer_virq(v);
+    vcpu_wake(v);
+}
+
+/* Stop a timer and point it at a new callback on the vCPU's pCPU. */
+static void timer_rebind(struct timer *t, void (*fn)(void *), struct vcpu *v)
+{
+    if (t->fn)
+        stop_timer(t);
+    init_timer(t, fn, v, v->processor);
+}
+
+#define PERIOD_MIN MILLISECS(1)
+#define PERIOD_MAX SECONDS(3600)
+
+static long set_periodic_timer(struct vcpu *caller, struct vcpu *v, unsigned long arg)
+{
+    struct vcpu_set_periodic_timer p;
+
+    if (copy_from_guest(caller, &p, arg, sizeof(p)))
+        return -EFAULT;
+    if (p.period_ns < PERIOD_MIN || p.period_ns > PERIOD_MAX)
+        return -EINVAL;
+    timer_rebind(&v->periodic_timer, periodic_expired, v);
+    v->periodic_period = p.period_ns;
+    set_timer(&v->periodic_timer, NOW() + p.period_ns);
+    return 0;
+}
+
+static long set_singleshot_timer(struct vcpu *caller, struct vcpu *v, unsigned long arg)
+{
+    struct vcpu_set_singleshot_timer s;
+
+    if (v != caller)
+        return -EINVAL;
+    if (copy_from_guest(caller, &s, arg, sizeof(s)))
+        return -EFAULT;
+    if ((s.flags & VCPU_SSHOTTMR_future) && (s_time_t)s.timeout_abs_ns < NOW())
+        return -ETIME;
+    timer_rebind(&v->singleshot_timer, vcpu_timer_expired, v);
+    set_timer(&v->singleshot_timer, (s_time_t)s.timeout_abs_ns);
+    return 0;
+}
+
+long do_vcpu_op(struct vcpu *caller, const unsigned long *args, bool compat)
+{
+    unsigned long cmd = args[0], vcpuid = args[1], arg = args[2];
+    struct domain *d = caller->domain;
+    struct vcpu *v;
+
+    /* Xen's vcpuid is an unsigned int: ids wider than that name no vCPU. */
+    if (vcpuid >= d->nr_vcpus || !(v = d->vcpus[vcpuid]))
+        return -ENOENT;
+
+    switch (cmd) {
+    case VCPUOP_initialise:
+        return vcpu_initialise(caller, v, arg);
+    case VCPUOP_up:
+        if (!vcpu_initialised(v))
+            return -EINVAL;
+        if (!v->up) {
+            v->up = true;
+            vcpu_wake(v);
+        }
+        return 0;
+    case VCPUOP_down:
+        if (v->up) {
+            v->up = false;
+            vcpu_kick(v);
+        }
+        return 0;
+    case VCPUOP_is_up:
+        return v->up;
+    case VCPUOP_get_runstate_info:
+        return get_runstate_info(caller, v, arg, compat);
+    case VCPUOP_set_periodic_timer:
+        return set_periodic_timer(caller, v, arg);
+    case VCPUOP_stop_periodic_timer:
+        v->periodic_period = 0;
+        if (v->periodic_timer.fn)
+            stop_timer(&v->periodic_timer);
+        return 0;
+    case VCPUOP_set_singleshot_timer:
+        return set_singleshot_timer(caller, v, arg);
+    case VCPUOP_stop_singleshot_timer:
+        if (v != caller)
+            return -EINVAL;
+        if (v->singleshot_timer.fn)
+            stop_timer(&v->singleshot_timer);
+        return 0;
+    }
+    return -ENOSYS;
+}
