@@ -93,6 +93,26 @@ static void copy_loader_strings(void)
     }
 }
 
+/* A loader that ignored the image's BSS may have put a module inside it;
+ * the BSS was cleared at entry, so such a module is lost: say so, and let
+ * the domain built from it be refused. */
+static void check_module_placement(void)
+{
+    paddr_t s = (paddr_t)(uintptr_t)__image_start, e = (paddr_t)(uintptr_t)__image_end;
+
+    for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
+        struct boot_module *m = &boot_info.modules[i];
+
+        if (m->start < e && m->start + m->size > s) {
+            printk(XENLOG_ERR "boot: module %u (%#lx+%#lx) overlaps the hypervisor image "
+                              "%#lx-%#lx: the loader ignored its memory size; module dropped\n",
+                   i, (unsigned long)m->start, (unsigned long)m->size, (unsigned long)s,
+                   (unsigned long)e);
+            m->size = 0;
+        }
+    }
+}
+
 static char understood[1024];
 static size_t understood_len;
 
@@ -181,6 +201,7 @@ void __start_xen(uint32_t magic, uint32_t info)
     if (err)
         boot_fail(err);
     copy_loader_strings();
+    check_module_placement();
     cmdline_parse(boot_info.cmdline, __param_start, __param_end,
                   &(struct param_report){param_warn, param_understood, NULL});
     console_init_postparse();
