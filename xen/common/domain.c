@@ -40,9 +40,7 @@ void p2m_teardown(struct domain *d);
     {                                                                                              \
         return 0;                                                                                  \
     }                                                                                              \
-    void __attribute__((weak)) name##_destroy(type x)                                              \
-    {                                                                                              \
-    }
+    void __attribute__((weak)) name##_destroy(type x) {}
 WEAK_INIT(evtchn, struct domain *)       /* common/event_channel.c */
 WEAK_INIT(shared_info, struct domain *)  /* common/memory.c */
 WEAK_INIT(grant_table, struct domain *)  /* common/grant_table.c */
@@ -145,6 +143,10 @@ static const char *apply_setting(struct domain *d, const char *key, const char *
         return parse_action(v, &d->on_reboot);
     else if (!strcmp(key, "on_crash"))
         return parse_action(v, &d->on_crash);
+    else if (!strcmp(key, "on_watchdog"))
+        return parse_action(v, &d->on_watchdog);
+    else if (!strcmp(key, "on_soft_reset"))
+        return parse_action(v, &d->on_soft_reset);
     else if (!strcmp(key, "role")) {
         if (strcmp(v, "xenstore"))
             return "role must be xenstore";
@@ -244,6 +246,17 @@ static void write_start_info(struct domain *d)
     copy_to_gpa(d, MEMMAP_GPA, map, sizeof(map));
     if (d->cmdline[0])
         copy_to_gpa(d, CMDLINE_GPA, d->cmdline, strlen(d->cmdline) + 1);
+    if (d->restarts) {
+        /* A restarted guest learns how often it was restarted: the
+         * command line gets " xen_restarts=N" (docs/domains.md). */
+        char extra[32];
+        size_t len = strlen(d->cmdline);
+
+        snprintf(extra, sizeof(extra), "%sxen_restarts=%u", len ? " " : "", d->restarts);
+        copy_to_gpa(d, CMDLINE_GPA + len, extra, strlen(extra) + 1);
+        si.cmdline_paddr = CMDLINE_GPA;
+        copy_to_gpa(d, START_INFO_GPA, &si, sizeof(si));
+    }
     d->start_info_gpa = START_INFO_GPA;
 }
 
@@ -286,11 +299,15 @@ static const char *domain_build(struct domain *d)
 
 static void domain_free_resources(struct domain *d)
 {
+    /* Timers of this incarnation must not fire into the next one. */
+    stop_timer(&d->watchdog_timer);
+    d->watchdog_timer.fn = NULL;
     domain_extra_destroy(d);
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         if (!v)
             continue;
+        stop_timer(&v->singleshot_timer);
         sched_remove_vcpu(v);
         if (v->arch_hvm)
             hvm_funcs->vcpu_destroy(v);
@@ -312,6 +329,8 @@ static struct domain *domain_alloc(unsigned int id)
     d->on_poweroff = ACTION_DESTROY;
     d->on_reboot = ACTION_RESTART;
     d->on_crash = ACTION_DESTROY;
+    d->on_watchdog = ACTION_DESTROY;
+    d->on_soft_reset = ACTION_RESTART;
     d->shared_info_gfn = ~0UL;
     snprintf(d->name, sizeof(d->name), "d%u", id);
     return d;
@@ -429,13 +448,27 @@ void domain_check_all_finished(void)
 /* Called once no vCPU of the dying domain is on a pCPU or queued. */
 void domain_finish(struct domain *d)
 {
-    enum domain_action act = d->shutdown_reason == SHUTDOWN_poweroff ? d->on_poweroff
-                             : d->shutdown_reason == SHUTDOWN_reboot ? d->on_reboot
-                                                                     : d->on_crash;
+    enum domain_action act;
     const char *err;
 
-    if (d->shutdown_reason == SHUTDOWN_suspend || d->shutdown_reason == SHUTDOWN_soft_reset)
-        act = d->on_reboot; /* no toolstack to resume it */
+    switch (d->shutdown_reason) {
+    case SHUTDOWN_poweroff:
+        act = d->on_poweroff;
+        break;
+    case SHUTDOWN_reboot:
+    case SHUTDOWN_suspend: /* no toolstack to save and resume it */
+        act = d->on_reboot;
+        break;
+    case SHUTDOWN_watchdog:
+        act = d->on_watchdog;
+        break;
+    case SHUTDOWN_soft_reset:
+        act = d->on_soft_reset;
+        break;
+    default: /* crash, crashed by the hypervisor */
+        act = d->on_crash;
+        break;
+    }
     switch (act) {
     case ACTION_PRESERVE:
         d->state = DOMSTATE_SHUTDOWN;

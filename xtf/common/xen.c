@@ -167,3 +167,41 @@ long xtf_hcall_rc(unsigned int nr, long rc)
     xtf_skip("Skip: hypercall %u not implemented by this hypervisor\n", nr);
     xtf_exit();
 }
+
+/* --- Domains of a multi-domain test (see the runner's @companion) --- */
+
+int xtf_domids(const char *role, domid_t *ids, unsigned int max)
+{
+    char key[40], buf[256];
+    const char *p = buf;
+    unsigned int n = 0;
+
+    snprintf(key, sizeof(key), "xtf-domid-%s", role);
+    if (!cmdline_get(key, buf, sizeof(buf)))
+        return -ENOENT;
+    while (*p) {
+        unsigned long lo = strtoul(p, &p, 10), hi = lo;
+
+        if (*p == '-')
+            hi = strtoul(p + 1, &p, 10);
+        if (hi < lo || hi >= DOMID_SELF || (*p && *p != ':'))
+            return -EINVAL;
+        for (; lo <= hi; lo++) {
+            if (n == max)
+                return -ENOSPC;
+            ids[n++] = lo;
+        }
+        if (*p == ':')
+            p++;
+    }
+    return n;
+}
+
+const char *xtf_role(void)
+{
+    static char role[32];
+
+    if (!role[0] && !cmdline_get("xtf-role", role, sizeof(role)))
+        memcpy(role, "primary", sizeof("primary"));
+    return role;
+}

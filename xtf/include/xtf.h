@@ -111,6 +111,15 @@ int xenstore_init(void);
 /* Read `path` into buf (NUL terminated); returns length or -errno. */
 long xenstore_read(const char *path, char *buf, size_t len);
 
+/*
+ * Multi-domain tests (@companion): the domids the runner gave the domains of
+ * `role` ("primary" or a companion role), from `xtf-domid-ROLE=2-4:7` on the
+ * command line.  Returns how many (at most max), -ENOENT or -EINVAL.
+ * xtf_role() is this domain's role ("primary" for a lone test).
+ */
+int xtf_domids(const char *role, domid_t *ids, unsigned int max);
+const char *xtf_role(void);
+
 /* Shared info, mapped on first use; NULL if the hypervisor refused. */
 struct shared_info *map_shared_info(long *rc);
 

@@ -80,7 +80,7 @@ struct domain {
     unsigned int shutdown_reason; /* SHUTDOWN_* or EXIT_* */
     unsigned int shutdown_code;   /* from SCHEDOP_shutdown_code, -1 if none */
     bool shutdown_code_set;
-    enum domain_action on_poweroff, on_reboot, on_crash;
+    enum domain_action on_poweroff, on_reboot, on_crash, on_watchdog, on_soft_reset;
     unsigned int restarts;
     spinlock_t lock;
 

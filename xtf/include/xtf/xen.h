@@ -102,6 +102,11 @@ typedef unsigned long xen_ulong_t;
 #define SHUTDOWN_watchdog   4
 #define SHUTDOWN_soft_reset 5
 
+struct sched_watchdog {
+    uint32_t id;      /* 0 = arm a new watchdog; its id is returned */
+    uint32_t timeout; /* seconds; 0 with an id = disarm */
+};
+
 struct sched_shutdown {
     unsigned int reason;
 };
