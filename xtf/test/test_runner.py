@@ -341,5 +341,48 @@ class BootLoopTests(unittest.TestCase):
         self.assertIn(r["ok3"].result, ("SUCCESS", "CRASH"))
 
 
+class MultiDomainTests(unittest.TestCase):
+    """@companion, @expect-end and the leak check."""
+
+    def test_id_ranges(self):
+        self.assertEqual(xr.id_ranges(["2", "3", "4", "7"]), "2-4:7")
+        self.assertEqual(xr.id_ranges(["5"]), "5")
+
+    def test_companion_parse(self):
+        c = xr.parse_companion("peer x3 weight=512", "f", 1)
+        self.assertEqual((c.role, c.count, c.settings), ("peer", 3, "weight=512"))
+        with self.assertRaisesRegex(xr.RunnerError, "f:2"):
+            xr.parse_companion("primary", "f", 2)
+        with self.assertRaisesRegex(xr.RunnerError, "bad companion word"):
+            xr.parse_companion("peer bogus", "f", 3)
+
+    def test_expect_end(self):
+        self.assertTrue(xr.events_match(["shutdown: reboot", "restarted (1)", "destroyed"],
+                                        ["shutdown: reboot", "destroyed"]))
+        self.assertFalse(xr.events_match(["destroyed", "shutdown: reboot"],
+                                         ["shutdown: reboot", "destroyed"]))
+        p = xr.XenLogParser()
+        p.feed("(XEN) domain d1 'x' created: m\n(XEN) domain d1 'x' shutdown: crash\n"
+               "(XEN) domain d1 'x' destroyed\n")
+        d = p.domains["x"]
+        self.assertEqual(xr.judge_domain(d, "", ["shutdown: crash", "destroyed"])[0], "SUCCESS")
+        self.assertEqual(xr.judge_domain(d, "", ["shutdown: reboot"])[0], "FAILURE")
+
+    def test_leak(self):
+        p = xr.XenLogParser()
+        p.feed("(XEN) memory: 10 pages free (12 before domains were built), 3 frames still "
+               "owned by domains\n")
+        self.assertIn("3 frames", xr.boot_leak(p))
+
+    def test_plan_gives_domids(self):
+        t = make_test("a", envs="hvm64")
+        t.companions = [xr.Companion("peer", 2)]
+        inst = xr.all_instances([t, make_test("b", envs="hvm64")], "/b")
+        boot = xr.Boot(0, inst)
+        xr.assign_modules(boot, "/b")
+        self.assertEqual([m.domid for m in boot.modules], [1, 2, 3, 4])
+        self.assertIn("xtf-domid-peer=2-3", xr.module_arg(boot.modules[1], boot))
+
+
 if __name__ == "__main__":
     unittest.main()
