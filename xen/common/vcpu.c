@@ -70,8 +70,10 @@ arch_vcpu_set_hvm_context(struct vcpu *v, const struct x86_regs *r, uint64_t cr3
 
     hvm_funcs->get_regs(v, &cur);
     ccs = &cur.seg[x86_seg_cs];
-    if (r->cr0 != cur.cr0 || r->cr4 != cur.cr4 || r->efer != cur.efer || cs->base != ccs->base ||
-        cs->limit != ccs->limit || cs->attr != ccs->attr)
+    /* Protected mode without paging or long mode; CR0/CR4 stay as built. */
+    if (!(r->cr0 & X86_CR0_PE) || (r->cr0 & X86_CR0_PG) || (r->efer & (EFER_LME | EFER_LMA)) ||
+        (cur.cr0 & X86_CR0_PG) || cs->base != ccs->base || cs->limit != ccs->limit ||
+        cs->attr != ccs->attr)
         return -EOPNOTSUPP;
     for (unsigned int i = 0; i < 16; i++)
         cur.gpr[i] = r->gpr[i];
