@@ -10,12 +10,13 @@
 #include <asm/processor.h>
 #include <asm/traps.h>
 
-#define PIT_HZ       1193182ULL
-#define CALIBRATE_MS 10
+#define PIT_HZ         1193182ULL
+#define CALIBRATE_MS   4
+#define CALIBRATE_RUNS 3
 
 static uint64_t tsc_at_boot, tsc_hz, apic_hz;
-static uint64_t ns_mult;   /* ns = (tsc delta * ns_mult) >> 32 */
-static uint64_t apic_mult; /* APIC ticks = (ns * apic_mult) >> 32 */
+static uint64_t ns_mult;  /* ns = (tsc delta * ns_mult) >> 32 */
+static uint64_t apic_khz; /* APIC timer frequency in kHz */
 static spinlock_t timer_locks[NR_CPUS];
 
 s_time_t NOW(void)
@@ -59,30 +60,49 @@ static void pit_wait(unsigned int ms)
         cpu_relax();
 }
 
-void time_init(void)
+/* One calibration window: TSC and APIC timer ticks over `ms` of the PIT. */
+static void calibrate_once(unsigned int ms, uint64_t *tsc, uint32_t *apic)
 {
     uint64_t t0, t1;
     uint32_t a0, a1;
 
-    tsc_at_boot = rdtsc();
     apic_timer_oneshot(0xffffffff);
     t0 = rdtsc();
     a0 = apic_timer_current();
-    pit_wait(CALIBRATE_MS);
+    pit_wait(ms);
     t1 = rdtsc();
     a1 = apic_timer_current();
     apic_timer_oneshot(0);
+    *tsc = t1 - t0;
+    *apic = a0 - a1;
+}
 
-    tsc_hz = (t1 - t0) * 1000 / CALIBRATE_MS;
-    apic_hz = (uint64_t)(a0 - a1) * 1000 / CALIBRATE_MS;
-    if (!tsc_hz || !apic_hz)
+void time_init(void)
+{
+    uint64_t best_tsc = ~0ULL;
+    uint32_t best_apic = 0;
+
+    tsc_at_boot = rdtsc();
+    /* A virtual CPU can be descheduled by its host between the PIT's end and
+     * the reading of the counters, which only ever lengthens a window: the
+     * shortest of a few windows is the truest. */
+    for (unsigned int i = 0; i < CALIBRATE_RUNS; i++) {
+        uint64_t tsc;
+        uint32_t apic;
+
+        calibrate_once(CALIBRATE_MS, &tsc, &apic);
+        if (tsc < best_tsc) {
+            best_tsc = tsc;
+            best_apic = apic;
+        }
+    }
+    tsc_hz = best_tsc * 1000 / CALIBRATE_MS;
+    apic_hz = (uint64_t)best_apic * 1000 / CALIBRATE_MS;
+    if (tsc_hz < 10000000 || apic_hz < 1000000)
         panic("time calibration failed: TSC %lu Hz, APIC timer %lu Hz (is the PIT present?)",
               (unsigned long)tsc_hz, (unsigned long)apic_hz);
-    if (tsc_hz >> 32 || apic_hz >> 32)
-        panic("time: clock above 4 GHz not supported");
     ns_mult = (1000000000ULL << 32) / tsc_hz;
-    apic_mult = (apic_hz << 32) / 1000000000ULL;
-    /* Keep NOW() continuous from the moment the TSC was sampled first. */
+    apic_khz = apic_hz / 1000;
     printk("time: TSC %lu.%03lu MHz, APIC timer %lu.%03lu MHz (calibrated against the PIT)\n",
            (unsigned long)(tsc_hz / 1000000), (unsigned long)(tsc_hz / 1000 % 1000),
            (unsigned long)(apic_hz / 1000000), (unsigned long)(apic_hz / 1000 % 1000));
@@ -105,7 +125,9 @@ static void program_apic(struct cpu_info *ci)
     delta = ci->timer_deadline - now;
     if (delta < 1000)
         delta = 1000;
-    ticks = (uint64_t)(((unsigned __int128)delta * apic_mult) >> 32);
+    if (delta > SECONDS(10))
+        delta = SECONDS(10); /* reprogrammed when it fires early */
+    ticks = (uint64_t)delta * apic_khz / 1000000;
     if (ticks == 0)
         ticks = 1;
     if (ticks > 0xffffffffULL)
