@@ -3,6 +3,7 @@
  * sysctl/domctl gate. Larger ones live in their own files (event_channel.c,
  * grant_table.c, memory.c, vcpu.c); until a file provides its handler the
  * weak default answers -ENOSYS. */
+#include <xen/event.h>
 #include <xen/hypercall.h>
 #include <xen/lib.h>
 #include <xen/string.h>
@@ -346,6 +347,9 @@ long do_hvm_op(struct vcpu *v, const unsigned long *args, bool compat)
             return -EINVAL; /* only vector callbacks exist here */
     }
     d->hvm_params[p.index] = p.value;
+    /* As in Xen, a guest choosing its callback fixes its shared info layout. */
+    if (p.index == HVM_PARAM_CALLBACK_IRQ && d == v->domain)
+        shared_info_latch_layout(d, compat);
     return 0;
 }
 

@@ -399,11 +399,17 @@ static bool svm_handle_exit(struct vcpu *v)
     }
 
     case VMEXIT_NPF: {
-        uint64_t gpa = vmcb->exitinfo2;
+        uint64_t gpa = vmcb->exitinfo2, ec = vmcb->exitinfo1;
 
+        /* A write through a present, read-only nested entry (a read-only
+         * grant mapping): the guest gets #GP, as Xen gives it. */
+        if ((ec & 3) == 3) {
+            svm_inject_exception(v, 13, true, 0, 0);
+            return true;
+        }
         if (gpa >> 12 < d->nr_pages && gfn_to_virt(d, gpa >> 12)) {
             domain_crash(d, "nested page fault on RAM gpa %#lx (error %#lx)", (unsigned long)gpa,
-                         (unsigned long)vmcb->exitinfo1);
+                         (unsigned long)ec);
             return false;
         }
         hvm_emulate_one(v, false);
@@ -521,6 +527,52 @@ static void svm_vcpu_run(struct vcpu *v)
     }
     v->kick = false;
     fpu_switch_out(v);
+}
+
+/* Flush every vCPU of d before it next enters the guest (nested tables
+ * changed); running ones are kicked out so that they re-enter. */
+void hvm_flush_guest_tlbs(struct domain *d)
+{
+    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+
+        if (!v || !v->arch_hvm)
+            continue;
+        VCPU_SVM(v)->need_flush = true;
+        if (v->running)
+            vcpu_kick(v);
+    }
+}
+
+/* Load a complete start state into a vCPU that is not running
+ * (VCPUOP_initialise). Combinations VMRUN would refuse are -EINVAL. */
+int arch_vcpu_set_hvm_context(struct vcpu *v, const struct x86_regs *r, uint64_t cr3)
+{
+    struct svm_vcpu *s = VCPU_SVM(v);
+    struct vmcb *vmcb = s->vmcb;
+    uint64_t efer = r->efer & ~EFER_LMA;
+
+    if ((r->cr0 & X86_CR0_PG) && !(r->cr0 & X86_CR0_PE))
+        return -EINVAL;
+    if ((r->cr0 & X86_CR0_NW) && !(r->cr0 & X86_CR0_CD))
+        return -EINVAL;
+    if ((efer & EFER_LME) && (r->cr0 & X86_CR0_PG)) {
+        if (!(r->cr4 & X86_CR4_PAE))
+            return -EINVAL;
+        efer |= EFER_LMA;
+    }
+    if (efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+        return -EINVAL;
+    svm_set_regs(v, r);
+    from_x86_seg(&vmcb->cs, &r->seg[x86_seg_cs]);
+    from_x86_seg(&vmcb->tr, &r->seg[x86_seg_tr]);
+    vmcb->cr0 = r->cr0 | X86_CR0_ET;
+    vmcb->cr3 = cr3;
+    vmcb->cr4 = r->cr4;
+    vmcb->efer = efer | EFER_SVME;
+    vmcb->cpl = r->cpl;
+    s->need_flush = true;
+    return 0;
 }
 
 static const struct hvm_function_table svm_function_table = {
