@@ -49,10 +49,14 @@ struct vlapic {
     uint32_t tmict, tdcr;
     unsigned int div_shift; /* ns per count = 1 << div_shift */
     s_time_t start;         /* when the count was last loaded */
+    bool counting;          /* loaded and not run out (one-shot) or stopped */
     s_time_t next_fire;     /* periodic: expiry of the armed period */
     uint64_t deadline;      /* TSC deadline, guest TSC; 0 = disarmed */
     struct timer timer;
     volatile int in_callback;
+
+    /* statistics, printed when the vCPU goes */
+    unsigned long timer_fires, coalesced, late, delivered, ipis;
 };
 
 static inline struct vlapic *vcpu_vlapic(struct vcpu *v)
@@ -190,7 +194,7 @@ static uint32_t current_count(const struct vlapic *vl)
     s_time_t elapsed;
     uint64_t ticks;
 
-    if (timer_mode(vl) == APIC_TIMER_DEADLINE || !vl->tmict)
+    if (timer_mode(vl) == APIC_TIMER_DEADLINE || !vl->tmict || !vl->counting)
         return 0;
     elapsed = NOW() - vl->start;
     if (elapsed < 0)
@@ -219,7 +223,7 @@ static void timer_update(struct vlapic *vl)
             stop_timer(&vl->timer);
         return;
     case APIC_TIMER_PERIODIC:
-        if (!vl->tmict)
+        if (!vl->tmict || !vl->counting)
             break;
         period = timer_period(vl);
         pe = period < VLAPIC_MIN_PERIOD ? VLAPIC_MIN_PERIOD : period;
@@ -227,7 +231,7 @@ static void timer_update(struct vlapic *vl)
         set_timer(&vl->timer, vl->next_fire);
         return;
     default: /* one-shot (mode 3 is reserved and acts as one-shot) */
-        if (!vl->tmict)
+        if (!vl->tmict || !vl->counting)
             break;
         if (vl->start + timer_period(vl) > now)
             set_timer(&vl->timer, vl->start + timer_period(vl));
@@ -249,6 +253,8 @@ static bool accept_irq(struct vlapic *vl, unsigned int vec, bool level)
         vl->esr_pending |= APIC_ESR_RECV_ILLEGAL;
         return false;
     }
+    if (vec_test(vl->irr, vec))
+        vl->coalesced++;
     vec_set(vl->irr, vec);
     if (level)
         vec_set(vl->tmr, vec);
@@ -274,6 +280,7 @@ static void timer_fn(void *data)
 
     __atomic_store_n(&vl->in_callback, 1, __ATOMIC_SEQ_CST);
     flags = spin_lock_irqsave(&vl->lock);
+    vl->timer_fires++;
     if (!(vl->lvt[LVT_TIMER] & APIC_LVT_MASKED) && sw_enabled(vl)) {
         switch (timer_mode(vl)) {
         case APIC_TIMER_DEADLINE:
@@ -285,7 +292,7 @@ static void timer_fn(void *data)
             }
             break;
         case APIC_TIMER_PERIODIC:
-            if (!vl->tmict)
+            if (!vl->tmict || !vl->counting)
                 break;
             raised = accept_irq(vl, vl->lvt[LVT_TIMER] & 0xff, false);
             now = NOW();
@@ -293,13 +300,16 @@ static void timer_fn(void *data)
             if (pe < VLAPIC_MIN_PERIOD)
                 pe = VLAPIC_MIN_PERIOD;
             vl->next_fire += pe;
-            if (vl->next_fire <= now) /* late: drop the missed periods */
+            if (vl->next_fire <= now) { /* late: drop the missed periods */
+                vl->late++;
                 vl->next_fire = vl->start + ((now - vl->start) / pe + 1) * pe;
+            }
             set_timer(&vl->timer, vl->next_fire);
             break;
         default:
-            if (vl->tmict)
+            if (vl->tmict && vl->counting)
                 raised = accept_irq(vl, vl->lvt[LVT_TIMER] & 0xff, false);
+            vl->counting = false;
             break;
         }
     }
@@ -375,6 +385,7 @@ static void send_ipi(struct vlapic *src, uint32_t lo, uint32_t dest)
             continue;
         flags = spin_lock_irqsave(&t->lock);
         raised = accept_irq(t, vec, level);
+        t->ipis += raised;
         spin_unlock_irqrestore(&t->lock, flags);
         if (raised && t != src)
             notify(tv);
@@ -402,6 +413,7 @@ static void reset_regs(struct vlapic *vl)
     vl->div_shift = 1; /* divide by 2 */
     vl->deadline = 0;
     vl->start = NOW();
+    vl->counting = false;
     stop_timer(&vl->timer);
     tpr_to_cr8(vl);
 }
@@ -570,17 +582,26 @@ static int reg_write(struct vlapic *vl, unsigned int reg, uint32_t val, bool *ip
         if (!sw_enabled(vl))
             val |= APIC_LVT_MASKED;
         old = vl->lvt[i];
-        vl->lvt[i] = val;
-        if (i == LVT_TIMER) {
-            if (((old ^ val) & APIC_LVT_TIMER_MODE) &&
-                ((old & APIC_LVT_TIMER_MODE) == APIC_TIMER_DEADLINE ||
-                 (val & APIC_LVT_TIMER_MODE) == APIC_TIMER_DEADLINE)) {
+        if (i == LVT_TIMER && ((old ^ val) & APIC_LVT_TIMER_MODE)) {
+            uint32_t cur = current_count(vl);
+
+            if ((old & APIC_LVT_TIMER_MODE) == APIC_TIMER_DEADLINE ||
+                (val & APIC_LVT_TIMER_MODE) == APIC_TIMER_DEADLINE) {
                 /* Switching to or from TSC-deadline mode disarms the timer. */
                 vl->tmict = 0;
                 vl->deadline = 0;
+                vl->counting = false;
+            } else if (!cur) {
+                vl->counting = false; /* a count at zero stays there */
+            } else {
+                /* One-shot <-> periodic: the count goes on from where it is. */
+                vl->start =
+                    NOW() - (((s_time_t)(vl->tmict - cur) * VLAPIC_BUS_NS) << vl->div_shift);
             }
-            timer_update(vl);
         }
+        vl->lvt[i] = val;
+        if (i == LVT_TIMER)
+            timer_update(vl);
         return 0;
     }
     case APIC_TMICT:
@@ -588,6 +609,7 @@ static int reg_write(struct vlapic *vl, unsigned int reg, uint32_t val, bool *ip
             return 0; /* ignored in TSC-deadline mode */
         vl->tmict = val;
         vl->start = NOW();
+        vl->counting = val != 0;
         timer_update(vl);
         return 0;
     case APIC_TDCR: {
@@ -753,6 +775,27 @@ int vlapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
     return rc;
 }
 
+/* The scheduler may move the vCPU: move its timer along, so expiries
+ * interrupt the pCPU the vCPU runs on instead of costing an IPI and a kick. */
+static void timer_follow(struct vlapic *vl)
+{
+    unsigned int cpu = smp_processor_id();
+    unsigned long flags;
+    s_time_t expires;
+    bool armed;
+
+    if (vl->timer.cpu == cpu || !vl->v->running)
+        return;
+    flags = spin_lock_irqsave(&vl->lock);
+    armed = vl->timer.active;
+    expires = vl->timer.expires;
+    stop_timer(&vl->timer);
+    vl->timer.cpu = cpu;
+    if (armed)
+        set_timer(&vl->timer, expires);
+    spin_unlock_irqrestore(&vl->lock, flags);
+}
+
 int vlapic_pending_irq(struct vcpu *v)
 {
     struct vlapic *vl = vcpu_vlapic(v);
@@ -762,6 +805,8 @@ int vlapic_pending_irq(struct vcpu *v)
 
     if (!vl || !hw_enabled(vl))
         return -1;
+    if (v == current_vcpu())
+        timer_follow(vl);
     for (unsigned int i = 0; i < 8; i++)
         any |= __atomic_load_n(&vl->irr[i], __ATOMIC_RELAXED) != 0;
     if (!any)
@@ -786,6 +831,7 @@ void vlapic_irq_delivered(struct vcpu *v, int vec)
     if (vec_test(vl->irr, vec)) {
         vec_clear(vl->irr, vec);
         vec_set(vl->isr, vec);
+        vl->delivered++;
     }
     spin_unlock_irqrestore(&vl->lock, flags);
 }
@@ -801,6 +847,11 @@ void vlapic_destroy(struct vcpu *v)
     while (__atomic_load_n(&vl->in_callback, __ATOMIC_SEQ_CST))
         cpu_relax();
     stop_timer(&vl->timer);
+    if (vl->delivered || vl->timer_fires)
+        printk("vlapic d%uv%u: %lu interrupts delivered, %lu timer expiries (%lu late, %lu "
+               "coalesced in the IRR), %lu IPIs received\n",
+               v->domain->domain_id, v->vcpu_id, vl->delivered, vl->timer_fires, vl->late,
+               vl->coalesced, vl->ipis);
     v->vlapic = NULL;
     xfree(vl);
 }
