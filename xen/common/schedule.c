@@ -50,6 +50,7 @@ struct sched_vcpu {
     bool awake;       /* woken in the scheduler (wake without sleep since) */
     s_time_t woke_at; /* when it became runnable after blocking, 0 if not */
     uint64_t wakes, lat_sum_ns, lat_max_ns;
+    uint64_t preempted; /* switched out while still runnable */
 };
 
 struct sched_dom {
@@ -347,8 +348,13 @@ int sched_domain_init(struct domain *d)
     }
     if (!rc)
         rc = sched_ops->adjust(&sched_inst, &sd->sd, NULL, true, &p);
-    if (!rc)
+    if (!rc) {
+        s_time_t now = NOW();
         sdoms[d->domain_id] = sd;
+        /* Not runnable until the domain starts (vcpu_wake). */
+        for (unsigned int i = 0; i < sd->nr_units; i++)
+            vcpu_runstate_change(sd->units[i].v, RUNSTATE_offline, now);
+    }
     spin_unlock_irqrestore(&sched_lock, flags);
     if (rc) {
         sdoms[d->domain_id] = sd; /* so that destroy undoes what was done */
@@ -369,7 +375,7 @@ static void print_domain_stats(const struct sched_dom *sd, s_time_t now)
 {
     const struct domain *d = sd->d;
     s_time_t t[4] = {0};
-    uint64_t wakes = 0, lat_sum = 0, lat_max = 0;
+    uint64_t wakes = 0, lat_sum = 0, lat_max = 0, preempted = 0;
 
     for (unsigned int i = 0; i < sd->nr_units; i++) {
         const struct sched_vcpu *sv = &sd->units[i];
@@ -380,19 +386,46 @@ static void print_domain_stats(const struct sched_dom *sd, s_time_t now)
         if (now > v->runstate_entry)
             t[v->runstate] += now - v->runstate_entry;
         wakes += sv->wakes;
+        preempted += sv->preempted;
         lat_sum += sv->lat_sum_ns;
         if (sv->lat_max_ns > lat_max)
             lat_max = sv->lat_max_ns;
     }
-    printk("sched: d%u '%s' running %lu us runnable %lu us blocked %lu us, %lu wake-ups, "
-           "latency mean %lu us max %lu us\n",
+    printk("sched: d%u '%s' running %lu us runnable %lu us blocked %lu us, %lu preempted, "
+           "%lu wake-ups, latency mean %lu us max %lu us\n",
            d->domain_id, d->name, (unsigned long)(t[RUNSTATE_running] / 1000),
            (unsigned long)(t[RUNSTATE_runnable] / 1000),
-           (unsigned long)(t[RUNSTATE_blocked] / 1000), (unsigned long)wakes,
-           (unsigned long)(wakes ? lat_sum / wakes / 1000 : 0), (unsigned long)(lat_max / 1000));
+           (unsigned long)(t[RUNSTATE_blocked] / 1000), (unsigned long)preempted,
+           (unsigned long)wakes, (unsigned long)(wakes ? lat_sum / wakes / 1000 : 0),
+           (unsigned long)(lat_max / 1000));
 }
 
 static void print_sched_stats(void);
+
+static s_time_t running_time(const struct sched_dom *sd, s_time_t now)
+{
+    s_time_t t = 0;
+
+    for (unsigned int i = 0; i < sd->nr_units; i++) {
+        const struct vcpu *v = sd->units[i].v;
+        t += v->runstate_time[RUNSTATE_running];
+        if (v->runstate == RUNSTATE_running && now > v->runstate_entry)
+            t += now - v->runstate_entry;
+    }
+    return t;
+}
+
+/* When the first domain of the boot ends, the running time of every
+ * domain so far: over that common stretch all of them competed, so it
+ * shows the shares the scheduler gave (used by xen/test/sched). */
+static bool snapshot_done;
+static void print_snapshot(s_time_t now)
+{
+    for (unsigned int id = 1; id <= MAX_DOMAINS; id++)
+        if (sdoms[id])
+            printk("sched: snapshot d%u '%s' running %lu us\n", id, sdoms[id]->d->name,
+                   (unsigned long)(running_time(sdoms[id], now) / 1000));
+}
 
 /* Called when the domain's resources go (it no longer runs anywhere). */
 void sched_domain_destroy(struct domain *d)
@@ -405,6 +438,10 @@ void sched_domain_destroy(struct domain *d)
     sd = sdoms[d->domain_id];
     if (!sd || sd->d != d)
         return;
+    if (!snapshot_done) {
+        snapshot_done = true;
+        print_snapshot(NOW());
+    }
     print_domain_stats(sd, NOW());
     print_sched_stats();
     flags = spin_lock_irqsave(&sched_lock);
@@ -534,6 +571,9 @@ static struct vcpu *schedule_decide(unsigned int cpu, struct vcpu *prev)
     if (next != prev) {
         pc->switches++;
         if (prev) {
+            struct sched_vcpu *psv = sched_vcpu_of(prev);
+            if (psv && runnable(prev))
+                psv->preempted++;
             prev->running = false;
             vcpu_runstate_change(prev, idle_state(prev), now);
         }

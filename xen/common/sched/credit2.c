@@ -241,6 +241,10 @@ static void burn(struct sched_instance *s, struct c2_unit *cu, s_time_t now)
     if (cd->cap) {
         cu->budget -= delta;
         if (cu->budget <= 0) {
+            /* An overrun (the pCPU left the unit late) is a debt of the
+             * domain, paid from the next refills, so the cap holds over
+             * time even when slices end late. */
+            cd->budget += cu->budget;
             cu->budget = 0;
             sched_trace(s, SCHED_TRC_PARK, cu->u->processor, cu->u, (uint64_t)cd->next_refill);
         }
