@@ -275,7 +275,7 @@ static void schedule(struct sim *s, unsigned int c)
         next->woke_at = -1;
     }
     pc->curr = next;
-    pc->timer = d.slice == SCHED_NO_TIMER ? SIM_NEVER : s->now + d.slice;
+    pc->timer = d.slice == SCHED_NO_TIMER ? SIM_NEVER : s->now + d.slice + s->timer_late;
 }
 
 static void release_job(struct sim *s, struct sim_unit *u)

@@ -66,6 +66,9 @@ struct sim {
     uint64_t trace_count[16];
     struct sim_switch *log; /* switches, when logging is on */
     size_t nr_log;
+    /* Every one-shot timer fires this late (a core that reacts late, as
+     * under emulation); 0 = on time. */
+    s_time_t timer_late;
     bool failed;
     char error[256];
 };
