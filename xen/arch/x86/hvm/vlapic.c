@@ -50,6 +50,7 @@ struct vlapic {
     unsigned int div_shift; /* ns per count = 1 << div_shift */
     s_time_t start;         /* when the count was last loaded */
     bool counting;          /* loaded and not run out (one-shot) or stopped */
+    bool parked;            /* periodic, waiting for its pending vector to go */
     s_time_t next_fire;     /* periodic: expiry of the armed period */
     uint64_t deadline;      /* TSC deadline, guest TSC; 0 = disarmed */
     struct timer timer;
@@ -211,6 +212,7 @@ static void timer_update(struct vlapic *vl)
 {
     s_time_t now = NOW(), period, pe;
 
+    vl->parked = false;
     if ((vl->lvt[LVT_TIMER] & APIC_LVT_MASKED) || !sw_enabled(vl)) {
         stop_timer(&vl->timer);
         return;
@@ -294,6 +296,14 @@ static void timer_fn(void *data)
         case APIC_TIMER_PERIODIC:
             if (!vl->tmict || !vl->counting)
                 break;
+            if (vec_test(vl->irr, vl->lvt[LVT_TIMER] & 0xff)) {
+                /* Still pending (the vCPU is not running or has interrupts
+                 * off): park the timer until the vector is taken, rather
+                 * than interrupt this pCPU every period for nothing. */
+                vl->coalesced++;
+                vl->parked = true;
+                break;
+            }
             raised = accept_irq(vl, vl->lvt[LVT_TIMER] & 0xff, false);
             now = NOW();
             pe = timer_period(vl);
@@ -832,6 +842,10 @@ void vlapic_irq_delivered(struct vcpu *v, int vec)
         vec_clear(vl->irr, vec);
         vec_set(vl->isr, vec);
         vl->delivered++;
+        if (vl->parked && vec == (int)(vl->lvt[LVT_TIMER] & 0xff)) {
+            vl->parked = false;
+            timer_update(vl);
+        }
     }
     spin_unlock_irqrestore(&vl->lock, flags);
 }
