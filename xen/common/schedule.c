@@ -75,6 +75,13 @@ static struct sched_callbacks sched_cb;
 static unsigned int sched_nr_cpus;
 static volatile bool sched_ready;
 static struct sched_pcpu pcpus[NR_CPUS];
+/* arinc653 without sched_opts: each domain's vCPUs get a slot of this
+ * length as the domain is built, in order (the scheduler's own default
+ * names domain 0, which never exists here). */
+#define A653_AUTO_SLOT MILLISECS(2)
+static bool a653_auto;
+static struct sched_global_params a653_gp; /* under sched_lock */
+
 /* Indexed by domain id (1..MAX_DOMAINS). */
 static struct sched_dom *sdoms[MAX_DOMAINS + 1];
 
@@ -280,6 +287,35 @@ static void warn_parse(const struct domain *d, const char *what, const char *str
            err->msg ? err->msg : "invalid");
 }
 
+/* arinc653 automatic schedule: append a slot per vCPU of d (sched_lock
+ * held). */
+static void a653_add_slots(const struct domain *d)
+{
+    struct sched_global_params *gp = &a653_gp;
+
+    if (sched_ops->adjust_global(&sched_inst, false, gp))
+        return;
+    if (gp->u.arinc653.nr_slots == 1 && gp->u.arinc653.slots[0].domid == 0) {
+        gp->u.arinc653.nr_slots = 0; /* the default slot of domain 0 */
+        gp->u.arinc653.major_frame = 0;
+    }
+    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+        unsigned int n = gp->u.arinc653.nr_slots;
+
+        if (n == ARINC653_MAX_SLOTS) {
+            printk(XENLOG_WARNING "sched: arinc653: no slot left for d%u.v%u\n", d->domain_id, i);
+            break;
+        }
+        gp->u.arinc653.slots[n].domid = d->domain_id;
+        gp->u.arinc653.slots[n].unit_id = i;
+        gp->u.arinc653.slots[n].runtime = A653_AUTO_SLOT;
+        gp->u.arinc653.nr_slots = n + 1;
+        gp->u.arinc653.major_frame += A653_AUTO_SLOT;
+    }
+    if (sched_ops->adjust_global(&sched_inst, true, gp))
+        printk(XENLOG_WARNING "sched: arinc653: schedule with d%u refused\n", d->domain_id);
+}
+
 /* Scheduler state of a domain and its vCPUs; parameters from the boot
  * settings weight=, cap= and sched=. Called after the vCPUs exist. */
 int sched_domain_init(struct domain *d)
@@ -348,6 +384,8 @@ int sched_domain_init(struct domain *d)
     }
     if (!rc)
         rc = sched_ops->adjust(&sched_inst, &sd->sd, NULL, true, &p);
+    if (!rc && a653_auto)
+        a653_add_slots(d);
     if (!rc) {
         s_time_t now = NOW();
         sdoms[d->domain_id] = sd;
@@ -630,6 +668,10 @@ void schedule_init(void)
         else
             gp = parsed;
     }
+    a653_auto = sched_ops->sched_id == XEN_SCHEDULER_ARINC653 && !opt_sched_opts[0];
+    if (a653_auto)
+        printk("sched: arinc653 without sched_opts: a %lu us slot per vCPU, in domain order\n",
+               (unsigned long)(A653_AUTO_SLOT / 1000));
     sched_cb.tickle = cb_tickle;
     sched_cb.now = cb_now;
     sched_cb.trace = cb_trace;
