@@ -9,6 +9,7 @@
 #include <xen/string.h>
 #include <xen/version.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/vlapic.h>
 #include <asm/page.h>
 #include <asm/processor.h>
 #include <asm/percpu.h>
@@ -20,33 +21,7 @@ boolean_param("hvm_fep", opt_hvm_fep);
 const struct hvm_function_table *start_svm(void);
 long do_hypercall(struct vcpu *v, unsigned long nr, unsigned long args[5], bool compat);
 
-/* Hooks of the virtual local APIC (vlapic.c); weak so the layer links
- * without it. */
-static int no_vlapic_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write,
-                          uint64_t *val)
-{
-    return -1;
-}
-int vlapic_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write, uint64_t *val)
-    __attribute__((weak, alias("no_vlapic_mmio")));
-
-/* Whether vlapic.c is linked in: without it, CPUID hides the local APIC so
- * guests do not poke an MMIO page nobody emulates. */
-static bool vlapic_linked(void)
-{
-    int (*volatile fn)(struct vcpu *, uint64_t, unsigned int, bool, uint64_t *) = vlapic_mmio;
-
-    return fn != no_vlapic_mmio;
-}
-int __attribute__((weak)) vlapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
-{
-    return -1;
-}
-int __attribute__((weak)) vlapic_pending_irq(struct vcpu *v)
-{
-    return -1;
-}
-void __attribute__((weak)) vlapic_irq_delivered(struct vcpu *v, int vec) {}
+/* The event-channel callback (event_channel.c); weak until it is linked. */
 bool __attribute__((weak)) vcpu_callback_pending(struct vcpu *v)
 {
     return false;
@@ -252,9 +227,13 @@ void hvm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
     case 1:
         /* No VMX/SMX/monitor/XSAVE/AVX/PCID/performance counters for guests;
          * tell them they run on a hypervisor. */
-        out[2] &= ~((1u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) | (1u << 11) |
-                    (1u << 15) | (1u << 17) | (1u << 18) | (1u << 26) | (1u << 27) | (1u << 28) |
-                    (1u << 29) | (1u << 21));
+        out[2] &=
+            ~((1u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) | (1u << 11) | (1u << 15) |
+              (1u << 17) | (1u << 18) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29));
+        /* The emulated local APIC (vlapic.c) offers x2APIC and the
+         * TSC-deadline timer whatever the host has. */
+        out[2] |= (1u << 21) | (1u << 24);
+        out[3] |= 1u << 9;
         out[2] |= 1u << 31;
         out[1] = (out[1] & 0x0000ffff) | (v->vcpu_id << 24) | (d->nr_vcpus << 16);
         if (d->nr_vcpus > 1)
@@ -262,8 +241,6 @@ void hvm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
         else
             out[3] &= ~(1u << 28);
         out[3] &= ~((1u << 22) | (1u << 29) | (1u << 31)); /* ACPI thermal, TM, PBE */
-        if (!vlapic_linked())
-            out[3] &= ~(1u << 9); /* APIC */
         break;
     case 4:
     case 6:
@@ -334,8 +311,8 @@ int hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
         hvm_funcs->get_regs(v, &r);
         *val = r.efer & ~EFER_SVME;
         return X86EMUL_OKAY;
-    case 0x10: /* TSC */
-        *val = rdtsc();
+    case 0x10: /* TSC: as the guest's RDTSC sees it */
+        *val = rdtsc() + hvm_funcs->tsc_offset(v);
         return X86EMUL_OKAY;
     case MSR_APIC_BASE:
     case 0x800 ... 0x8ff:
@@ -395,7 +372,7 @@ int hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     case MSR_TSC_DEADLINE:
         if (vlapic_msr(v, msr, true, &val) == 0)
             return X86EMUL_OKAY;
-        return msr == MSR_APIC_BASE ? X86EMUL_OKAY : X86EMUL_EXCEPTION;
+        return X86EMUL_EXCEPTION;
     case MSR_PAT:
         for (int i = 0; i < 8; i++) {
             uint8_t t = (val >> (8 * i)) & 0xff;

@@ -35,6 +35,7 @@ svm_vmrun:
         push    %rdx                    /*  8(%rsp): host save area */
         push    %rsi                    /*  0(%rsp): VMCB */
         clgi
+        sti                             /* held off by GIF until VMRUN */
         mov     %rdx, %rax
         vmsave
         mov     (%rsp), %rax

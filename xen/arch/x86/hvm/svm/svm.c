@@ -178,6 +178,11 @@ static uint64_t svm_get_cr3(struct vcpu *v)
     return VCPU_SVM(v)->vmcb->cr3;
 }
 
+static uint64_t svm_tsc_offset(struct vcpu *v)
+{
+    return VCPU_SVM(v)->vmcb->tsc_offset;
+}
+
 static void svm_set_efer(struct vcpu *v, uint64_t efer)
 {
     VCPU_SVM(v)->vmcb->efer = efer;
@@ -513,13 +518,18 @@ static void svm_vcpu_run(struct vcpu *v)
     s->last_cpu = smp_processor_id();
 
     for (;;) {
+        /* Interrupts stay off from these checks to VMRUN (the entry code
+         * sets IF only once GIF is clear), so an interrupt that arrives
+         * meanwhile makes the guest exit at once instead of waiting. */
+        local_irq_disable();
         if (v->kick || ci->softirq_pending || v->blocked || v->pause ||
-            v->domain->state != DOMSTATE_RUNNING)
+            v->domain->state != DOMSTATE_RUNNING) {
+            local_irq_enable();
             break;
+        }
         svm_prepare_events(v);
         s->vmcb->eventinj = s->pending_event;
         s->pending_event = 0;
-        local_irq_enable();
         svm_vmrun(&s->gprs, s->vmcb_pa, sc->host_save_pa);
         s->vmcb->tlb_control = 0;
         if (!svm_handle_exit(v))
@@ -588,6 +598,7 @@ static const struct hvm_function_table svm_function_table = {
     .inject_interrupt = svm_inject_interrupt,
     .interrupt_blocked = svm_interrupt_blocked,
     .get_cr3 = svm_get_cr3,
+    .tsc_offset = svm_tsc_offset,
     .set_efer = svm_set_efer,
     .get_reg = svm_get_reg,
     .set_reg = svm_set_reg,

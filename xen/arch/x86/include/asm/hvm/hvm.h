@@ -23,6 +23,7 @@ struct hvm_function_table {
     void (*inject_interrupt)(struct vcpu *v, uint8_t vec);
     bool (*interrupt_blocked)(struct vcpu *v);
     uint64_t (*get_cr3)(struct vcpu *v);
+    uint64_t (*tsc_offset)(struct vcpu *v); /* guest TSC = host TSC + this */
     void (*set_efer)(struct vcpu *v, uint64_t efer);
     uint64_t (*get_reg)(struct vcpu *v, unsigned int gpr);
     void (*set_reg)(struct vcpu *v, unsigned int gpr, uint64_t val);
