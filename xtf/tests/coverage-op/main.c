@@ -94,6 +94,9 @@ void test_main(void)
     uint32_t size = 0, small = 16, got;
     long rc;
 
+    if (!xen_present)
+        return xtf_skip("Skip: tests the hypervisor, and none was found\n");
+
     rc = coverage_op(COV_get_size, &size, NULL, SYSCTL_VERSION);
     if (rc == -EOPNOTSUPP || rc == -ENOSYS)
         return xtf_skip("Skip: no coverage in this hypervisor (%ld)\n", rc);

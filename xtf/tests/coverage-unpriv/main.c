@@ -25,6 +25,9 @@ static uint8_t buf[4096];
 void test_main(void)
 {
     memset(buf, 0xa5, sizeof(buf));
+
+    if (!xen_present)
+        return xtf_skip("Skip: tests the hypervisor, and none was found\n");
     for (uint32_t op = 0; op < 3; op++) {
         struct sysctl_coverage s = {
             .cmd = 20, /* XEN_SYSCTL_coverage_op */

@@ -315,6 +315,9 @@ void test_main(void)
 {
     uint32_t id;
 
+    if (!xen_present)
+        return xtf_skip("Skip: tests the hypervisor, and none was found\n");
+
     if (!apic_present())
         return xtf_skip("Skip: no local APIC in CPUID\n");
     if (apic_enable())

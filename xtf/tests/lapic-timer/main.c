@@ -267,6 +267,8 @@ static void test_deadline(void)
 
 void test_main(void)
 {
+    if (!xen_present)
+        return xtf_skip("Skip: tests the hypervisor, and none was found\n");
     if (!apic_present())
         return xtf_skip("Skip: no local APIC in CPUID\n");
     if (apic_enable())

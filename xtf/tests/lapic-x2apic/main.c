@@ -76,6 +76,9 @@ void test_main(void)
     uint64_t base, val;
     uint32_t id, cpuid_id, a, b, c, d;
 
+    if (!xen_present)
+        return xtf_skip("Skip: tests the hypervisor, and none was found\n");
+
     if (!apic_present())
         return xtf_skip("Skip: no local APIC in CPUID\n");
     if (apic_enable())
