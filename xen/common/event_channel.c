@@ -20,6 +20,7 @@
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/string.h>
+#include <xen/xenstore_domain.h>
 #include <asm/hvm/hvm.h>
 #include <asm/percpu.h>
 #include <public/sched.h>
@@ -638,6 +639,40 @@ long sched_poll(struct vcpu *v, unsigned long arg)
         set_timer(&ev->poll_timer, (s_time_t)p.timeout);
     spin_unlock_irqrestore(&evtchn_lock, flags);
     return 0;
+}
+
+/* --- for the hypervisor's own connections (xenstore domain) --- */
+
+long evtchn_alloc_unbound_port(struct domain *d, domid_t remote)
+{
+    unsigned long flags = spin_lock_irqsave(&evtchn_lock);
+    long port = -ESRCH;
+
+    if (d->evtchn) {
+        port = get_free_port(d);
+        if (port > 0)
+            d->evtchn->chn[port] = (struct evtchn){.state = ECS_UNBOUND, .dom = remote};
+    }
+    spin_unlock_irqrestore(&evtchn_lock, flags);
+    return port;
+}
+
+void send_guest_global_virq(struct domain *d, unsigned int virq)
+{
+    unsigned long flags;
+
+    if (virq >= NR_VIRQS)
+        return;
+    flags = spin_lock_irqsave(&evtchn_lock);
+    for (unsigned int i = 0; d->evtchn && i < MAX_VCPUS; i++) {
+        unsigned int port = d->evtchn->vcpu[i].virq_port[virq];
+
+        if (port) {
+            set_pending(d, port);
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&evtchn_lock, flags);
 }
 
 /* --- lifetime --- */

@@ -12,7 +12,16 @@
  * owned by the domain, unmapped, on a spare list that populate_physmap
  * reuses (scrubbed) before it allocates; they return to the allocator when
  * the domain is destroyed. That keeps the 2 MiB blocks the domain was built
- * from whole. */
+ * from whole.
+ *
+ * Foreign mappings (XENMEM_add_to_physmap_batch, XENMAPSPACE_gmfn_foreign):
+ * a privileged domain may map any RAM frame of another domain above its own
+ * RAM; the xenstore domain only the store page of a domain that has one
+ * (public/xenstore_domain.h). Every such mapping is tracked. When the owner
+ * of the frame is destroyed or restarted, each mapping of its frames is
+ * pointed at one hypervisor scratch page before its frames go back to the
+ * allocator, so the mapper never faults and never sees a reused frame; the
+ * mapper removes it with XENMEM_remove_from_physmap. */
 #include <xen/event.h>
 #include <xen/hypercall.h>
 #include <xen/lib.h>
@@ -25,6 +34,7 @@
 #include <asm/percpu.h>
 #include <asm/processor.h>
 #include <public/memory.h>
+#include <xen/xenstore_domain.h>
 
 int npt_map(struct domain *d, unsigned long gfn, mfn_t mfn, bool large);
 int npt_unmap(struct domain *d, unsigned long gfn);
@@ -205,10 +215,13 @@ static void free_shared_page(void *p)
     free_xenheap_pages(p, 0);
 }
 
+static void foreign_revoke(struct domain *d);
+
 void shared_info_destroy(struct domain *d)
 {
     struct mem_state *m = mem_of(d);
 
+    foreign_revoke(d);
     evtchn_detach_shared_info(d, free_shared_page);
     if (m) {
         xfree(m->spare);
@@ -402,6 +415,183 @@ int __attribute__((weak)) gnttab_map_frame(struct domain *d, unsigned long idx, 
     return -ENOSYS;
 }
 
+/* --- foreign mappings --- */
+
+static struct domain *memop_domain(struct vcpu *v, domid_t domid, long *err);
+
+#define FOREIGN_MAX 512
+
+struct foreign_map {
+    bool used;
+    bool revoked; /* the owner is gone: the scratch page stands in */
+    domid_t mapper, owner;
+    unsigned long gfn; /* in the mapper's space */
+};
+
+static struct foreign_map foreign_maps[FOREIGN_MAX];
+static DEFINE_SPINLOCK(foreign_lock);
+static void *foreign_scratch;
+
+static struct foreign_map *foreign_find(const struct domain *ld, unsigned long gfn)
+{
+    for (unsigned int i = 0; i < FOREIGN_MAX; i++)
+        if (foreign_maps[i].used && foreign_maps[i].mapper == ld->domain_id &&
+            foreign_maps[i].gfn == gfn)
+            return &foreign_maps[i];
+    return NULL;
+}
+
+/* May ld map frame idx of fd? 0, -EPERM or -EINVAL. */
+static int foreign_allowed(const struct domain *ld, const struct domain *fd, unsigned long idx)
+{
+    if (fd == ld)
+        return -EINVAL;
+    if (ld->privileged)
+        return 0;
+    if (ld->is_xenstore && fd->hvm_params[HVM_PARAM_STORE_PFN] &&
+        idx == fd->hvm_params[HVM_PARAM_STORE_PFN])
+        return 0;
+    return -EPERM;
+}
+
+static int map_foreign(struct domain *ld, struct domain *fd, unsigned long idx, unsigned long gpfn)
+{
+    struct foreign_map *f;
+    unsigned long flags;
+    int rc = foreign_allowed(ld, fd, idx);
+
+    if (rc)
+        return rc;
+    if (!fd->p2m || idx >= fd->nr_pages || !fd->p2m[idx])
+        return -EINVAL;
+    /* Above the mapper's RAM only, and not over its shared info. */
+    if (gpfn < ld->nr_pages || gpfn >= MAX_GPFN || gpfn == ld->shared_info_gfn)
+        return -EINVAL;
+    flags = spin_lock_irqsave(&foreign_lock);
+    if (!foreign_scratch && (foreign_scratch = alloc_xenheap_pages(0)))
+        memset(foreign_scratch, 0, PAGE_SIZE);
+    f = foreign_find(ld, gpfn);
+    for (unsigned int i = 0; !f && i < FOREIGN_MAX; i++)
+        if (!foreign_maps[i].used)
+            f = &foreign_maps[i];
+    if (!f || !foreign_scratch)
+        rc = -ENOMEM;
+    else if ((rc = p2m_split(ld, gpfn)) || npt_map(ld, gpfn, fd->p2m[idx], false)) {
+        rc = -ENOMEM;
+        f->used = false;
+    } else
+        *f = (struct foreign_map){
+            .used = true, .mapper = ld->domain_id, .owner = fd->domain_id, .gfn = gpfn};
+    spin_unlock_irqrestore(&foreign_lock, flags);
+    return rc;
+}
+
+/* d is going: its own mappings go with its tables, and everyone else's
+ * mappings of its frames now show the scratch page. */
+static void foreign_revoke(struct domain *d)
+{
+    unsigned long flags = spin_lock_irqsave(&foreign_lock);
+
+    for (unsigned int i = 0; i < FOREIGN_MAX; i++) {
+        struct foreign_map *f = &foreign_maps[i];
+        struct domain *m;
+
+        if (!f->used)
+            continue;
+        if (f->mapper == d->domain_id) {
+            f->used = false;
+            continue;
+        }
+        if (f->owner != d->domain_id || f->revoked)
+            continue;
+        f->revoked = true;
+        m = domain_by_id(f->mapper);
+        if (m && m->p2m && m->npt_root) {
+            if (npt_map(m, f->gfn, __pa(foreign_scratch) >> PAGE_SHIFT, false)) {
+                npt_unmap(m, f->gfn);
+                f->used = false;
+            }
+            p2m_flush_guest(m);
+        }
+    }
+    spin_unlock_irqrestore(&foreign_lock, flags);
+}
+
+static long memop_add_to_physmap_batch(struct vcpu *v, unsigned long arg, bool compat)
+{
+    struct xen_add_to_physmap_batch b;
+    unsigned int psize = compat ? 4 : 8;
+    struct domain *d, *fd;
+    long err = 0;
+
+    if (compat) {
+        struct compat_add_to_physmap_batch c;
+
+        if (copy_from_guest(v, &c, arg, sizeof(c)))
+            return -EFAULT;
+        b = (struct xen_add_to_physmap_batch){c.domid, c.space, c.size, c.foreign_domid,
+                                              c.idxs,  c.gpfns, c.errs};
+    } else if (copy_from_guest(v, &b, arg, sizeof(b)))
+        return -EFAULT;
+    if (b.space != XENMAPSPACE_gmfn_foreign)
+        return -EOPNOTSUPP; /* the other spaces go through add_to_physmap */
+    d = memop_domain(v, b.domid, &err);
+    if (!d)
+        return err;
+    if (d != v->domain)
+        return -EPERM; /* foreign frames go into the caller's own space */
+    fd = b.foreign_domid < DOMID_FIRST_RESERVED ? domain_by_id(b.foreign_domid) : NULL;
+    if (!fd || fd->state == DOMSTATE_DEAD || fd->state == DOMSTATE_DYING)
+        return -ESRCH;
+    for (unsigned int i = 0; i < b.size; i++) {
+        uint64_t idx = 0, gpfn = 0;
+        int32_t rc;
+
+        if (copy_from_guest(v, &idx, b.idxs + i * psize, psize) ||
+            copy_from_guest(v, &gpfn, b.gpfns + i * psize, psize))
+            return -EFAULT;
+        rc = map_foreign(d, fd, idx, gpfn);
+        if (copy_to_guest(v, b.errs + i * sizeof(rc), &rc, sizeof(rc)))
+            return -EFAULT;
+    }
+    p2m_flush_guest(d);
+    return 0;
+}
+
+static long memop_remove_from_physmap(struct vcpu *v, unsigned long arg, bool compat)
+{
+    struct xen_remove_from_physmap r;
+    struct foreign_map *f;
+    struct domain *d;
+    unsigned long flags;
+    long err = 0, rc = -ENOENT;
+
+    if (compat) {
+        struct compat_remove_from_physmap c;
+
+        if (copy_from_guest(v, &c, arg, sizeof(c)))
+            return -EFAULT;
+        r = (struct xen_remove_from_physmap){.domid = c.domid, .gpfn = c.gpfn};
+    } else if (copy_from_guest(v, &r, arg, sizeof(r)))
+        return -EFAULT;
+    d = memop_domain(v, r.domid, &err);
+    if (!d)
+        return err;
+    flags = spin_lock_irqsave(&foreign_lock);
+    f = foreign_find(d, r.gpfn);
+    if (f) {
+        f->used = false;
+        npt_unmap(d, r.gpfn);
+        rc = 0;
+    }
+    spin_unlock_irqrestore(&foreign_lock, flags);
+    if (!f && r.gpfn < d->nr_pages && d->p2m[r.gpfn])
+        rc = p2m_remove_ram(d, r.gpfn);
+    if (!rc)
+        p2m_flush_guest(d);
+    return rc;
+}
+
 /* --- memory_op --- */
 
 /* The domain a memory_op names: -ESRCH if none, -EPERM if not the caller's
@@ -536,10 +726,14 @@ static long memop_memory_map(struct vcpu *v, unsigned long arg, bool compat)
 {
     struct domain *d = v->domain;
     uint64_t top = (uint64_t)d->nr_pages << PAGE_SHIFT;
-    const struct e820entry map[3] = {
+    /* The store page, when there is one, is the last page of RAM. */
+    bool store = d->hvm_params[HVM_PARAM_STORE_PFN] != 0;
+    uint64_t ram_top = store ? top - PAGE_SIZE : top;
+    const struct e820entry map[4] = {
         {0, 0xa0000, E820_RAM},
         {0xa0000, 0x60000, E820_RESERVED},
-        {0x100000, top > 0x100000 ? top - 0x100000 : 0, E820_RAM},
+        {0x100000, ram_top > 0x100000 ? ram_top - 0x100000 : 0, E820_RAM},
+        {ram_top, PAGE_SIZE, E820_RESERVED},
     };
     struct xen_memory_map mm;
     unsigned int n;
@@ -552,7 +746,7 @@ static long memop_memory_map(struct vcpu *v, unsigned long arg, bool compat)
         mm.nr_entries = c.nr_entries, mm.buffer = c.buffer;
     } else if (copy_from_guest(v, &mm, arg, sizeof(mm)))
         return -EFAULT;
-    n = MIN(mm.nr_entries, (uint32_t)ARRAY_SIZE(map));
+    n = MIN(mm.nr_entries, store ? 4u : 3u);
     if (n && copy_to_guest(v, mm.buffer, map, n * sizeof(map[0])))
         return -EFAULT;
     /* nr_entries is the first field in both layouts. */
@@ -594,6 +788,10 @@ long do_memory_op(struct vcpu *v, const unsigned long *args, bool compat)
         return memop_reservation_size(v, op, arg);
     case XENMEM_add_to_physmap:
         return memop_add_to_physmap(v, arg, compat);
+    case XENMEM_add_to_physmap_batch:
+        return memop_add_to_physmap_batch(v, arg, compat);
+    case XENMEM_remove_from_physmap:
+        return memop_remove_from_physmap(v, arg, compat);
     case XENMEM_memory_map:
         return memop_memory_map(v, arg, compat);
     case XENMEM_machine_memory_map:

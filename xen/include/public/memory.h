@@ -19,6 +19,7 @@
 #define XENMEM_machine_memory_map   10
 #define XENMEM_exchange             11
 #define XENMEM_set_memory_map       13
+#define XENMEM_remove_from_physmap  15
 #define XENMEM_add_to_physmap_batch 23
 
 /* The low bits of the command are the sub-op; the rest carry a
@@ -64,6 +65,41 @@ struct compat_add_to_physmap {
     uint16_t size;
     uint32_t space;
     uint32_t idx;
+    uint32_t gpfn;
+};
+
+/* XENMEM_add_to_physmap_batch: size entries, idxs[i] of the space at
+ * gpfns[i], a status per entry in errs[i]. */
+struct xen_add_to_physmap_batch {
+    domid_t domid;
+    uint16_t space;
+    uint16_t size;
+    domid_t foreign_domid; /* XENMAPSPACE_gmfn_foreign: whose frames */
+    uint64_t idxs;         /* guest pointer to xen_ulong_t[] */
+    uint64_t gpfns;        /* guest pointer to xen_pfn_t[] */
+    uint64_t errs;         /* guest pointer to int[] */
+};
+
+struct compat_add_to_physmap_batch {
+    domid_t domid;
+    uint16_t space;
+    uint16_t size;
+    domid_t foreign_domid;
+    uint32_t idxs;
+    uint32_t gpfns;
+    uint32_t errs;
+};
+
+/* XENMEM_remove_from_physmap */
+struct xen_remove_from_physmap {
+    domid_t domid;
+    uint16_t pad[3];
+    uint64_t gpfn;
+};
+
+struct compat_remove_from_physmap {
+    domid_t domid;
+    uint16_t pad;
     uint32_t gpfn;
 };
 
