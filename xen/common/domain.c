@@ -20,7 +20,10 @@
 #include <xen/string.h>
 #include <asm/hvm/hvm.h>
 #include <asm/percpu.h>
+#include <public/event_channel.h>
 #include <public/hvm/start_info.h>
+#include <public/xenstore_domain.h>
+#include <xen/xenstore_domain.h>
 
 struct domain *domain_list[MAX_DOMAINS];
 unsigned int nr_domains;
@@ -150,6 +153,10 @@ static const char *apply_setting(struct domain *d, const char *key, const char *
     else if (!strcmp(key, "role")) {
         if (strcmp(v, "xenstore"))
             return "role must be xenstore";
+        for (unsigned int i = 0; i < nr_domains; i++)
+            if (domain_list[i] != d && domain_list[i]->is_xenstore &&
+                domain_list[i]->state != DOMSTATE_DEAD)
+                return "there is a xenstore domain already";
         d->is_xenstore = true;
     } else if (!strcmp(key, "weight")) {
         unsigned long w = simple_strtoull(v, &end, 10);
@@ -236,11 +243,18 @@ static void write_start_info(struct domain *d)
         .memmap_paddr = MEMMAP_GPA,
         .memmap_entries = 3,
     };
-    struct hvm_memmap_table_entry map[3] = {
+    struct hvm_memmap_table_entry map[4] = {
         {0, 0xa0000, XEN_HVM_MEMMAP_TYPE_RAM, 0},
         {0xa0000, 0x60000, XEN_HVM_MEMMAP_TYPE_RESERVED, 0},
         {0x100000, d->mem_bytes - 0x100000, XEN_HVM_MEMMAP_TYPE_RAM, 0},
+        {d->mem_bytes - PAGE_SIZE, PAGE_SIZE, XEN_HVM_MEMMAP_TYPE_RESERVED, 0},
     };
+
+    /* The store page (the last page of RAM) is reserved. */
+    if (d->hvm_params[HVM_PARAM_STORE_PFN]) {
+        si.memmap_entries = 4;
+        map[2].size -= PAGE_SIZE;
+    }
 
     copy_to_gpa(d, START_INFO_GPA, &si, sizeof(si));
     copy_to_gpa(d, MEMMAP_GPA, map, sizeof(map));
@@ -258,6 +272,83 @@ static void write_start_info(struct domain *d)
         copy_to_gpa(d, START_INFO_GPA, &si, sizeof(si));
     }
     d->start_info_gpa = START_INFO_GPA;
+}
+
+/* --- the xenstore domain (public/xenstore_domain.h) --- */
+
+static struct domain *xenstore_domain(void)
+{
+    for (unsigned int i = 0; i < nr_domains; i++) {
+        struct domain *d = domain_list[i];
+
+        if (d->is_xenstore && (d->state == DOMSTATE_CREATED || d->state == DOMSTATE_RUNNING ||
+                               d->state == DOMSTATE_PAUSED))
+            return d;
+    }
+    return NULL;
+}
+
+/* Rewrite d's entry of the introduction table in xs and tell xs. */
+static void xenstore_intro_update(struct domain *xs, struct domain *d, bool present)
+{
+    static uint32_t gen;
+    const struct xsdom_intro hdr = {
+        .magic = XSDOM_INTRO_MAGIC, .nr_entries = XSDOM_INTRO_MAX, .xs_domid = xs->domain_id};
+    struct xsdom_intro_entry e = {
+        .state = present ? XSDOM_ENTRY_PRESENT : XSDOM_ENTRY_ABSENT,
+        .domid = d->domain_id,
+        .store_port = d->hvm_params[HVM_PARAM_STORE_EVTCHN],
+        .store_gfn = d->hvm_params[HVM_PARAM_STORE_PFN],
+    };
+    uint64_t at = XSDOM_INTRO_GPA + offsetof(struct xsdom_intro, entry[d->domain_id - 1]);
+    uint32_t zero = 0;
+
+    if (d->domain_id < 1 || d->domain_id > XSDOM_INTRO_MAX)
+        return;
+    strlcpy(e.name, d->name, sizeof(e.name));
+    if (++gen == 0)
+        gen = 1;
+    e.gen = gen;
+    copy_to_gpa(xs, XSDOM_INTRO_GPA, &hdr, offsetof(struct xsdom_intro, entry));
+    copy_to_gpa(xs, at, &zero, sizeof(zero));
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    copy_to_gpa(xs, at + sizeof(e.gen), (const char *)&e + sizeof(e.gen),
+                sizeof(e) - sizeof(e.gen));
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    copy_to_gpa(xs, at, &e.gen, sizeof(e.gen));
+    send_guest_global_virq(xs, VIRQ_DOM_EXC);
+}
+
+/* Give a built domain its store page and port, and introduce it. */
+static void xenstore_connect(struct domain *d)
+{
+    struct domain *xs = xenstore_domain();
+    unsigned long gfn = d->nr_pages - 1;
+    void *page;
+    long port;
+
+    if (!xs || d->is_xenstore || d->nr_pages < 2 || !(page = gfn_to_virt(d, gfn)))
+        return;
+    port = evtchn_alloc_unbound_port(d, xs->domain_id);
+    if (port < 0) {
+        printk(XENLOG_ERR "domain d%u '%s': no port for the store ring (%ld)\n", d->domain_id,
+               d->name, port);
+        return;
+    }
+    memset(page, 0, PAGE_SIZE);
+    d->hvm_params[HVM_PARAM_STORE_PFN] = gfn;
+    d->hvm_params[HVM_PARAM_STORE_EVTCHN] = port;
+    write_start_info(d);
+    xenstore_intro_update(xs, d, true);
+}
+
+/* d loses its ring (destroyed or about to be rebuilt). */
+static void xenstore_disconnect(struct domain *d)
+{
+    struct domain *xs = xenstore_domain();
+
+    if (xs && xs != d && d->hvm_params[HVM_PARAM_STORE_PFN])
+        xenstore_intro_update(xs, d, false);
 }
 
 /* Memory, image, vCPUs: everything but starting it. Returns NULL or why not. */
@@ -299,6 +390,7 @@ static const char *domain_build(struct domain *d)
 
 static void domain_free_resources(struct domain *d)
 {
+    xenstore_disconnect(d);
     /* Timers of this incarnation must not fire into the next one. */
     stop_timer(&d->watchdog_timer);
     d->watchdog_timer.fn = NULL;
@@ -387,14 +479,21 @@ int domains_boot(void)
 
 void domains_start(void)
 {
-    for (unsigned int i = 0; i < nr_domains; i++) {
-        struct domain *d = domain_list[i];
+    struct domain *xs = xenstore_domain();
 
-        if (d->state != DOMSTATE_CREATED)
-            continue;
-        d->state = DOMSTATE_RUNNING;
-        vcpu_wake(d->vcpus[0]);
-    }
+    /* The xenstore domain learns of every other one and starts first. */
+    for (unsigned int i = 0; xs && i < nr_domains; i++)
+        if (domain_list[i]->state == DOMSTATE_CREATED)
+            xenstore_connect(domain_list[i]);
+    for (unsigned int pass = 0; pass < 2; pass++)
+        for (unsigned int i = 0; i < nr_domains; i++) {
+            struct domain *d = domain_list[i];
+
+            if (d->state != DOMSTATE_CREATED || (pass == 0) != (d == xs))
+                continue;
+            d->state = DOMSTATE_RUNNING;
+            vcpu_wake(d->vcpus[0]);
+        }
     /* A boot whose every module was refused is finished already. */
     domain_check_all_finished();
 }
@@ -489,6 +588,7 @@ void domain_finish(struct domain *d)
             d->state = DOMSTATE_DEAD;
             break;
         }
+        xenstore_connect(d);
         printk("domain d%u '%s' restarted (%u)\n", d->domain_id, d->name, d->restarts);
         d->state = DOMSTATE_RUNNING;
         vcpu_wake(d->vcpus[0]);
