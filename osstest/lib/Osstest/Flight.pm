@@ -76,6 +76,73 @@ sub make ($db, %a) {
     );
 }
 
+# make_from(db, SOURCE, jobs => [names], revs => {tree => rev},
+#           intended => 'real-bisect')
+# A new flight of the branch of flight SOURCE with copies of the named jobs
+# and every job they need (their input runvars, their dependencies), the
+# trees in REVS at those revisions. Returns the new flight number.
+sub make_from ($db, $source, %a) {
+    my $src    = get($db, $source);
+    my $all    = jobs($db, $source);
+    my %byid   = map { $_->{job_id} => $_ } @$all;
+    my %byname = map { $_->{job}    => $_ } @$all;
+    my $deps   = $db->dbh->selectall_arrayref(
+        q{SELECT d.job_id, d.needs FROM job_deps d JOIN jobs j USING (job_id)
+          WHERE j.flight = ?}, undef, $source
+    );
+    my %needs;
+    push @{$needs{$_->[0]}}, $_->[1] for @$deps;
+    my %want;
+    my @todo = map { ($byname{$_} // die "osstest: flight $source has no job '$_'\n")->{job_id} }
+        @{$a{jobs}};
+    while (defined(my $id = shift @todo)) {
+        next if $want{$id}++;
+        push @todo, @{$needs{$id} // []};
+    }
+    my $intended = $a{intended} // 'real-bisect';
+    die "osstest: unknown blessing '$intended' (one of @BLESSINGS)\n"
+        unless grep { $_ eq $intended } @BLESSINGS;
+    my %revs = %{$a{revs} // {}};
+    return $db->txn(
+        sub ($dbh) {
+            my $primary = $src->{revision};
+            my %copy;
+            for my $id (sort { $a <=> $b } keys %want) {
+                my $rv = $dbh->selectall_arrayref(
+                    'SELECT name, value FROM runvars WHERE job_id = ? AND NOT synth',
+                    undef, $id);
+                for my $r (@$rv) {
+                    next unless $r->[0] =~ /^revision_(\w+)$/ && exists $revs{$1};
+                    $primary = $revs{$1} if $r->[1] eq $src->{revision};
+                    $r->[1] = $revs{$1};
+                }
+                $copy{$id} = $rv;
+            }
+            my ($flight) = $dbh->selectrow_array(
+                q{INSERT INTO flights (branch, intended, template, revision, baseline_revision)
+                  VALUES (?, ?, ?, ?, '') RETURNING flight}, undef,
+                $src->{branch}, $intended, $src->{template}, $primary
+            );
+            my %new;
+            for my $id (sort { $a <=> $b } keys %want) {
+                ($new{$id}) = $dbh->selectrow_array(
+                    'INSERT INTO jobs (flight, job, recipe) VALUES (?, ?, ?) RETURNING job_id',
+                    undef, $flight, $byid{$id}{job}, $byid{$id}{recipe});
+                $dbh->do('INSERT INTO runvars (job_id, name, value) VALUES (?, ?, ?)',
+                    undef, $new{$id}, @$_)
+                    for @{$copy{$id}};
+            }
+            for my $id (sort { $a <=> $b } keys %want) {
+                $dbh->do('INSERT INTO job_deps (job_id, needs) VALUES (?, ?)',
+                    undef, $new{$id}, $new{$_})
+                    for @{$needs{$id} // []};
+            }
+            $dbh->do(q{UPDATE flights SET blessing = 'queued' WHERE flight = ?}, undef, $flight);
+            return $flight;
+        }
+    );
+}
+
 sub get ($db, $flight) {
     my $f = $db->dbh->selectrow_hashref('SELECT * FROM flights WHERE flight = ?', undef, $flight)
         or die "osstest: no flight $flight\n";
