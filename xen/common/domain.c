@@ -10,6 +10,7 @@
  * exit_on_idle, powers off with a status that says whether all went well. */
 #include <xen/bootinfo.h>
 #include <xen/console.h>
+#include <xen/domtime.h>
 #include <xen/elf.h>
 #include <xen/keyhandler.h>
 #include <xen/lib.h>
@@ -356,12 +357,15 @@ static const char *domain_build(struct domain *d)
 {
     const char *err;
 
+    domtime_mark(d, DOMTIME_BUILD);
     if (p2m_populate(d, d->mem_bytes))
         return "out of memory for the domain's RAM";
+    domtime_mark(d, DOMTIME_POPULATED);
     err = elf_load_pvh(d, d->image, d->image_size, &d->entry);
     if (err)
         return err;
     write_start_info(d);
+    domtime_mark(d, DOMTIME_LOADED);
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
 
@@ -385,7 +389,9 @@ static const char *domain_build(struct domain *d)
             hvm_funcs->vcpu_set_entry(v, d->entry, d->start_info_gpa);
         sched_add_vcpu(v);
     }
-    return domain_extra_init(d);
+    err = domain_extra_init(d);
+    domtime_mark(d, err ? DOMTIME_BUILD : DOMTIME_READY);
+    return err;
 }
 
 static void domain_free_resources(struct domain *d)
@@ -574,7 +580,9 @@ void domain_finish(struct domain *d)
         printk("domain d%u '%s' preserved\n", d->domain_id, d->name);
         break;
     case ACTION_RESTART:
+        domtime_mark(d, DOMTIME_DESTROY);
         domain_free_resources(d);
+        domtime_mark(d, DOMTIME_DESTROYED);
         d->restarts++;
         d->console_len = 0;
         memset(d->hvm_params, 0, sizeof(d->hvm_params));
@@ -594,7 +602,9 @@ void domain_finish(struct domain *d)
         vcpu_wake(d->vcpus[0]);
         return;
     case ACTION_DESTROY:
+        domtime_mark(d, DOMTIME_DESTROY);
         domain_free_resources(d);
+        domtime_mark(d, DOMTIME_DESTROYED);
         d->state = DOMSTATE_DEAD;
         printk("domain d%u '%s' destroyed\n", d->domain_id, d->name);
         break;

@@ -1,38 +1,64 @@
 /* Buddy allocator of physical frames. Free blocks of 2^order frames are kept
- * on one list per order; a freed block merges with its buddy while the buddy
- * is a free block of the same order. The allocator only touches the frame
- * table, never the frames themselves, so host tests run it on a plain array. */
+ * on one list per order and per state: clean (every byte of every frame is
+ * zero) or dirty (may hold data of a previous owner). A freed block merges
+ * with its buddy while the buddy is a free block of the same order AND the
+ * same state, so a clean block never absorbs dirty frames. Scrubbing (idle
+ * time, or on demand when no clean block is left) turns dirty blocks clean a
+ * chunk at a time, and scrubbed chunks merge back into large clean blocks.
+ *
+ * Frames freed by anyone are dirty; frames handed to the heap at boot are
+ * dirty too (their content is whatever firmware left). Memory a guest will
+ * see comes from alloc_zeroed_pages(), which never returns a non-zero byte.
+ * The allocator touches frames only to zero them (through __va), so host
+ * tests run it on a plain array. */
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/spinlock.h>
+#include <xen/string.h>
 
 struct page_info *frame_table;
 unsigned long max_page;
-static struct page_info *free_list[MAX_ORDER + 1];
-static unsigned long free_pages, heap_pages;
+/* [0]: clean blocks, [1]: dirty blocks. */
+static struct page_info *free_list[2][MAX_ORDER + 1];
+static unsigned long free_pages, heap_pages, dirty_pages;
+static unsigned long scrubbed_idle, scrubbed_sync;
 static DEFINE_SPINLOCK(heap_lock);
 
-static void list_add(struct page_info *pg, unsigned int order)
+/* The idle scrubber's wake-up (arch/x86/idle.c); nothing in host tests. */
+void __attribute__((weak)) page_scrub_notify(void) {}
+
+static inline unsigned int is_dirty(const struct page_info *pg)
+{
+    return (pg->flags & PGF_DIRTY) ? 1 : 0;
+}
+
+static void list_add(struct page_info *pg, unsigned int order, unsigned int dirty)
 {
     pg->order = order;
-    pg->flags |= PGF_FREE;
+    pg->flags = (pg->flags & ~PGF_DIRTY) | PGF_FREE | (dirty ? PGF_DIRTY : 0);
     pg->prev = NULL;
-    pg->next = free_list[order];
+    pg->next = free_list[dirty][order];
     if (pg->next)
         pg->next->prev = pg;
-    free_list[order] = pg;
+    free_list[dirty][order] = pg;
+    if (dirty)
+        dirty_pages += 1UL << order;
 }
 
 static void list_del(struct page_info *pg, unsigned int order)
 {
+    unsigned int dirty = is_dirty(pg);
+
     if (pg->prev)
         pg->prev->next = pg->next;
     else
-        free_list[order] = pg->next;
+        free_list[dirty][order] = pg->next;
     if (pg->next)
         pg->next->prev = pg->prev;
     pg->next = pg->prev = NULL;
-    pg->flags &= ~PGF_FREE;
+    pg->flags &= ~(PGF_FREE | PGF_DIRTY);
+    if (dirty)
+        dirty_pages -= 1UL << order;
 }
 
 void page_alloc_init(struct page_info *table, unsigned long nr)
@@ -42,11 +68,12 @@ void page_alloc_init(struct page_info *table, unsigned long nr)
     for (unsigned long i = 0; i < nr; i++)
         table[i] = (struct page_info){.flags = PGF_RESERVED};
     for (unsigned int o = 0; o <= MAX_ORDER; o++)
-        free_list[o] = NULL;
-    free_pages = heap_pages = 0;
+        free_list[0][o] = free_list[1][o] = NULL;
+    free_pages = heap_pages = dirty_pages = 0;
+    scrubbed_idle = scrubbed_sync = 0;
 }
 
-static void free_block_locked(mfn_t mfn, unsigned int order)
+static void free_block_locked(mfn_t mfn, unsigned int order, unsigned int dirty)
 {
     while (order < MAX_ORDER) {
         mfn_t buddy = mfn ^ (1UL << order);
@@ -55,13 +82,13 @@ static void free_block_locked(mfn_t mfn, unsigned int order)
         if (buddy >= max_page)
             break;
         b = mfn_to_page(buddy);
-        if (!(b->flags & PGF_FREE) || b->order != order)
+        if (!(b->flags & PGF_FREE) || b->order != order || is_dirty(b) != dirty)
             break;
         list_del(b, order);
         mfn &= ~(1UL << order);
         order++;
     }
-    list_add(mfn_to_page(mfn), order);
+    list_add(mfn_to_page(mfn), order, dirty);
 }
 
 void init_heap_pages(mfn_t start, unsigned long nr)
@@ -73,14 +100,15 @@ void init_heap_pages(mfn_t start, unsigned long nr)
         end = max_page;
     for (mfn_t m = start; m < end; m++)
         mfn_to_page(m)->flags &= ~PGF_RESERVED;
-    /* Add the largest aligned blocks that fit. */
+    /* Add the largest aligned blocks that fit, as dirty: nobody has
+     * cleared what firmware or a previous boot left there. */
     while (start < end) {
         unsigned int order = 0;
 
         while (order < MAX_ORDER && !(start & ((2UL << order) - 1)) &&
                start + (2UL << order) <= end)
             order++;
-        free_block_locked(start, order);
+        free_block_locked(start, order, 1);
         free_pages += 1UL << order;
         heap_pages += 1UL << order;
         start += 1UL << order;
@@ -88,32 +116,88 @@ void init_heap_pages(mfn_t start, unsigned long nr)
     spin_unlock_irqrestore(&heap_lock, flags);
 }
 
+/* Take a free block of at least `order` from the lists of state `dirty`
+ * (smallest first), split down to `order`. The halves given back keep the
+ * block's state. Heap lock held. */
+static struct page_info *take_block(unsigned int order, unsigned int dirty)
+{
+    unsigned int o;
+    struct page_info *pg;
+
+    for (o = order; o <= MAX_ORDER && !free_list[dirty][o]; o++)
+        ;
+    if (o > MAX_ORDER)
+        return NULL;
+    pg = free_list[dirty][o];
+    list_del(pg, o);
+    while (o > order) {
+        o--;
+        list_add(pg + (1UL << o), o, dirty);
+    }
+    return pg;
+}
+
+static void hand_out(struct page_info *pg, unsigned int order)
+{
+    free_pages -= 1UL << order;
+    pg->order = order;
+    pg->count = 0;
+}
+
+/* Contents undefined: dirty blocks first, so that clean ones stay for
+ * guests. The caller zeroes what it needs zeroed. */
 struct page_info *alloc_heap_pages(unsigned int order)
 {
     unsigned long flags;
-    unsigned int o;
     struct page_info *pg;
 
     if (order > MAX_ORDER)
         return NULL;
     flags = spin_lock_irqsave(&heap_lock);
-    for (o = order; o <= MAX_ORDER && !free_list[o]; o++)
-        ;
-    if (o > MAX_ORDER) {
-        spin_unlock_irqrestore(&heap_lock, flags);
-        return NULL;
-    }
-    pg = free_list[o];
-    list_del(pg, o);
-    /* Split: hand back the upper halves. */
-    while (o > order) {
-        o--;
-        list_add(pg + (1UL << o), o);
-    }
-    free_pages -= 1UL << order;
-    pg->order = order;
-    pg->count = 0;
+    pg = take_block(order, 1);
+    if (!pg)
+        pg = take_block(order, 0);
+    if (pg)
+        hand_out(pg, order);
     spin_unlock_irqrestore(&heap_lock, flags);
+    return pg;
+}
+
+/* Zero the frames of an allocated block. */
+static void scrub_block(struct page_info *pg, unsigned int order)
+{
+    clear_pages(page_to_virt(pg), 1UL << order);
+}
+
+struct page_info *alloc_zeroed_pages(unsigned int order)
+{
+    unsigned long flags;
+    struct page_info *pg;
+    bool dirty = false;
+
+    if (order > MAX_ORDER)
+        return NULL;
+    flags = spin_lock_irqsave(&heap_lock);
+    pg = take_block(order, 0);
+    if (!pg) {
+        pg = take_block(order, 1);
+        dirty = pg != NULL;
+    }
+    if (pg) {
+        hand_out(pg, order);
+        if (dirty)
+            scrubbed_sync += 1UL << order;
+    }
+    spin_unlock_irqrestore(&heap_lock, flags);
+    if (!pg && dirty_pages) {
+        /* Fragmented into clean and dirty halves that cannot merge:
+         * scrub everything, so that all merges again, and retry. */
+        while (scrub_free_pages(MAX_ORDER, false))
+            ;
+        return alloc_zeroed_pages(order);
+    }
+    if (dirty)
+        scrub_block(pg, order);
     return pg;
 }
 
@@ -124,9 +208,47 @@ void free_heap_pages(struct page_info *pg, unsigned int order)
     BUG_ON(pg->flags & (PGF_FREE | PGF_RESERVED));
     pg->flags = 0;
     pg->owner = 0;
-    free_block_locked(page_to_mfn(pg), order);
+    free_block_locked(page_to_mfn(pg), order, 1);
     free_pages += 1UL << order;
     spin_unlock_irqrestore(&heap_lock, flags);
+    page_scrub_notify();
+}
+
+unsigned long scrub_free_pages(unsigned int max_order, bool idle)
+{
+    unsigned long flags = spin_lock_irqsave(&heap_lock);
+    struct page_info *pg = NULL;
+    unsigned int order;
+
+    /* The smallest dirty block, so that a large one is split only when
+     * nothing smaller is left; at most 2^max_order frames at a time. */
+    for (order = 0; order <= MAX_ORDER && !pg; order++)
+        pg = free_list[1][order];
+    if (!pg) {
+        spin_unlock_irqrestore(&heap_lock, flags);
+        return 0;
+    }
+    order--;
+    if (order > max_order) {
+        pg = take_block(max_order, 1);
+        order = max_order;
+    } else
+        list_del(pg, order);
+    /* Off the lists while it is zeroed: nobody can allocate it. */
+    free_pages -= 1UL << order;
+    spin_unlock_irqrestore(&heap_lock, flags);
+
+    scrub_block(pg, order);
+
+    flags = spin_lock_irqsave(&heap_lock);
+    free_block_locked(page_to_mfn(pg), order, 0);
+    free_pages += 1UL << order;
+    if (idle)
+        scrubbed_idle += 1UL << order;
+    else
+        scrubbed_sync += 1UL << order;
+    spin_unlock_irqrestore(&heap_lock, flags);
+    return 1UL << order;
 }
 
 unsigned long total_free_pages(void)
@@ -139,14 +261,26 @@ unsigned long total_heap_pages(void)
     return heap_pages;
 }
 
+unsigned long total_dirty_pages(void)
+{
+    return dirty_pages;
+}
+
+void page_scrub_stats(unsigned long *idle, unsigned long *sync)
+{
+    *idle = scrubbed_idle;
+    *sync = scrubbed_sync;
+}
+
 void page_alloc_counts(unsigned long counts[MAX_ORDER + 1])
 {
     unsigned long flags = spin_lock_irqsave(&heap_lock);
 
     for (unsigned int o = 0; o <= MAX_ORDER; o++) {
         counts[o] = 0;
-        for (struct page_info *pg = free_list[o]; pg; pg = pg->next)
-            counts[o]++;
+        for (unsigned int s = 0; s < 2; s++)
+            for (struct page_info *pg = free_list[s][o]; pg; pg = pg->next)
+                counts[o]++;
     }
     spin_unlock_irqrestore(&heap_lock, flags);
 }

@@ -1,8 +1,11 @@
-/* The idle loop, NMI handling and the register-dump debug key. */
+/* The idle loop, the idle-time page scrubber, NMI handling and the
+ * register-dump debug key. */
 #include <xen/console.h>
 #include <xen/keyhandler.h>
 #include <xen/lib.h>
+#include <xen/mm.h>
 #include <xen/panic.h>
+#include <xen/param.h>
 #include <xen/sched.h>
 #include <xen/time.h>
 #include <asm/apic.h>
@@ -25,12 +28,67 @@ static void input_poll(void *unused)
 
 void __attribute__((weak)) do_softirqs(void) {}
 
+/* Idle-time scrubbing: freed frames (and the boot heap) are dirty until
+ * zeroed. A per-CPU timer zeroes one chunk at a time while its CPU has no
+ * vCPU, and re-arms at once while dirty frames remain, so a wake-up waits
+ * for one chunk at most. On a CPU busy with a guest it only looks again
+ * after SCRUB_BUSY_RETRY. Allocation for guests takes clean blocks first. */
+static bool opt_idle_scrub = true;
+boolean_param("idle_scrub", opt_idle_scrub);
+#define SCRUB_CHUNK_ORDER 4 /* 64 KiB: some tens of microseconds under TCG */
+#define SCRUB_BUSY_RETRY  MILLISECS(10)
+#define SCRUB_GAP         MICROSECS(20)
+static struct timer scrub_timer[NR_CPUS];
+static bool scrub_ready[NR_CPUS];
+
+static void scrub_tick(void *unused)
+{
+    struct timer *t = &scrub_timer[smp_processor_id()];
+
+    if (this_cpu()->curr_vcpu) {
+        set_timer(t, NOW() + SCRUB_BUSY_RETRY);
+        return;
+    }
+    /* The next chunk is a fresh timer interrupt after the CPU went back
+     * to its idle loop (expiring "now" would keep timer_interrupt() in
+     * this callback until all is clean), and waits while the scheduler
+     * has work pending here. */
+    if (this_cpu()->softirq_pending || scrub_free_pages(SCRUB_CHUNK_ORDER, true))
+        set_timer(t, NOW() + SCRUB_GAP);
+}
+
+void page_scrub_notify(void)
+{
+    if (!opt_idle_scrub)
+        return;
+    for (unsigned int c = 0; c < NR_CPUS; c++)
+        if (__atomic_load_n(&scrub_ready[c], __ATOMIC_ACQUIRE) && !scrub_timer[c].active)
+            set_timer(&scrub_timer[c], NOW());
+}
+
+static void dump_scrub(char key)
+{
+    unsigned long idle, sync;
+
+    page_scrub_stats(&idle, &sync);
+    printk("scrub: %lu pages dirty of %lu free; scrubbed %lu in idle time, %lu on demand%s\n",
+           total_dirty_pages(), total_free_pages(), idle, sync,
+           opt_idle_scrub ? "" : " (idle_scrub=0)");
+}
+register_keyhandler('s', dump_scrub, "page scrubbing statistics");
+
 void idle_loop(void)
 {
-    if (smp_processor_id() == 0) {
+    unsigned int cpu = smp_processor_id();
+
+    if (cpu == 0) {
         init_timer(&input_poll_timer, input_poll, NULL, 0);
         set_timer(&input_poll_timer, NOW() + INPUT_POLL_INTERVAL);
     }
+    init_timer(&scrub_timer[cpu], scrub_tick, NULL, cpu);
+    __atomic_store_n(&scrub_ready[cpu], true, __ATOMIC_RELEASE);
+    if (opt_idle_scrub && total_dirty_pages())
+        set_timer(&scrub_timer[cpu], NOW());
     schedule_loop();
 }
 

@@ -19,6 +19,7 @@ struct page_info {
 #define PGF_RESERVED (1u << 1) /* never handed to the allocator */
 #define PGF_XENHEAP  (1u << 2)
 #define PGF_DOMAIN   (1u << 3)
+#define PGF_DIRTY    (1u << 4) /* head of a free block that may hold data */
 
 extern struct page_info *frame_table;
 extern unsigned long max_page;
@@ -36,10 +37,26 @@ static inline mfn_t page_to_mfn(const struct page_info *pg)
  * [0, nr); frames enter the allocator through init_heap_pages(). */
 void page_alloc_init(struct page_info *table, unsigned long nr);
 void init_heap_pages(mfn_t start, unsigned long nr);
+/* Contents undefined (the caller zeroes what it needs): */
 struct page_info *alloc_heap_pages(unsigned int order);
+/* Every byte zero: clean blocks first, else a dirty one scrubbed now. Use it
+ * for every frame a guest can see. */
+struct page_info *alloc_zeroed_pages(unsigned int order);
+/* Freed frames are dirty until scrubbed. */
 void free_heap_pages(struct page_info *pg, unsigned int order);
+/* Scrub one dirty free block of at most 2^max_order frames and return it
+ * to the clean lists; returns the frames scrubbed, 0 if nothing is dirty.
+ * `idle` only picks the statistics counter. */
+unsigned long scrub_free_pages(unsigned int max_order, bool idle);
+/* Called after frames became dirty (the idle scrubber's wake-up). */
+void page_scrub_notify(void);
 unsigned long total_free_pages(void);
 unsigned long total_heap_pages(void);
+unsigned long total_dirty_pages(void);
+/* Frames scrubbed so far by idle CPUs and on demand (allocation). */
+void page_scrub_stats(unsigned long *idle, unsigned long *sync);
+/* Zero nr whole frames from page-aligned va (lib/string.c). */
+void clear_pages(void *va, unsigned long nr);
 /* Free frames per order, for the debug key. */
 void page_alloc_counts(unsigned long counts[MAX_ORDER + 1]);
 

@@ -22,11 +22,10 @@ static void own_page(struct domain *d, struct page_info *pg, unsigned int order)
 
 static paddr_t npt_alloc_table(struct domain *d)
 {
-    struct page_info *pg = alloc_heap_pages(0);
+    struct page_info *pg = alloc_zeroed_pages(0);
 
     if (!pg)
         return 0;
-    memset(page_to_virt(pg), 0, 4096);
     own_page(d, pg, 0);
     d->p2m_pages++;
     return page_to_mfn(pg) << 12;
@@ -72,7 +71,8 @@ int npt_unmap(struct domain *d, unsigned long gfn)
     return -ENOENT;
 }
 
-/* Populate [0, bytes) with RAM. */
+/* Populate [0, bytes) with RAM. Every frame comes zeroed from the
+ * allocator (clean blocks scrubbed in idle time, or scrubbed on demand). */
 int p2m_populate(struct domain *d, uint64_t bytes)
 {
     unsigned long nr = bytes >> 12, gfn = 0;
@@ -83,18 +83,17 @@ int p2m_populate(struct domain *d, uint64_t bytes)
         return -ENOMEM;
     while (gfn < nr) {
         bool big = !(gfn & 511) && nr - gfn >= 512;
-        struct page_info *pg = big ? alloc_heap_pages(9) : NULL;
+        struct page_info *pg = big ? alloc_zeroed_pages(9) : NULL;
         unsigned int order = 9;
 
         if (!pg) {
-            pg = alloc_heap_pages(0);
+            pg = alloc_zeroed_pages(0);
             order = 0;
         }
         if (!pg)
             return -ENOMEM;
         own_page(d, pg, order);
         d->tot_pages += 1UL << order;
-        memset(page_to_virt(pg), 0, 4096UL << order);
         for (unsigned long i = 0; i < (1UL << order); i++)
             d->p2m[gfn + i] = (uint32_t)(page_to_mfn(pg) + i);
         if (npt_map(d, gfn, page_to_mfn(pg), order == 9))

@@ -1,0 +1,58 @@
+/**
+ * @file
+ * Domain create/run/destroy cycle, for the domain benchmark
+ * (xen/test/bench/bench-domain): the domain reboots itself ROUNDS times
+ * (on_reboot=restart rebuilds it: RAM freed, allocated and mapped again,
+ * image reloaded), so one boot builds and destroys ROUNDS + 1 16 MiB
+ * domains; the hypervisor prints a "domtime:" line for each.  Proves that
+ * every incarnation finds its RAM zeroed: each one writes a marker into
+ * every page of [4 MiB, 15 MiB) and checks first that no marker of an
+ * earlier incarnation (or any other byte) is visible there.
+ *
+ * @category utility
+ * @envs hvm64
+ * @domain mem=16M on_reboot=restart
+ * @timeout 120
+ */
+#include <xtf.h>
+
+const char test_title[] = "Domain create/run/destroy cycle";
+
+#define ROUNDS     32
+#define AREA_START (4UL << 20)
+#define AREA_END   (15UL << 20)
+
+static unsigned int incarnation(void)
+{
+    char buf[16];
+
+    return cmdline_get("xen_restarts", buf, sizeof(buf)) ? strtoul(buf, NULL, 10) : 0;
+}
+
+/* One word per page, at an offset that walks through the page. */
+static volatile uint64_t *slot(unsigned long pa)
+{
+    return (volatile uint64_t *)(pa + ((pa >> 12) * 64 % 4096));
+}
+
+void test_main(void)
+{
+    unsigned int n = incarnation();
+    unsigned long dirty = 0;
+
+    xtf_require_hypervisor();
+    for (unsigned long pa = AREA_START; pa < AREA_END; pa += 4096)
+        if (*slot(pa) != 0) {
+            if (!dirty)
+                printk("incarnation %u: %#lx holds %#llx\n", n, pa, (unsigned long long)*slot(pa));
+            dirty++;
+        }
+    if (dirty)
+        return xtf_failure("Fail: incarnation %u found %lu non-zero pages\n", n, dirty);
+    for (unsigned long pa = AREA_START; pa < AREA_END; pa += 4096)
+        *slot(pa) = 0xd0b1e5e500000000ULL | (n + 1);
+    if (n < ROUNDS)
+        xtf_shutdown(SHUTDOWN_reboot);
+    printk("%u incarnations, each with zeroed RAM\n", n + 1);
+    xtf_success(NULL);
+}
