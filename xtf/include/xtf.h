@@ -123,4 +123,14 @@ const char *xtf_role(void);
 /* Shared info, mapped on first use; NULL if the hypervisor refused. */
 struct shared_info *map_shared_info(long *rc);
 
+/*
+ * Secondary vCPUs (the domain needs @domain vcpus=N): start vCPU `id` in
+ * this environment's mode with the same page tables, GDT and IDT, running
+ * fn(id) on stack_top; it takes itself down when fn returns.  Returns 0 or
+ * the -errno of VCPUOP_initialise/VCPUOP_up.  xtf_vcpu_id() is the calling
+ * vCPU's id (CPUID's initial APIC ID).
+ */
+long xtf_vcpu_start(unsigned int id, void (*fn)(unsigned int), void *stack_top);
+unsigned int xtf_vcpu_id(void);
+
 #endif /* XTF_H */
