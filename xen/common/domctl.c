@@ -2,15 +2,22 @@
  * before the argument is read. Then, as in Xen: the argument must be
  * readable (-EFAULT) and carry this interface version (-EACCES); the
  * target domain must exist (-ESRCH). Implemented: getdomaininfo,
- * pausedomain, unpausedomain; every other sub-op gives -ENOSYS. */
+ * pausedomain, unpausedomain, and the scheduler's (scheduler_op,
+ * setvcpuaffinity, getvcpuaffinity, getvcpuinfo, in xen/common/schedule.c);
+ * every other sub-op gives -ENOSYS. */
 #include <xen/hypercall.h>
 #include <xen/lib.h>
+#include <xen/sched-ctl.h>
 #include <xen/string.h>
 #include <asm/hvm/hvm.h>
 #include <public/domctl.h>
 
 _Static_assert(sizeof(struct xen_domctl) == 144, "xen_domctl layout");
 _Static_assert(sizeof(struct xen_domctl_getdomaininfo) <= 128, "getdomaininfo fits the union");
+_Static_assert(sizeof(struct xen_domctl_scheduler_op) == 24, "scheduler_op layout");
+_Static_assert(sizeof(struct xen_domctl_schedparam_vcpu) == 16, "schedparam_vcpu layout");
+_Static_assert(sizeof(struct xen_domctl_vcpuaffinity) == 40, "vcpuaffinity layout");
+_Static_assert(sizeof(struct xen_domctl_getvcpuinfo) == 24, "getvcpuinfo layout");
 
 static bool domain_listed(const struct domain *d)
 {
@@ -138,6 +145,26 @@ long do_domctl(struct vcpu *v, const unsigned long *args, bool compat)
         if (!domain_listed(d))
             return -ESRCH;
         return domctl_pause(v, d, op.cmd == XEN_DOMCTL_pausedomain);
+    case XEN_DOMCTL_scheduler_op:
+    case XEN_DOMCTL_setvcpuaffinity:
+    case XEN_DOMCTL_getvcpuaffinity:
+    case XEN_DOMCTL_getvcpuinfo: {
+        long rc;
+
+        d = op.domain < DOMID_FIRST_RESERVED ? domain_by_id(op.domain) : NULL;
+        if (!domain_listed(d))
+            return -ESRCH;
+        if (op.cmd == XEN_DOMCTL_scheduler_op)
+            rc = sched_domctl_scheduler_op(v, d, &op.u.scheduler_op);
+        else if (op.cmd == XEN_DOMCTL_getvcpuinfo)
+            rc = sched_domctl_getvcpuinfo(d, &op.u.getvcpuinfo);
+        else
+            rc = sched_domctl_vcpuaffinity(v, d, op.cmd == XEN_DOMCTL_setvcpuaffinity,
+                                           &op.u.vcpuaffinity);
+        if (!rc && copy_to_guest(v, args[0], &op, sizeof(op)))
+            rc = -EFAULT;
+        return rc;
+    }
     }
     return -ENOSYS;
 }

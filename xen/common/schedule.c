@@ -21,6 +21,8 @@
 #include <xen/mm.h>
 #include <xen/param.h>
 #include <xen/sched.h>
+#include <xen/sched-ctl.h>
+#include <xen/string.h>
 #include <asm/apic.h>
 #include <asm/hvm/hvm.h>
 #include <asm/percpu.h>
@@ -51,6 +53,7 @@ struct sched_vcpu {
     s_time_t woke_at; /* when it became runnable after blocking, 0 if not */
     uint64_t wakes, lat_sum_ns, lat_max_ns;
     uint64_t preempted; /* switched out while still runnable */
+    uint64_t ran_on;    /* bit c: it ran on pCPU c (c < 64) */
 };
 
 struct sched_dom {
@@ -189,6 +192,10 @@ static void sched_timer_fn(void *data)
     this_cpu()->softirq_pending = 1;
 }
 
+/* Event channels' answer to "would an event wake this vCPU now" (a weak
+ * default in hypercall.c says no). */
+bool vcpu_events_pending(struct vcpu *v);
+
 /* ---- Wake and sleep (sched_lock held) ---------------------------------- */
 static void unit_wake(struct sched_vcpu *sv, s_time_t now)
 {
@@ -227,9 +234,14 @@ void vcpu_wake(struct vcpu *v)
  * the core puts it to sleep in the scheduler unless an event came. */
 void vcpu_block(struct vcpu *v)
 {
-    v->blocked = true;
-    /* An event that arrived meanwhile cancels the block. */
-    if (hvm_pending_interrupt(v) >= 0)
+    /* Mark it blocked first, then look: whoever makes an event or an
+     * interrupt pending afterwards calls vcpu_wake(), which clears the
+     * flag; one that came before is seen here. The full fence keeps the
+     * flag's store ahead of the loads (a wake-up is never lost between the
+     * caller's check and the flag). */
+    __atomic_store_n(&v->blocked, true, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (vcpu_events_pending(v) || hvm_pending_interrupt(v) >= 0)
         v->blocked = false;
 }
 
@@ -316,13 +328,136 @@ static void a653_add_slots(const struct domain *d)
         printk(XENLOG_WARNING "sched: arinc653: schedule with d%u refused\n", d->domain_id);
 }
 
+/* A pCPU list of the boot settings: "all", or N and N-M joined by '+'
+ * (e.g. "0-1+3"), ending at a separator. Returns the length parsed, or 0
+ * with *why set. */
+static size_t parse_cpu_list(const char *s, struct sched_cpumask *m, const char **why)
+{
+    size_t i = 0;
+
+    sched_mask_clear(m);
+    if (!strncmp(s, "all", 3) && (!s[3] || s[3] == ' ' || s[3] == ';' || s[3] == ',')) {
+        sched_mask_fill(m, sched_nr_cpus);
+        return 3;
+    }
+    for (;;) {
+        unsigned long a = 0, b;
+        size_t start = i;
+
+        while (s[i] >= '0' && s[i] <= '9' && a < SCHED_MAX_CPUS)
+            a = a * 10 + (s[i++] - '0');
+        if (i == start) {
+            *why = "pCPU list must be all, or N and N-M joined by +";
+            return 0;
+        }
+        b = a;
+        if (s[i] == '-') {
+            start = ++i;
+            b = 0;
+            while (s[i] >= '0' && s[i] <= '9' && b < SCHED_MAX_CPUS)
+                b = b * 10 + (s[i++] - '0');
+            if (i == start || b < a) {
+                *why = "bad pCPU range";
+                return 0;
+            }
+        }
+        if (b >= sched_nr_cpus) {
+            *why = "pCPU beyond the last one";
+            return 0;
+        }
+        for (unsigned long c = a; c <= b; c++)
+            sched_mask_set(m, c);
+        if (s[i] != '+')
+            break;
+        i++;
+    }
+    if (s[i] && s[i] != ' ' && s[i] != ';' && s[i] != ',') {
+        *why = "pCPU list must be all, or N and N-M joined by +";
+        return 0;
+    }
+    return i;
+}
+
+/* Take the affinity words (affinity=LIST for hard, soft_affinity=LIST)
+ * out of a domain's sched= setting: the other words go to rest for the
+ * scheduler's own parser. Returns 0, or -EINVAL with err filled. */
+static int take_affinity(const char *str, char *rest, size_t restlen, struct sched_cpumask *hard,
+                         struct sched_cpumask *soft, struct sched_parse_error *err)
+{
+    size_t i = 0, o = 0;
+
+    sched_mask_fill(hard, sched_nr_cpus);
+    sched_mask_fill(soft, sched_nr_cpus);
+    while (str[i]) {
+        size_t n = 0, k;
+        struct sched_cpumask *m = NULL;
+
+        if (str[i] == ' ' || str[i] == ';' || str[i] == ',') {
+            i++;
+            continue;
+        }
+        if (!strncmp(str + i, "affinity=", 9)) {
+            m = hard;
+            k = 9;
+        } else if (!strncmp(str + i, "soft_affinity=", 14)) {
+            m = soft;
+            k = 14;
+        }
+        if (m) {
+            const char *why = NULL;
+
+            n = parse_cpu_list(str + i + k, m, &why);
+            if (!n) {
+                err->msg = why;
+                err->pos = i + k;
+                return -EINVAL;
+            }
+            i += k + n;
+            continue;
+        }
+        while (str[i + n] && str[i + n] != ' ' && str[i + n] != ';' && str[i + n] != ',')
+            n++;
+        if (o + n + 2 > restlen) {
+            err->msg = "too long";
+            err->pos = i;
+            return -EINVAL;
+        }
+        if (o)
+            rest[o++] = ';';
+        memcpy(rest + o, str + i, n);
+        o += n;
+        i += n;
+    }
+    rest[o] = 0;
+    if (sched_mask_empty(hard, sched_nr_cpus)) {
+        err->msg = "empty hard affinity";
+        err->pos = 0;
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* The first pCPU of m at or after `from` (wrapping), or `from` if none. */
+static unsigned int first_cpu_of(const struct sched_cpumask *m, unsigned int from)
+{
+    for (unsigned int k = 0; k < sched_nr_cpus; k++) {
+        unsigned int c = (from + k) % sched_nr_cpus;
+        if (sched_mask_test(m, c))
+            return c;
+    }
+    return from;
+}
+
 /* Scheduler state of a domain and its vCPUs; parameters from the boot
- * settings weight=, cap= and sched=. Called after the vCPUs exist. */
+ * settings weight=, cap= and sched= (which may also carry affinity= and
+ * soft_affinity=). Called after the vCPUs exist. */
 int sched_domain_init(struct domain *d)
 {
     struct sched_dom *sd;
     struct sched_params p, parsed;
     struct sched_parse_error err = {0};
+    struct sched_cpumask hard, soft;
+    char rest[sizeof(d->sched_params)];
     unsigned long flags;
     int rc;
 
@@ -344,9 +479,15 @@ int sched_domain_init(struct domain *d)
         p.u.credit2.weight = d->weight ? d->weight : 256;
         p.u.credit2.cap = d->cap;
     }
-    if (d->sched_params[0]) {
+    rest[0] = 0;
+    if (take_affinity(d->sched_params, rest, sizeof(rest), &hard, &soft, &err)) {
+        warn_parse(d, "sched= affinity", d->sched_params, &err);
+        sched_mask_fill(&hard, sched_nr_cpus);
+        sched_mask_fill(&soft, sched_nr_cpus);
+    }
+    if (rest[0]) {
         parsed = p;
-        if (sched_parse_params(sched_ops, d->sched_params, &parsed, &err))
+        if (sched_parse_params(sched_ops, rest, &parsed, &err))
             warn_parse(d, "sched=", d->sched_params, &err);
         else
             p = parsed;
@@ -373,9 +514,9 @@ int sched_domain_init(struct domain *d)
         sv->unit.dom = &sd->sd;
         sv->unit.priv = sv->priv;
         sv->unit.core = v;
-        sched_mask_fill(&sv->unit.hard_affinity, sched_nr_cpus);
-        sched_mask_fill(&sv->unit.soft_affinity, sched_nr_cpus);
-        sv->unit.processor = v->processor < sched_nr_cpus ? v->processor : 0;
+        sv->unit.hard_affinity = hard;
+        sv->unit.soft_affinity = soft;
+        sv->unit.processor = first_cpu_of(&hard, v->processor < sched_nr_cpus ? v->processor : 0);
         rc = sched_ops->insert_unit(&sched_inst, &sv->unit);
         if (rc)
             break;
@@ -413,7 +554,7 @@ static void print_domain_stats(const struct sched_dom *sd, s_time_t now)
 {
     const struct domain *d = sd->d;
     s_time_t t[4] = {0};
-    uint64_t wakes = 0, lat_sum = 0, lat_max = 0, preempted = 0;
+    uint64_t wakes = 0, lat_sum = 0, lat_max = 0, preempted = 0, ran_on = 0;
 
     for (unsigned int i = 0; i < sd->nr_units; i++) {
         const struct sched_vcpu *sv = &sd->units[i];
@@ -425,17 +566,18 @@ static void print_domain_stats(const struct sched_dom *sd, s_time_t now)
             t[v->runstate] += now - v->runstate_entry;
         wakes += sv->wakes;
         preempted += sv->preempted;
+        ran_on |= sv->ran_on;
         lat_sum += sv->lat_sum_ns;
         if (sv->lat_max_ns > lat_max)
             lat_max = sv->lat_max_ns;
     }
     printk("sched: d%u '%s' running %lu us runnable %lu us blocked %lu us, %lu preempted, "
-           "%lu wake-ups, latency mean %lu us max %lu us\n",
+           "%lu wake-ups, latency mean %lu us max %lu us, ran on pCPUs %#lx\n",
            d->domain_id, d->name, (unsigned long)(t[RUNSTATE_running] / 1000),
            (unsigned long)(t[RUNSTATE_runnable] / 1000),
            (unsigned long)(t[RUNSTATE_blocked] / 1000), (unsigned long)preempted,
            (unsigned long)wakes, (unsigned long)(wakes ? lat_sum / wakes / 1000 : 0),
-           (unsigned long)(lat_max / 1000));
+           (unsigned long)(lat_max / 1000), (unsigned long)ran_on);
 }
 
 static void print_sched_stats(void);
@@ -618,6 +760,8 @@ static struct vcpu *schedule_decide(unsigned int cpu, struct vcpu *prev)
         if (next) {
             next->running = true;
             next->processor = cpu;
+            if (cpu < 64 && sched_vcpu_of(next))
+                sched_vcpu_of(next)->ran_on |= 1ULL << cpu;
             vcpu_runstate_change(next, RUNSTATE_running, now);
             record_latency(sched_vcpu_of(next), now);
         }
@@ -714,6 +858,374 @@ void __noreturn schedule_loop(void)
         local_irq_enable();
         hvm_funcs->vcpu_run(curr);
     }
+}
+
+/* ---- domctl and sysctl ---------------------------------------------------- */
+/* The scheduler state of d, or NULL when it has none (yet or any more). */
+static struct sched_dom *sdom_of(const struct domain *d)
+{
+    if (!d || d->domain_id == 0 || d->domain_id > MAX_DOMAINS)
+        return NULL;
+    return sdoms[d->domain_id] && sdoms[d->domain_id]->d == d ? sdoms[d->domain_id] : NULL;
+}
+
+static void rtds_to_params(const struct xen_domctl_sched_rtds *r, struct sched_params *p)
+{
+    p->sched_id = XEN_SCHEDULER_RTDS;
+    p->u.rtds.period_us = r->period;
+    p->u.rtds.budget_us = r->budget;
+    p->u.rtds.extratime = r->flags & XEN_DOMCTL_SCHEDRT_extra;
+}
+
+static void params_to_rtds(const struct sched_params *p, struct xen_domctl_sched_rtds *r)
+{
+    r->period = p->u.rtds.period_us;
+    r->budget = p->u.rtds.budget_us;
+    r->flags = p->u.rtds.extratime ? XEN_DOMCTL_SCHEDRT_extra : 0;
+}
+
+/* Per-domain get/set (sched_lock taken here). */
+static long dom_adjust(struct domain *d, struct sched_unit *u, bool set, struct sched_params *p)
+{
+    struct sched_dom *sd;
+    unsigned long flags = spin_lock_irqsave(&sched_lock);
+    long rc;
+
+    sd = sdom_of(d);
+    rc = sd ? sched_ops->adjust(&sched_inst, &sd->sd, u, set, p) : -ESRCH;
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return rc;
+}
+
+/* getvcpuinfo/putvcpuinfo of rtds: nr_vcpus entries in guest memory, each
+ * naming a vCPU; stops at the first bad one (the ones before it are done,
+ * as in Xen). */
+static long rtds_vcpu_op(struct vcpu *caller, struct domain *d, struct xen_domctl_scheduler_op *op)
+{
+    bool set = op->cmd == XEN_DOMCTL_SCHEDOP_putvcpuinfo;
+    struct sched_dom *sd = sdom_of(d);
+
+    if (!sd)
+        return -ESRCH;
+    for (uint32_t i = 0; i < op->u.v.nr_vcpus; i++) {
+        struct xen_domctl_schedparam_vcpu e;
+        uint64_t addr = op->u.v.vcpus + (uint64_t)i * sizeof(e);
+        struct sched_params p;
+        long rc;
+
+        if (copy_from_guest(caller, &e, addr, sizeof(e)))
+            return -EFAULT;
+        if (e.vcpuid >= sd->nr_units)
+            return -EINVAL;
+        memset(&p, 0, sizeof(p));
+        if (set) {
+            rtds_to_params(&e.u.rtds, &p);
+            if (sched_params_check(sched_ops, &p))
+                return -EINVAL;
+        }
+        rc = dom_adjust(d, &sd->units[e.vcpuid].unit, set, &p);
+        if (rc)
+            return rc;
+        if (!set) {
+            params_to_rtds(&p, &e.u.rtds);
+            if (copy_to_guest(caller, addr, &e, sizeof(e)))
+                return -EFAULT;
+        }
+    }
+    return 0;
+}
+
+/* XEN_DOMCTL_scheduler_op: the scheduler id must be the one running. */
+long sched_domctl_scheduler_op(struct vcpu *caller, struct domain *d,
+                               struct xen_domctl_scheduler_op *op)
+{
+    struct sched_params p;
+    bool set = op->cmd == XEN_DOMCTL_SCHEDOP_putinfo;
+    long rc;
+
+    if (!sched_ops)
+        return -ENOSYS;
+    if (op->sched_id != sched_ops->sched_id)
+        return -EINVAL;
+    if (op->cmd == XEN_DOMCTL_SCHEDOP_putvcpuinfo || op->cmd == XEN_DOMCTL_SCHEDOP_getvcpuinfo)
+        return sched_ops->sched_id == XEN_SCHEDULER_RTDS ? rtds_vcpu_op(caller, d, op) : -EINVAL;
+    if (op->cmd != XEN_DOMCTL_SCHEDOP_putinfo && op->cmd != XEN_DOMCTL_SCHEDOP_getinfo)
+        return -EINVAL;
+
+    memset(&p, 0, sizeof(p));
+    rc = dom_adjust(d, NULL, false, &p);
+    if (rc)
+        return rc;
+    switch (sched_ops->sched_id) {
+    case XEN_SCHEDULER_CREDIT2:
+        if (!set) {
+            op->u.credit2.weight = p.u.credit2.weight;
+            op->u.credit2.cap = p.u.credit2.cap;
+            return 0;
+        }
+        /* A weight of 0 keeps the current one; a cap may not exceed the
+         * domain's vCPUs (100 each). */
+        if (op->u.credit2.weight)
+            p.u.credit2.weight = op->u.credit2.weight;
+        if (op->u.credit2.cap > 100 * d->nr_vcpus)
+            return -EINVAL;
+        p.u.credit2.cap = op->u.credit2.cap;
+        break;
+    case XEN_SCHEDULER_RTDS:
+        if (!set) {
+            params_to_rtds(&p, &op->u.rtds);
+            return 0;
+        }
+        rtds_to_params(&op->u.rtds, &p);
+        break;
+    default:
+        return 0; /* null and arinc653 have no per-domain parameters */
+    }
+    if (sched_params_check(sched_ops, &p))
+        return -EINVAL;
+    return dom_adjust(d, NULL, true, &p);
+}
+
+/* arinc653 schedule in the sysctl's layout; under sysctl_lock. */
+static struct xen_sysctl_arinc653_schedule a653_buf;
+static struct sched_global_params sysctl_gp;
+static DEFINE_SPINLOCK(sysctl_lock);
+
+/* A schedule entry's domain handle names domain id handle[0] when the
+ * other bytes are zero (the handle getdomaininfo reports); any other
+ * handle names no domain here, so its slot stays idle. */
+static uint32_t handle_to_domid(const uint8_t h[16])
+{
+    for (unsigned int i = 1; i < 16; i++)
+        if (h[i])
+            return SCHED_IDLE_DOMID - 1;
+    return h[0];
+}
+
+static long a653_sysctl(struct vcpu *caller, struct xen_sysctl_scheduler_op *op)
+{
+    struct sched_global_params *gp = &sysctl_gp;
+    uint64_t addr = op->u.sched_arinc653.schedule;
+    unsigned long flags;
+    long rc;
+
+    if (op->cmd == XEN_SYSCTL_SCHEDOP_putinfo) {
+        if (copy_from_guest(caller, &a653_buf, addr, sizeof(a653_buf)))
+            return -EFAULT;
+        if (!a653_buf.num_sched_entries ||
+            a653_buf.num_sched_entries > ARINC653_MAX_DOMAINS_PER_SCHEDULE ||
+            a653_buf.major_frame > (uint64_t)SECONDS(10))
+            return -EINVAL;
+        memset(gp, 0, sizeof(*gp));
+        gp->sched_id = XEN_SCHEDULER_ARINC653;
+        gp->u.arinc653.major_frame = (s_time_t)a653_buf.major_frame;
+        gp->u.arinc653.nr_slots = a653_buf.num_sched_entries;
+        for (unsigned int i = 0; i < a653_buf.num_sched_entries; i++) {
+            if (a653_buf.sched_entries[i].runtime > (uint64_t)SECONDS(10))
+                return -EINVAL;
+            gp->u.arinc653.slots[i].domid = handle_to_domid(a653_buf.sched_entries[i].dom_handle);
+            gp->u.arinc653.slots[i].unit_id = a653_buf.sched_entries[i].vcpu_id;
+            gp->u.arinc653.slots[i].runtime = (s_time_t)a653_buf.sched_entries[i].runtime;
+        }
+        if (sched_global_check(sched_ops, gp))
+            return -EINVAL;
+        flags = spin_lock_irqsave(&sched_lock);
+        rc = sched_ops->adjust_global(&sched_inst, true, gp);
+        if (!rc)
+            a653_auto = false; /* the controller's schedule from now on */
+        spin_unlock_irqrestore(&sched_lock, flags);
+        return rc;
+    }
+    flags = spin_lock_irqsave(&sched_lock);
+    rc = sched_ops->adjust_global(&sched_inst, false, gp);
+    spin_unlock_irqrestore(&sched_lock, flags);
+    if (rc)
+        return rc;
+    memset(&a653_buf, 0, sizeof(a653_buf));
+    a653_buf.major_frame = (uint64_t)gp->u.arinc653.major_frame;
+    a653_buf.num_sched_entries = (uint8_t)gp->u.arinc653.nr_slots;
+    for (unsigned int i = 0; i < gp->u.arinc653.nr_slots; i++) {
+        uint32_t domid = gp->u.arinc653.slots[i].domid;
+
+        if (domid < 256)
+            a653_buf.sched_entries[i].dom_handle[0] = (uint8_t)domid;
+        else
+            memset(a653_buf.sched_entries[i].dom_handle, 0xff, 16);
+        a653_buf.sched_entries[i].vcpu_id = gp->u.arinc653.slots[i].unit_id;
+        a653_buf.sched_entries[i].runtime = (uint64_t)gp->u.arinc653.slots[i].runtime;
+    }
+    return copy_to_guest(caller, addr, &a653_buf, sizeof(a653_buf)) ? -EFAULT : 0;
+}
+
+/* XEN_SYSCTL_scheduler_op: scheduler-wide parameters of pool 0. */
+long sched_sysctl_scheduler_op(struct vcpu *caller, struct xen_sysctl_scheduler_op *op)
+{
+    struct sched_global_params *gp = &sysctl_gp;
+    unsigned long flags, cflags;
+    long rc = 0;
+
+    if (!sched_ops)
+        return -ENOSYS;
+    if (op->cpupool_id != 0)
+        return -ESRCH;
+    if (op->sched_id != sched_ops->sched_id)
+        return -EINVAL;
+    if (op->cmd != XEN_SYSCTL_SCHEDOP_putinfo && op->cmd != XEN_SYSCTL_SCHEDOP_getinfo)
+        return -EINVAL;
+    cflags = spin_lock_irqsave(&sysctl_lock);
+    switch (sched_ops->sched_id) {
+    case XEN_SCHEDULER_CREDIT2:
+        flags = spin_lock_irqsave(&sched_lock);
+        rc = sched_ops->adjust_global(&sched_inst, false, gp);
+        if (!rc && op->cmd == XEN_SYSCTL_SCHEDOP_putinfo) {
+            gp->u.credit2.ratelimit_us = op->u.sched_credit2.ratelimit_us;
+            rc = sched_global_check(sched_ops, gp)
+                     ? -EINVAL
+                     : sched_ops->adjust_global(&sched_inst, true, gp);
+        }
+        spin_unlock_irqrestore(&sched_lock, flags);
+        if (!rc)
+            op->u.sched_credit2.ratelimit_us = gp->u.credit2.ratelimit_us;
+        break;
+    case XEN_SCHEDULER_ARINC653:
+        rc = a653_sysctl(caller, op);
+        break;
+    default:
+        break; /* null and rtds have no scheduler-wide parameters */
+    }
+    spin_unlock_irqrestore(&sysctl_lock, cflags);
+    return rc;
+}
+
+/* A guest bitmap into m (bits at or past nr_bits clear). */
+static long bitmap_in(struct vcpu *caller, const struct xenctl_bitmap *b, struct sched_cpumask *m)
+{
+    uint8_t bytes[SCHED_MAX_CPUS / 8] = {0};
+    size_t n = ((size_t)b->nr_bits + 7) / 8;
+
+    if (n > sizeof(bytes))
+        n = sizeof(bytes);
+    if (n && copy_from_guest(caller, bytes, b->bitmap, n))
+        return -EFAULT;
+    if (b->nr_bits % 8 && n == ((size_t)b->nr_bits + 7) / 8)
+        bytes[n - 1] &= (uint8_t)((1u << (b->nr_bits % 8)) - 1);
+    sched_mask_clear(m);
+    for (unsigned int c = 0; c < sched_nr_cpus; c++)
+        if (bytes[c / 8] & (1u << (c % 8)))
+            sched_mask_set(m, c);
+    return 0;
+}
+
+/* m into a guest bitmap of nr_bits (rounded up to bytes; the part past
+ * the pCPUs here is zeroed, at most 64 KiB of it). */
+static long bitmap_out(struct vcpu *caller, const struct xenctl_bitmap *b,
+                       const struct sched_cpumask *m)
+{
+    uint8_t bytes[SCHED_MAX_CPUS / 8] = {0};
+    size_t n = ((size_t)b->nr_bits + 7) / 8, done = 0;
+
+    if (n > 65536)
+        n = 65536;
+    for (unsigned int c = 0; c < sched_nr_cpus; c++)
+        if (sched_mask_test(m, c))
+            bytes[c / 8] |= 1u << (c % 8);
+    while (done < n) {
+        size_t k = n - done < sizeof(bytes) ? n - done : sizeof(bytes);
+
+        if (copy_to_guest(caller, b->bitmap + done, bytes, k))
+            return -EFAULT;
+        memset(bytes, 0, sizeof(bytes));
+        done += k;
+    }
+    return 0;
+}
+
+/* XEN_DOMCTL_setvcpuaffinity / getvcpuaffinity. */
+long sched_domctl_vcpuaffinity(struct vcpu *caller, struct domain *d, bool set,
+                               struct xen_domctl_vcpuaffinity *op)
+{
+    struct sched_cpumask hard, soft, online, eff_hard, eff_soft;
+    struct sched_dom *sd;
+    struct sched_vcpu *sv;
+    unsigned long flags;
+    long rc;
+
+    if (op->vcpu >= d->nr_vcpus)
+        return -EINVAL;
+    if (!d->vcpus[op->vcpu])
+        return -ESRCH;
+    if (!(op->flags & (XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT)))
+        return -EINVAL;
+    sched_mask_fill(&online, sched_nr_cpus);
+    if (set) {
+        if (op->flags & XEN_VCPUAFFINITY_HARD) {
+            rc = bitmap_in(caller, &op->cpumap_hard, &hard);
+            if (rc)
+                return rc;
+            if (sched_mask_empty(&hard, sched_nr_cpus))
+                return -EINVAL; /* no online pCPU in it */
+        }
+        if (op->flags & XEN_VCPUAFFINITY_SOFT) {
+            rc = bitmap_in(caller, &op->cpumap_soft, &soft);
+            if (rc)
+                return rc;
+        }
+    }
+    flags = spin_lock_irqsave(&sched_lock);
+    sd = sdom_of(d);
+    if (!sd || op->vcpu >= sd->nr_units) {
+        spin_unlock_irqrestore(&sched_lock, flags);
+        return -ESRCH;
+    }
+    sv = &sd->units[op->vcpu];
+    if (set) {
+        if (op->flags & XEN_VCPUAFFINITY_HARD)
+            sv->unit.hard_affinity = hard;
+        if (op->flags & XEN_VCPUAFFINITY_SOFT)
+            sv->unit.soft_affinity = soft;
+        if (sv->inserted)
+            sched_ops->affinity_changed(&sched_inst, &sv->unit);
+    }
+    /* What is in effect: hard within the online pCPUs, soft within hard. */
+    for (unsigned int w = 0; w < SCHED_MASK_WORDS; w++) {
+        eff_hard.bits[w] = sv->unit.hard_affinity.bits[w] & online.bits[w];
+        eff_soft.bits[w] = sv->unit.soft_affinity.bits[w] & eff_hard.bits[w];
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
+    /* A running vCPU that may no longer run here leaves at once. */
+    if (set && d->vcpus[op->vcpu]->running)
+        vcpu_kick(d->vcpus[op->vcpu]);
+    if (op->flags & XEN_VCPUAFFINITY_HARD) {
+        rc = bitmap_out(caller, &op->cpumap_hard, &eff_hard);
+        if (rc)
+            return rc;
+    }
+    if (op->flags & XEN_VCPUAFFINITY_SOFT)
+        return bitmap_out(caller, &op->cpumap_soft, &eff_soft);
+    return 0;
+}
+
+/* XEN_DOMCTL_getvcpuinfo. */
+long sched_domctl_getvcpuinfo(struct domain *d, struct xen_domctl_getvcpuinfo *op)
+{
+    const struct vcpu *v;
+    unsigned long flags;
+
+    if (op->vcpu >= d->nr_vcpus)
+        return -EINVAL;
+    v = d->vcpus[op->vcpu];
+    if (!v)
+        return -ESRCH;
+    flags = spin_lock_irqsave(&sched_lock);
+    op->online = v->up;
+    op->blocked = v->blocked;
+    op->running = v->running;
+    op->cpu_time = (uint64_t)v->runstate_time[RUNSTATE_running];
+    if (v->running && NOW() > v->runstate_entry)
+        op->cpu_time += (uint64_t)(NOW() - v->runstate_entry);
+    op->cpu = sched_vcpu_of(v) ? sched_vcpu_of(v)->unit.processor : v->processor;
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return 0;
 }
 
 /* ---- Debug key ------------------------------------------------------------ */

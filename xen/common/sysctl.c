@@ -5,11 +5,15 @@
  * back with the results. Operations not implemented here return -ENOSYS. */
 #include <xen/hypercall.h>
 #include <xen/lib.h>
+#include <xen/sched-ctl.h>
 #include <asm/hvm/hvm.h>
 #include <public/sysctl.h>
 #ifdef CONFIG_COVERAGE
 #include <xen/coverage.h>
 #endif
+
+_Static_assert(sizeof(struct xen_sysctl_scheduler_op) == 32, "scheduler_op layout");
+_Static_assert(sizeof(struct xen_sysctl_arinc653_schedule) == 2064, "arinc653 schedule layout");
 
 long do_sysctl(struct vcpu *v, const unsigned long *args, bool compat)
 {
@@ -30,6 +34,9 @@ long do_sysctl(struct vcpu *v, const unsigned long *args, bool compat)
 #else
         rc = -EOPNOTSUPP;
 #endif
+        break;
+    case XEN_SYSCTL_scheduler_op:
+        rc = sched_sysctl_scheduler_op(v, &op.u.scheduler_op);
         break;
     default:
         return -ENOSYS;

@@ -1,0 +1,26 @@
+/**
+ * @file
+ * Scheduler control under arinc653, from a privileged domain: scheduler_op
+ * (domctl and sysctl) answers only to scheduler id SCHED_ARINC653 (-EINVAL for the
+ * others, for a bad sub-op; -ESRCH for pool 1 or a missing domain);
+ * the arinc653 schedule reads back with this domain's slot, one more idle slot is taken, and empty,
+ * overlong, frameless, oversized or unreadable ones are refused and change nothing; vCPU affinity
+ * reads back as set (soft within hard), refuses an empty or offline hard set, no flags, a vCPU past
+ * the last (-EINVAL) and a bad bitmap (-EFAULT), honours nr_bits, and (not under arinc653, which
+ * runs pCPU 0 only) a vCPU pinned to pCPU 1 then 0 runs there (getvcpuinfo).
+ *
+ * @category functional
+ * @envs hvm64 hvm32
+ * @domain priv=1
+ * @xen-cmdline sched=arinc653
+ * @smp 2
+ */
+#define EXPECT_SCHED SCHED_ARINC653
+#include "../sched-ctl/sched-ctl.h"
+
+const char test_title[] = "Scheduler control: arinc653";
+
+void test_main(void)
+{
+    sched_ctl_main();
+}

@@ -1,0 +1,25 @@
+/**
+ * @file
+ * Scheduler control under null, from a privileged domain: scheduler_op
+ * (domctl and sysctl) answers only to scheduler id SCHED_NULL (-EINVAL for the
+ * others, for a bad sub-op; -ESRCH for pool 1 or a missing domain);
+ * null takes no parameters (putinfo 0, vCPU sub-ops -EINVAL); vCPU affinity reads back as
+ * set (soft within hard), refuses an empty or offline hard set, no flags,
+ * a vCPU past the last (-EINVAL) and a bad bitmap (-EFAULT), honours
+ * nr_bits, and a vCPU pinned to pCPU 1 then 0 runs there (getvcpuinfo).
+ *
+ * @category functional
+ * @envs hvm64 hvm32
+ * @domain priv=1
+ * @xen-cmdline sched=null
+ * @smp 2
+ */
+#define EXPECT_SCHED SCHED_NULL
+#include "../sched-ctl/sched-ctl.h"
+
+const char test_title[] = "Scheduler control: null";
+
+void test_main(void)
+{
+    sched_ctl_main();
+}
