@@ -44,11 +44,19 @@ void *memset(void *dst, int c, size_t n)
     return ret;
 }
 
+/* Measured under TCG (4 MiB): rep stosb 5-9 ms, rep stosq 0.7-1.0 ms, this
+ * loop of eight 8-byte stores 0.45 ms (as fast as movnti or a 32-store
+ * loop). */
 void clear_pages(void *va, unsigned long nr)
 {
-    size_t q = nr * (4096 / 8);
+    uint64_t *p = va, *end = p + nr * (4096 / 8);
 
-    asm volatile("rep stosq" : "+D"(va), "+c"(q) : "a"(0UL) : "memory");
+    for (; p < end; p += 8)
+        asm volatile("movq %1, 0(%0); movq %1, 8(%0); movq %1, 16(%0); movq %1, 24(%0);"
+                     "movq %1, 32(%0); movq %1, 40(%0); movq %1, 48(%0); movq %1, 56(%0)"
+                     :
+                     : "r"(p), "r"(0UL)
+                     : "memory");
 }
 
 int memcmp(const void *a, const void *b, size_t n)

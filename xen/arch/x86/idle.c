@@ -35,9 +35,10 @@ void __attribute__((weak)) do_softirqs(void) {}
  * after SCRUB_BUSY_RETRY. Allocation for guests takes clean blocks first. */
 static bool opt_idle_scrub = true;
 boolean_param("idle_scrub", opt_idle_scrub);
-#define SCRUB_CHUNK_ORDER 4 /* 64 KiB: some tens of microseconds under TCG */
+#define SCRUB_CHUNK_ORDER 4 /* 64 KiB: about 10 us under TCG */
 #define SCRUB_BUSY_RETRY  MILLISECS(10)
-#define SCRUB_GAP         MICROSECS(20)
+#define SCRUB_GAP         MICROSECS(10)
+#define SCRUB_BUDGET      MICROSECS(200) /* per timer interrupt */
 static struct timer scrub_timer[NR_CPUS];
 static bool scrub_ready[NR_CPUS];
 
@@ -49,11 +50,21 @@ static void scrub_tick(void *unused)
         set_timer(t, NOW() + SCRUB_BUSY_RETRY);
         return;
     }
-    /* The next chunk is a fresh timer interrupt after the CPU went back
-     * to its idle loop (expiring "now" would keep timer_interrupt() in
-     * this callback until all is clean), and waits while the scheduler
-     * has work pending here. */
-    if (this_cpu()->softirq_pending || scrub_free_pages(SCRUB_CHUNK_ORDER, true))
+    /* Chunks until the budget is spent or the scheduler has work here
+     * (a remote wake-up sets softirq_pending before its IPI, which waits
+     * while this runs with interrupts off). The next round is a fresh
+     * timer interrupt after the CPU went back to its idle loop: expiring
+     * "now" would keep timer_interrupt() in this callback until all is
+     * clean. */
+    s_time_t start = NOW();
+    bool more = true;
+
+    while (!this_cpu()->softirq_pending && NOW() - start < SCRUB_BUDGET)
+        if (!scrub_free_pages(SCRUB_CHUNK_ORDER, true)) {
+            more = false;
+            break;
+        }
+    if (more)
         set_timer(t, NOW() + SCRUB_GAP);
 }
 
