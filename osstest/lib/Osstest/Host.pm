@@ -9,7 +9,10 @@ use strict;
 use warnings;
 use Osstest::Util qw(top_dir);
 
-our %KINDS = ('qemu-local' => 'Osstest::Host::QemuLocal');
+our %KINDS = (
+    'qemu-local'   => 'Osstest::Host::QemuLocal',
+    'qemu-netboot' => 'Osstest::Host::QemuNetboot',
+);
 
 sub lab_dir () { return $ENV{OSSTEST_LAB_CONFIGS} // top_dir() . '/lab-configs' }
 

@@ -1,0 +1,117 @@
+package Osstest::Host::QemuNetboot;
+
+# A virtual host booted like a bare-metal lab host: its QEMU (TCG) has a NIC
+# on a lab network (lab-configs/networks/NAME, see Osstest::LabNet) and no
+# disk; the NIC's iPXE ROM gets an address by DHCP, fetches boot.ipxe by
+# TFTP, and that script fetches the hypervisor and its boot modules over
+# HTTP. Power is the QEMU process; the console its serial line in a file;
+# boot completion is a marker line on that console. The network is brought
+# up for the boot and down again at power off.
+# Properties: network, mac, nic (default e1000), qemu-cpu, smp, memory,
+# qemu, and power/console/boot/description for the record.
+
+use v5.36;
+use strict;
+use warnings;
+use parent -norequire, 'Osstest::Host::QemuLocal';
+use POSIX          qw(:sys_wait_h);
+use Time::HiRes    qw(time sleep);
+use File::Basename qw(basename);
+require Osstest::Host::QemuLocal;
+use Osstest::LabNet;
+
+my %KNOWN =
+    map { $_ => 1 } qw(network mac nic qemu-cpu smp memory qemu power console boot description);
+
+sub check_props ($class, $file, $props) {
+    for my $k (sort keys %$props) {
+        die "osstest: $file: unknown property '$k' for a qemu-netboot host\n" unless $KNOWN{$k};
+    }
+    for my $k (qw(smp memory)) {
+        die "osstest: $file: '$k' must be a positive number\n"
+            if defined $props->{$k} && $props->{$k} !~ /^[1-9]\d*$/;
+    }
+    die "osstest: $file: 'mac' must look like 52:54:00:12:34:56\n"
+        unless ($props->{mac} // '') =~ /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+    die "osstest: $file: 'nic' must be e1000 or virtio-net-pci\n"
+        if defined $props->{nic} && $props->{nic} !~ /^(e1000|virtio-net-pci)$/;
+    die "osstest: $file: no 'network'\n" unless defined $props->{network};
+    eval { Osstest::LabNet::load($props->{network}); 1 }
+        or die "osstest: $file: network '$props->{network}': $@";
+    return;
+}
+
+sub power ($self, $what) {
+    my $r = $self->SUPER::power($what);
+    if ($what eq 'off' && (my $net = delete $self->{net})) {
+        $net->down;
+    }
+    return $r;
+}
+
+# The iPXE script of a boot plan: the kernel and every module by URL.
+sub ipxe_script ($net, %plan) {
+    my $s = "#!ipxe\n";
+    $s .= "echo osstest: booting over HTTP from " . $net->url('') . "\n";
+    $s .= 'kernel ' . $net->publish($plan{kernel}, 'kernel') . " $plan{cmdline}\n";
+    my $i = 0;
+    for my $m (@{$plan{modules} // []}) {
+        my ($path, $args) = split ' ', $m, 2;
+        $s .= 'module ' . $net->publish($path, 'module' . $i++ . '-' . basename($path));
+        $s .= " $args" if defined $args && length $args;
+        $s .= "\n";
+    }
+    return $s . "boot\n";
+}
+
+# Boot KERNEL with CMDLINE and MODULES ("path args" each) over the network;
+# the console goes to CONSOLE. Returns 'ready' when WAIT_FOR shows up on it
+# within TIMEOUT s, 'exited' (QEMU stopped first, status in {exit}) or
+# 'timeout'. The network's files, logs and boot.ipxe are in CONSOLE.net/.
+sub boot ($self, %plan) {
+    $self->power('off');
+    my $cfg = Osstest::LabNet::load($self->prop('network'));
+    my $net = Osstest::LabNet->up($cfg, "$plan{console}.net");
+    $self->{net} = $net;
+    $net->write_boot_script(ipxe_script($net, %plan, cmdline => $plan{cmdline} // ''));
+    my ($prefix, $netargs) = $net->qemu_net($self->prop('mac'), $self->prop('nic', 'e1000'));
+    $self->{console} = $plan{console};
+    unlink $plan{console};
+    $self->{cmd} = [
+        @$prefix,     $self->prop('qemu', 'qemu-system-x86_64'),
+        '-accel',     'tcg',
+        '-cpu',       $self->qemu_cpu,
+        '-m',         $self->memory,
+        '-smp',       $self->smp,
+        '-display',   'none',
+        '-no-reboot', '-nodefaults',
+        '-serial',    "file:$plan{console}",
+        '-device',    'isa-debug-exit,iobase=0xf4,iosize=0x04',
+        @$netargs,    '-boot',
+        'n',
+    ];
+    $self->power('on');
+    my $deadline = time + ($plan{timeout} // 120);
+
+    while (time < $deadline) {
+        if (open my $fh, '<', $plan{console}) {
+            while (my $line = <$fh>) {
+                return 'ready' if $line =~ $plan{wait_for};
+            }
+        }
+        if (waitpid($self->{pid}, WNOHANG) == $self->{pid}) {
+            $self->{exit} = $?;
+            delete $self->{pid};
+            return 'exited';
+        }
+        sleep 0.2;
+    }
+    return 'timeout';
+}
+
+sub DESTROY ($self) {
+    local ($@, $!, $?);
+    $self->power('off') if $self->{pid} || $self->{net};
+}
+
+1;
