@@ -38,7 +38,7 @@ boolean_param("idle_scrub", opt_idle_scrub);
 #define SCRUB_CHUNK_ORDER 4 /* 64 KiB: about 10 us under TCG */
 #define SCRUB_BUSY_RETRY  MILLISECS(10)
 #define SCRUB_GAP         MICROSECS(10)
-#define SCRUB_BUDGET      MICROSECS(200) /* per timer interrupt */
+#define SCRUB_BUDGET      MICROSECS(100) /* per timer interrupt: the wake-up latency it adds */
 static struct timer scrub_timer[NR_CPUS];
 static bool scrub_ready[NR_CPUS];
 

@@ -9,12 +9,19 @@
  * every page of [4 MiB, 15 MiB) and checks first that no marker of an
  * earlier incarnation (or any other byte) is visible there.
  *
+ * Variations: "churn" reboots at once (back-to-back cycles: the idle
+ * scrubber has only the other pCPU's spare time); "paced" sleeps 20 ms in
+ * SCHEDOP_poll first, as a domain that lives a little would, which leaves
+ * idle time to scrub what the last incarnation freed.
+ *
  * @category utility
  * @envs hvm64
+ * @variations churn paced
  * @domain mem=16M on_reboot=restart
  * @timeout 120
  */
 #include <xtf.h>
+#include <xtf/evtchn.h>
 
 const char test_title[] = "Domain create/run/destroy cycle";
 
@@ -35,6 +42,20 @@ static volatile uint64_t *slot(unsigned long pa)
     return (volatile uint64_t *)(pa + ((pa >> 12) * 64 % 4096));
 }
 
+/* Block for ms milliseconds: poll a bound VIRQ_TIMER port that nothing
+ * fires, with a timeout. */
+static void sleep_ms(unsigned int ms)
+{
+    struct shared_info *s;
+    evtchn_port_t port;
+    long rc;
+
+    s = map_shared_info(&rc);
+    if (!s || evtchn_bind_virq(VIRQ_TIMER, 0, &port))
+        return xtf_error("Error: no shared info or VIRQ_TIMER port (%ld)\n", rc);
+    sched_poll_ports(&port, 1, xen_system_time(s) + ms * 1000000ULL);
+}
+
 void test_main(void)
 {
     unsigned int n = incarnation();
@@ -51,8 +72,11 @@ void test_main(void)
         return xtf_failure("Fail: incarnation %u found %lu non-zero pages\n", n, dirty);
     for (unsigned long pa = AREA_START; pa < AREA_END; pa += 4096)
         *slot(pa) = 0xd0b1e5e500000000ULL | (n + 1);
-    if (n < ROUNDS)
+    if (n < ROUNDS) {
+        if (!strcmp(test_variation, "paced"))
+            sleep_ms(20);
         xtf_shutdown(SHUTDOWN_reboot);
+    }
     printk("%u incarnations, each with zeroed RAM\n", n + 1);
     xtf_success(NULL);
 }
