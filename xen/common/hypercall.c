@@ -267,7 +267,8 @@ long do_sched_op(struct vcpu *v, const unsigned long *args, bool compat)
             return -EFAULT;
         if (s.reason > SHUTDOWN_MAX)
             return -EINVAL;
-        domain_shutdown(d, s.reason);
+        /* As in Xen, a code set with SCHEDOP_shutdown_code wins. */
+        domain_shutdown(d, d->shutdown_code_set ? d->shutdown_code : s.reason);
         return 0;
     }
     case SCHEDOP_shutdown_code: {
