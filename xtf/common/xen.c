@@ -127,6 +127,91 @@ long xenstore_read(const char *path, char *buf, size_t len)
     return hdr.len;
 }
 
+static const struct {
+    const char *name;
+    int err;
+} xs_errors[] = {{"EINVAL", EINVAL}, {"EACCES", EACCES}, {"EEXIST", EEXIST}, {"ENOENT", ENOENT},
+                 {"EAGAIN", EAGAIN}, {"EPERM", EPERM},   {"EBUSY", EBUSY},   {"ENOSYS", ENOSYS},
+                 {"ENOSPC", ENOSPC}, {"E2BIG", E2BIG},   {"EIO", 5},         {"ENOMEM", ENOMEM}};
+
+static char xs_events[4][128];
+static unsigned int xs_nr_events;
+
+/* One whole message; the payload (truncated to buflen - 1) into buf. */
+static long xs_recv(struct xenstore_msg_hdr *hdr, char *buf, size_t buflen)
+{
+    char discard;
+    long rc;
+
+    if ((rc = xs_read_bytes(hdr, sizeof(*hdr))))
+        return rc;
+    for (uint32_t i = 0; i < hdr->len; ++i)
+        if ((rc = xs_read_bytes(i + 1 < buflen ? &buf[i] : &discard, 1)))
+            return rc;
+    if (buflen)
+        buf[min((size_t)hdr->len, buflen - 1)] = '\0';
+    return hdr->len;
+}
+
+static void xs_keep_event(const char *buf, uint32_t len)
+{
+    if (xs_nr_events < ARRAY_SIZE(xs_events)) {
+        memcpy(xs_events[xs_nr_events], buf, min((size_t)len, sizeof(xs_events[0])));
+        xs_nr_events++;
+    }
+}
+
+long xenstore_request(uint32_t type, uint32_t tx_id, const void *payload, size_t len, char *buf,
+                      size_t buflen)
+{
+    struct xenstore_msg_hdr hdr = {.type = type, .req_id = ++xs_req_id, .tx_id = tx_id, .len = len};
+    uint32_t id = hdr.req_id;
+    char ev[128];
+    long rc = xenstore_init();
+
+    if (rc)
+        return rc;
+    if ((rc = xs_write_bytes(&hdr, sizeof(hdr))) || (len && (rc = xs_write_bytes(payload, len))))
+        return rc;
+    for (;;) {
+        rc = xs_recv(&hdr, buflen ? buf : ev, buflen ? buflen : sizeof(ev));
+        if (rc < 0)
+            return rc;
+        if (hdr.type == XS_WATCH_EVENT) {
+            xs_keep_event(buflen ? buf : ev, hdr.len);
+            continue;
+        }
+        if (hdr.req_id == id)
+            break;
+    }
+    if (hdr.type == XS_ERROR) {
+        for (unsigned int i = 0; i < ARRAY_SIZE(xs_errors); i++)
+            if (buflen && !strcmp(buf, xs_errors[i].name))
+                return -xs_errors[i].err;
+        return -EINVAL;
+    }
+    return rc;
+}
+
+long xenstore_event(char *buf, size_t len)
+{
+    struct xenstore_msg_hdr hdr;
+    long rc;
+
+    if (!xs_nr_events) {
+        rc = xenstore_init();
+        if (rc)
+            return rc;
+        rc = xs_recv(&hdr, buf, len);
+        if (rc < 0)
+            return rc;
+        return hdr.type == XS_WATCH_EVENT ? rc : -EINVAL;
+    }
+    memcpy(buf, xs_events[0], min(len, sizeof(xs_events[0])));
+    memmove(xs_events[0], xs_events[1], sizeof(xs_events[0]) * --xs_nr_events);
+    return 1;
+}
+
 /* --- Hypercalls the hypervisor may not implement yet --- */
 
 bool xtf_skip_absent_hypercalls = true;

@@ -110,6 +110,13 @@ struct grant_entry_v1 *gnttab_v1_setup(long *rc);
 int xenstore_init(void);
 /* Read `path` into buf (NUL terminated); returns length or -errno. */
 long xenstore_read(const char *path, char *buf, size_t len);
+/* Any request: the reply's payload into buf (NUL terminated); returns its
+ * length, -errno for an error reply (EACCES, EAGAIN, ENOENT, ...) or a
+ * failure. Watch events arriving meanwhile are kept for xenstore_event(). */
+long xenstore_request(uint32_t type, uint32_t tx_id, const void *payload, size_t len, char *buf,
+                      size_t buflen);
+/* The next watch event ("path\0token\0") into buf: length, or -EAGAIN. */
+long xenstore_event(char *buf, size_t len);
 
 /*
  * Multi-domain tests (@companion): the domids the runner gave the domains of

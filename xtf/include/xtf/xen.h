@@ -421,10 +421,19 @@ struct xenstore_domain_interface {
     uint32_t rsp_cons, rsp_prod;
 };
 
-#define XS_DIRECTORY 1
-#define XS_READ      2
-#define XS_WRITE     11
-#define XS_ERROR     16
+#define XS_DIRECTORY         1
+#define XS_READ              2
+#define XS_GET_PERMS         3
+#define XS_WATCH             4
+#define XS_UNWATCH           5
+#define XS_TRANSACTION_START 6
+#define XS_TRANSACTION_END   7
+#define XS_WRITE             11
+#define XS_MKDIR             12
+#define XS_RM                13
+#define XS_SET_PERMS         14
+#define XS_WATCH_EVENT       15
+#define XS_ERROR             16
 
 struct xenstore_msg_hdr {
     uint32_t type, req_id, tx_id, len;
