@@ -4,8 +4,13 @@
  * cannot read the primary's private node (EACCES) nor its name, nor write
  * its domid node; that the primary can grant the peer access to one node
  * with SET_PERMS; and that the primary's watch on that node fires when the
- * peer writes it, with the peer's value readable after. SKIPs without a
+ * peer writes it, with the peer's value readable after; and that the peer,
+ * neither privileged nor the xenstore domain, cannot map the primary's
+ * store page (XENMAPSPACE_gmfn_foreign gives -EPERM). SKIPs without a
  * xenstore domain.
+ *
+ * Security: guards against a guest reading or forging another domain's
+ * store traffic through a foreign mapping.
  *
  * @category functional
  * @envs hvm64 hvm32
@@ -69,8 +74,27 @@ static void primary(domid_t me, domid_t peer)
     xtf_success(NULL);
 }
 
+/* XENMEM_add_to_physmap_batch of one foreign frame; the call's result, or
+ * the entry's status if the call succeeded. */
+static long map_foreign(domid_t dom, unsigned long idx, unsigned long gpfn)
+{
+    xen_ulong_t i = idx, g = gpfn;
+    int err = 1;
+    struct {
+        domid_t domid;
+        uint16_t space, size;
+        domid_t foreign_domid;
+        void *idxs, *gpfns, *errs;
+    } b = {DOMID_SELF, 4 /* XENMAPSPACE_gmfn_foreign */, 1, dom, &i, &g, &err};
+    long rc = hypercall_memory_op(23 /* XENMEM_add_to_physmap_batch */, &b);
+
+    return rc ? rc : err;
+}
+
 static void peer(domid_t me, domid_t prim)
 {
+    uint64_t pfn = 0;
+
     char path[64], buf[64];
     long rc = -ENOENT;
 
@@ -83,6 +107,10 @@ static void peer(domid_t me, domid_t prim)
     xtf_expect_rc("read another domain's name", rd(path, buf, sizeof(buf)), -EACCES);
     snprintf(path, sizeof(path), "/local/domain/%u/domid", prim);
     xtf_expect_rc("write another domain's domid", wr(path, "0"), -EACCES);
+    /* Same memory size: the primary's store page is where this one's is. */
+    hvm_get_param(HVM_PARAM_STORE_PFN, &pfn);
+    xtf_expect_rc("foreign map of the primary's store page", map_foreign(prim, pfn, 0x7f000),
+                  -EPERM);
     snprintf(path, sizeof(path), "/local/domain/%u/data/shared", prim);
     rc = -EACCES;
     for (unsigned int i = 0; i < 2000 && rc < 0; i++)
