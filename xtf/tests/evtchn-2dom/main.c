@@ -21,7 +21,7 @@
 const char test_title[] = "Interdomain event channels between two domains";
 
 #define ROUNDS 20
-#define TRIES  20000
+#define TRIES  500000
 
 static struct shared_info *s;
 

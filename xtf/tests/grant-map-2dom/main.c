@@ -28,7 +28,7 @@ const char test_title[] = "Grant map/unmap between two domains";
 #define WINDOW    0xf0000000ul
 #define PATTERN   0x5a17c0deu
 #define ANSWER    0xa11ce5edu
-#define TRIES     20000
+#define TRIES     500000
 
 static uint8_t page_rw[PAGE_SIZE] __aligned(PAGE_SIZE);
 static uint8_t page_ro[PAGE_SIZE] __aligned(PAGE_SIZE);
@@ -113,6 +113,11 @@ static void granter(void)
         hypercall_yield();
     if (*(volatile uint32_t *)page_ack != ANSWER)
         xtf_failure("Fail: the mapper did not confirm the revocation\n");
+    /* Stay until the stranger has finished with our table too. */
+    for (i = 0; i < TRIES && *(volatile uint32_t *)page_other != ANSWER; i++)
+        hypercall_yield();
+    if (*(volatile uint32_t *)page_other != ANSWER)
+        xtf_failure("Fail: the stranger never reported back\n");
     if (xtf_status_is_success())
         xtf_success(NULL);
 }
@@ -205,7 +210,7 @@ static void stranger(void)
     }
     if (st != GNTST_okay)
         return xtf_failure("Fail: map of the grant made to us: status %d\n", st);
-    unmap(h);
+    xtf_expect_rc("unmap", unmap(h), GNTST_okay);
     /* ...then the grants to the mapper must be refused to us. */
     st = map(g, REF_RW, GNTMAP_host_map, &h);
     if (st == GNTST_okay) {
@@ -216,6 +221,12 @@ static void stranger(void)
     xtf_expect_rc("map of the mapper's grant", st, GNTST_general_error);
     st = map(g, REF_RO, GNTMAP_host_map | GNTMAP_readonly, &h);
     xtf_expect_rc("map of the mapper's read-only grant", st, GNTST_general_error);
+    /* Done: tell the granter through the grant made to us. */
+    if (map(g, REF_OTHER, GNTMAP_host_map, &h) == GNTST_okay) {
+        *(volatile uint32_t *)WINDOW = ANSWER;
+        unmap(h);
+    } else
+        xtf_failure("Fail: could not report back to the granter\n");
     xtf_success(NULL);
 }
 

@@ -59,8 +59,8 @@ void test_main(void)
 
     evtchn_send(p1);
     t0 = xen_system_time(s);
-    xtf_expect_rc("poll, second port pending", sched_poll_ports(ports, 2, t0 + MS(5000)), 0);
-    if (xen_system_time(s) - t0 > MS(1000))
+    xtf_expect_rc("poll, second port pending", sched_poll_ports(ports, 2, t0 + MS(30000)), 0);
+    if (xen_system_time(s) - t0 > MS(10000))
         xtf_failure("Fail: poll on a pending port waited\n");
     evtchn_clear(s->evtchn_pending, p1);
 
@@ -72,7 +72,7 @@ void test_main(void)
                     (unsigned long long)(t0 + MS(10) - t1));
     t0 = xen_system_time(s);
     xtf_expect_rc("poll, past timeout", sched_poll_ports(&p0, 1, t0 - MS(1)), 0);
-    if (xen_system_time(s) - t0 > MS(1000))
+    if (xen_system_time(s) - t0 > MS(10000))
         xtf_failure("Fail: poll with a past timeout waited\n");
 
     rc = xtf_vcpu_start(1, ap_main, stack1 + sizeof(stack1));
@@ -80,12 +80,12 @@ void test_main(void)
         return xtf_failure("Fail: start of vCPU 1: %ld\n", rc);
     t0 = xen_system_time(s);
     go = 1;
-    while (!evtchn_test(s->evtchn_pending, p0) && xen_system_time(s) < t0 + MS(10000))
-        sched_poll_ports(&p0, 1, t0 + MS(10000));
+    while (!evtchn_test(s->evtchn_pending, p0) && xen_system_time(s) < t0 + MS(30000))
+        sched_poll_ports(&p0, 1, t0 + MS(30000));
     t1 = xen_system_time(s);
     if (!evtchn_test(s->evtchn_pending, p0))
         xtf_failure("Fail: send from vCPU 1 never woke the poller\n");
-    else if (t1 - t0 > MS(5000))
+    else if (t1 - t0 > MS(15000))
         xtf_failure("Fail: woken only after %llu ns\n", (unsigned long long)(t1 - t0));
     if (xtf_status_is_success())
         xtf_success(NULL);

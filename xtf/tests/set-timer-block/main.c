@@ -68,12 +68,15 @@ void test_main(void)
     s->vcpu_info[0].evtchn_upcall_pending = 0;
 
     t0 = xen_system_time(s);
-    xtf_expect_rc("set_timer_op +3 ms", set_timer_op(t0 + MS(3)), 0);
+    xtf_expect_rc("set_timer_op +50 ms", set_timer_op(t0 + MS(50)), 0);
     xtf_expect_rc("set_timer_op(0)", set_timer_op(0), 0);
-    sched_poll_ports(&port, 1, t0 + MS(20));
-    if (evtchn_test(s->evtchn_pending, port))
+    t1 = xen_system_time(s);
+    sched_poll_ports(&port, 1, t0 + MS(80));
+    /* Only meaningful if the cancel came before the deadline (a busy host
+     * may deschedule us that long). */
+    if (t1 < t0 + MS(50) && evtchn_test(s->evtchn_pending, port))
         xtf_failure("Fail: cancelled timer fired\n");
-    if (xen_system_time(s) < t0 + MS(20))
+    if (xen_system_time(s) < t0 + MS(80))
         xtf_failure("Fail: poll returned before its timeout with nothing pending\n");
     if (xtf_status_is_success())
         xtf_success(NULL);
