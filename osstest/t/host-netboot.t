@@ -15,6 +15,7 @@ use Test::More;
 use Time::HiRes qw(time);
 use OsstestTest;
 use Osstest::Host;
+use Osstest::Util;
 
 my $db = test_db();
 $ENV{OSSTEST_LAB_CONFIGS} = data_dir() . '/lab-net';
@@ -71,6 +72,25 @@ for my $name (qw(tnhost1 tuhost1)) {
     $h->power('off');
     ok(!grep({ kill 0, $_ } @pids), "$name: QEMU, dnsmasq and the HTTP server stopped");
     is(scalar(namespaces()), 0, "$name: no namespace left") if $name eq 'tnhost1';
+}
+
+# The XTF path: the runner's boot plan run as network boots, the test kernel
+# a boot module over HTTP, its result read from the serial console (when
+# this checkout has a built hypervisor and XTF).
+my $top = Osstest::Util::top_dir();
+SKIP: {
+    skip 'no built xen/xen and xtf/build', 3
+        unless -f "$top/xen/xen" && -f "$top/xtf/build/test-hvm64-example";
+    system("$top/xtf/xtf-runner --plan --results $dir/xtf test-hvm64-example >/dev/null") == 0
+        or die 'xtf-runner --plan failed';
+    my $h = Osstest::Host::load($db, 'tnhost1');
+    $h->{props}{memory} = 1024;
+    my $bad = $h->run_plan("$dir/xtf/plan.json", "$dir/xtf.json", xen => "$top/xen/xen");
+    is($bad, 0, 'test-hvm64-example passed on the network-booted hypervisor');
+    my $j = do { local (@ARGV, $/) = "$dir/xtf.json"; <> }
+        // '';
+    like($j, qr/"name":"test-hvm64-example","result":"SUCCESS"/, 'runner JSON written');
+    is(scalar(namespaces()), 0, 'no namespace left after the plan');
 }
 
 # Bad configuration is refused with the file and the problem.

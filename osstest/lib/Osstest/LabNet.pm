@@ -140,11 +140,8 @@ sub start_http ($self) {
     my $pid      = $self->spawn("$d/http.log", @py);
     my $deadline = time + 10;
     while (time < $deadline) {
-        open my $fh, '<', "$d/http.log";
-        my $text = $fh
-            ? do { local $/; <$fh> }
-            // ''
-            : '';
+        my $text = '';
+        if (open my $fh, '<', "$d/http.log") { local $/; $text = <$fh> // '' }
         return if $text =~ /Serving HTTP/;
         die "osstest: HTTP server for network $c->{name} did not start:\n$text"
             if waitpid($pid, WNOHANG) == $pid;

@@ -109,6 +109,54 @@ sub boot ($self, %plan) {
     return 'timeout';
 }
 
+# Run an xtf-runner boot plan (plan.json as `xtf-runner --plan` writes it)
+# on this host: one network boot per boot of the plan, its test kernels as
+# boot modules fetched over HTTP; each domain's "Test result:" line on the
+# serial console is its result. Writes the runner's JSON shape to JSON and
+# returns the number of tests that did not succeed.
+sub run_plan ($self, $plan_file, $json, %opt) {
+    require JSON::PP;
+    my $plan = eval {
+        open my $fh, '<', $plan_file or die "cannot read: $!\n";
+        local $/;
+        JSON::PP::decode_json(<$fh>);
+    } or die "osstest: boot plan $plan_file: $@";
+    my $dir = $opt{dir} // ($plan_file =~ s{/[^/]*$}{}r);
+    my @tests;
+    for my $boot (@{$plan->{boots} // []}) {
+        my @mods = @{$boot->{modules} // []};
+        my $con  = "$dir/netboot-$boot->{index}.console";
+        my $t0   = time;
+        my $r    = $self->boot(
+            kernel   => $opt{xen} // $plan->{xen},
+            cmdline  => $boot->{xen_cmdline},
+            modules  => [map { "$_->{image} " . ($_->{cmdline} =~ s/^\S+\s*//r) } @mods],
+            console  => $con,
+            wait_for => qr/^\(XEN\) all domains finished/,
+            timeout  => $opt{timeout} // 60 + 10 * @mods,
+        );
+        $self->power('off');
+        my %res;
+        if (open my $fh, '<', $con) {
+            while (<$fh>) { $res{$1} = $2 if /^\(d(\d+)\) Test result: (\w+)/ }
+        }
+        for my $m (grep { $_->{role} eq 'primary' } @mods) {
+            my $res = $res{$m->{domid}} // ($r eq 'ready' ? 'ERROR' : 'CRASH');
+            push @tests,
+                {
+                name    => $m->{instance},
+                result  => $res,
+                log     => $con,
+                seconds => time - $t0
+                };
+        }
+    }
+    open my $out, '>', $json or die "osstest: cannot write $json: $!\n";
+    print $out JSON::PP->new->canonical->encode({tests => \@tests, summary => {}});
+    close $out or die "osstest: cannot write $json: $!\n";
+    return scalar grep { $_->{result} ne 'SUCCESS' } @tests;
+}
+
 sub DESTROY ($self) {
     local ($@, $!, $?);
     $self->power('off') if $self->{pid} || $self->{net};
