@@ -29,10 +29,12 @@ static void input_poll(void *unused)
 void __attribute__((weak)) do_softirqs(void) {}
 
 /* Idle-time scrubbing: freed frames (and the boot heap) are dirty until
- * zeroed. A per-CPU timer zeroes one chunk at a time while its CPU has no
- * vCPU, and re-arms at once while dirty frames remain, so a wake-up waits
- * for one chunk at most. On a CPU busy with a guest it only looks again
- * after SCRUB_BUSY_RETRY. Allocation for guests takes clean blocks first. */
+ * zeroed. A per-CPU timer zeroes 64 KiB chunks for up to SCRUB_BUDGET while
+ * its CPU has no vCPU, and comes back after SCRUB_GAP while dirty frames
+ * remain, so a wake-up on that CPU waits for one round at most. On a CPU
+ * busy with a guest it only looks again after SCRUB_BUSY_RETRY. Allocation
+ * for guests takes clean blocks first (common/page_alloc.c);
+ * idle_scrub=0 leaves all zeroing to allocation time. */
 static bool opt_idle_scrub = true;
 boolean_param("idle_scrub", opt_idle_scrub);
 #define SCRUB_CHUNK_ORDER 4 /* 64 KiB: about 10 us under TCG */
@@ -47,7 +49,8 @@ static void scrub_tick(void *unused)
     struct timer *t = &scrub_timer[smp_processor_id()];
 
     if (this_cpu()->curr_vcpu) {
-        set_timer(t, NOW() + SCRUB_BUSY_RETRY);
+        if (total_dirty_pages())
+            set_timer(t, NOW() + SCRUB_BUSY_RETRY);
         return;
     }
     /* Chunks until the budget is spent or the scheduler has work here
