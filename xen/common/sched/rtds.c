@@ -106,7 +106,14 @@ static void rt_update_deadline(struct sched_instance *s, struct rt_unit *ru, s_t
         return;
     n = (now - ru->cur_deadline) / ru->period + 1;
     ru->cur_deadline += n * ru->period;
-    ru->cur_budget = ru->budget;
+    /* An overrun of the last budget (a slice that ended late) is paid
+     * back from the new one, so the share holds when timers are late. */
+    if (ru->cur_budget < 0 && !ru->extratime) {
+        ru->cur_budget += n * ru->budget;
+        if (ru->cur_budget > ru->budget)
+            ru->cur_budget = ru->budget;
+    } else
+        ru->cur_budget = ru->budget;
     ru->prio_level = 0;
     sched_trace(s, SCHED_TRC_REPLENISH, ru->u->processor, ru->u, (uint64_t)ru->cur_deadline);
 }
@@ -123,8 +130,8 @@ static void rt_burn(struct rt_unit *ru, s_time_t now)
         if (ru->extratime) {
             ru->prio_level++;
             ru->cur_budget = ru->budget;
-        } else {
-            ru->cur_budget = 0;
+        } else if (ru->cur_budget < -ru->budget) {
+            ru->cur_budget = -ru->budget; /* at most one budget of debt */
         }
     }
 }
