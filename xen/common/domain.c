@@ -169,10 +169,17 @@ static const char *apply_setting(struct domain *d, const char *key, const char *
         if (*end || c > 6400)
             return "cap must be 0-6400 (percent of one CPU)";
         d->cap = c;
-    } else if (!strcmp(key, "sched")) {
-        if (strlen(v) >= sizeof(d->sched_params))
-            return "sched settings too long";
-        strlcpy(d->sched_params, v, sizeof(d->sched_params));
+    } else if (!strcmp(key, "sched") || !strcmp(key, "affinity") || !strcmp(key, "soft_affinity")) {
+        /* All go to the scheduler as one ';'-separated list, which it
+         * checks (affinity=0-1+3 names pCPUs 0, 1 and 3). */
+        size_t used = strlen(d->sched_params);
+        int n = snprintf(d->sched_params + used, sizeof(d->sched_params) - used, "%s%s%s%s",
+                         used ? ";" : "", strcmp(key, "sched") ? key : "",
+                         strcmp(key, "sched") ? "=" : "", v);
+        if (n < 0 || (size_t)n >= sizeof(d->sched_params) - used) {
+            d->sched_params[used] = '\0';
+            return "scheduler settings too long";
+        }
     } else
         return "unknown setting";
     return NULL;

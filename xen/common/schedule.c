@@ -571,7 +571,8 @@ static void print_domain_stats(const struct sched_dom *sd, s_time_t now)
         if (sv->lat_max_ns > lat_max)
             lat_max = sv->lat_max_ns;
     }
-    printk("sched: d%u '%s' running %lu us runnable %lu us blocked %lu us, %lu preempted, "
+    printk(XENLOG_DEBUG
+           "sched: d%u '%s' running %lu us runnable %lu us blocked %lu us, %lu preempted, "
            "%lu wake-ups, latency mean %lu us max %lu us, ran on pCPUs %#lx\n",
            d->domain_id, d->name, (unsigned long)(t[RUNSTATE_running] / 1000),
            (unsigned long)(t[RUNSTATE_runnable] / 1000),
@@ -603,7 +604,7 @@ static void print_snapshot(s_time_t now)
 {
     for (unsigned int id = 1; id <= MAX_DOMAINS; id++)
         if (sdoms[id])
-            printk("sched: snapshot d%u '%s' running %lu us\n", id, sdoms[id]->d->name,
+            printk(XENLOG_DEBUG "sched: snapshot d%u '%s' running %lu us\n", id, sdoms[id]->d->name,
                    (unsigned long)(running_time(sdoms[id], now) / 1000));
 }
 
