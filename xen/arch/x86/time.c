@@ -137,7 +137,7 @@ static void program_apic(struct cpu_info *ci)
 
 void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
 {
-    *t = (struct timer){.fn = fn, .data = data, .cpu = cpu};
+    *t = (struct timer){.fn = fn, .data = data, .cpu = cpu, .on_cpu = cpu};
 }
 
 static void timer_unlink(struct cpu_info *ci, struct timer *t)
@@ -150,35 +150,56 @@ static void timer_unlink(struct cpu_info *ci, struct timer *t)
     t->active = false;
 }
 
+/* Take t off the list it is on, whichever CPU's that is: a user may have
+ * changed t->cpu since it was set (a vCPU's timer follows the vCPU). */
+void stop_timer(struct timer *t)
+{
+    for (;;) {
+        unsigned int c = __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE);
+        unsigned long flags = spin_lock_irqsave(&timer_locks[c]);
+
+        if (t->on_cpu != c) { /* moved meanwhile: try again */
+            spin_unlock_irqrestore(&timer_locks[c], flags);
+            continue;
+        }
+        if (t->active)
+            timer_unlink(per_cpu(c), t);
+        spin_unlock_irqrestore(&timer_locks[c], flags);
+        return;
+    }
+}
+
 void set_timer(struct timer *t, s_time_t expires)
 {
-    struct cpu_info *ci = per_cpu(t->cpu);
-    unsigned long flags = spin_lock_irqsave(&timer_locks[t->cpu]);
+    unsigned int cpu = t->cpu;
+    struct cpu_info *ci = per_cpu(cpu);
+    unsigned long flags;
     struct timer **pp;
 
-    if (t->active)
-        timer_unlink(ci, t);
+    for (;;) {
+        stop_timer(t);
+        flags = spin_lock_irqsave(&timer_locks[cpu]);
+        if (!t->active)
+            break;
+        if (t->on_cpu == cpu) { /* set again here meanwhile */
+            timer_unlink(ci, t);
+            break;
+        }
+        spin_unlock_irqrestore(&timer_locks[cpu], flags); /* ... or elsewhere: again */
+    }
     t->expires = expires;
     for (pp = &ci->timers; *pp && (*pp)->expires <= expires; pp = &(*pp)->next)
         ;
     t->next = *pp;
     *pp = t;
+    t->on_cpu = cpu;
     t->active = true;
-    if (t->cpu == smp_processor_id()) {
+    if (cpu == smp_processor_id()) {
         if (ci->timers == t)
             program_apic(ci);
     } else if (ci->timers == t)
         apic_send_ipi(ci->apic_id, EVENT_CHECK_VECTOR); /* it reprograms on the IPI */
-    spin_unlock_irqrestore(&timer_locks[t->cpu], flags);
-}
-
-void stop_timer(struct timer *t)
-{
-    unsigned long flags = spin_lock_irqsave(&timer_locks[t->cpu]);
-
-    if (t->active)
-        timer_unlink(per_cpu(t->cpu), t);
-    spin_unlock_irqrestore(&timer_locks[t->cpu], flags);
+    spin_unlock_irqrestore(&timer_locks[cpu], flags);
 }
 
 /* Run expired timers of this CPU and reprogram the APIC timer. */

@@ -21,7 +21,8 @@ struct timer {
     s_time_t expires;
     void (*fn)(void *data);
     void *data;
-    unsigned int cpu;
+    unsigned int cpu;    /* where it fires next time it is set (may change) */
+    unsigned int on_cpu; /* whose list holds it while active */
     bool active;
     struct timer *next;
 };

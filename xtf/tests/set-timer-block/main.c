@@ -22,6 +22,12 @@ static evtchn_port_t port;
 static bool block_until_fire(unsigned int max_blocks)
 {
     for (unsigned int i = 0; i < max_blocks; i++) {
+        /* Acknowledge as a guest kernel does (the flag, then the selector),
+         * look, then block: an event after the acknowledgement sets the flag
+         * again, which cancels or ends the block. Without clearing the
+         * selector a later event would not raise the flag (2-level ABI). */
+        s->vcpu_info[0].evtchn_upcall_pending = 0;
+        __atomic_exchange_n(&s->vcpu_info[0].evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
         if (evtchn_test(s->evtchn_pending, port)) {
             evtchn_clear(s->evtchn_pending, port);
             return true;
