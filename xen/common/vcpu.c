@@ -257,18 +257,26 @@ static void vcpu_timer_expired(void *data)
 
 /* Periodic: re-arm from the previous deadline so the period does not drift,
  * but never into the past (a vCPU that was away gets one tick, not many). */
+/* Serialises a periodic timer's expiry with its stop, so that no event
+ * arrives after VCPUOP_stop_periodic_timer has returned. */
+static DEFINE_SPINLOCK(periodic_lock);
+
 static void periodic_expired(void *data)
 {
     struct vcpu *v = data;
+    unsigned long flags = spin_lock_irqsave(&periodic_lock);
     s_time_t period = v->periodic_period, next;
 
-    if (!domain_live(v->domain) || !period)
+    if (!domain_live(v->domain) || !period) {
+        spin_unlock_irqrestore(&periodic_lock, flags);
         return;
+    }
     next = v->periodic_timer.expires + period;
     if (next <= NOW())
         next = NOW() + period;
     set_timer(&v->periodic_timer, next);
     send_timer_virq(v);
+    spin_unlock_irqrestore(&periodic_lock, flags);
     vcpu_wake(v);
 }
 
@@ -345,11 +353,15 @@ long do_vcpu_op(struct vcpu *caller, const unsigned long *args, bool compat)
         return get_runstate_info(caller, v, arg, compat);
     case VCPUOP_set_periodic_timer:
         return set_periodic_timer(caller, v, arg);
-    case VCPUOP_stop_periodic_timer:
+    case VCPUOP_stop_periodic_timer: {
+        unsigned long flags = spin_lock_irqsave(&periodic_lock);
+
         v->periodic_period = 0;
         if (v->periodic_timer.fn)
             stop_timer(&v->periodic_timer);
+        spin_unlock_irqrestore(&periodic_lock, flags);
         return 0;
+    }
     case VCPUOP_set_singleshot_timer:
         return set_singleshot_timer(caller, v, arg);
     case VCPUOP_stop_singleshot_timer:

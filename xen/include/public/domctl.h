@@ -9,13 +9,13 @@
 
 #define XEN_DOMCTL_INTERFACE_VERSION 0x00000017
 
-#define XEN_DOMCTL_createdomain  1
-#define XEN_DOMCTL_destroydomain 2
-#define XEN_DOMCTL_pausedomain   3
-#define XEN_DOMCTL_unpausedomain 4
-#define XEN_DOMCTL_getdomaininfo 5
-#define XEN_DOMCTL_max_vcpus     15
-#define XEN_DOMCTL_getvcpuinfo   14
+#define XEN_DOMCTL_createdomain    1
+#define XEN_DOMCTL_destroydomain   2
+#define XEN_DOMCTL_pausedomain     3
+#define XEN_DOMCTL_unpausedomain   4
+#define XEN_DOMCTL_getdomaininfo   5
+#define XEN_DOMCTL_max_vcpus       15
+#define XEN_DOMCTL_getvcpuinfo     14
 #define XEN_DOMCTL_setvcpuaffinity 9
 #define XEN_DOMCTL_scheduler_op    16
 #define XEN_DOMCTL_getvcpuaffinity 25

@@ -28,7 +28,7 @@ struct xen_sysctl_coverage_op {
 
 /* Scheduler-wide parameters of a cpupool's scheduler (only pool 0 exists
  * here). sched_id must be the scheduler running (else -EINVAL). */
-#define XEN_SYSCTL_scheduler_op 19
+#define XEN_SYSCTL_scheduler_op    19
 #define XEN_SYSCTL_SCHEDOP_putinfo 0
 #define XEN_SYSCTL_SCHEDOP_getinfo 1
 
