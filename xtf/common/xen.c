@@ -89,7 +89,7 @@ static int xs_read_bytes(void *data, size_t len)
         uint32_t prod = ACCESS_ONCE(xs_ring->rsp_prod), cons = ACCESS_ONCE(xs_ring->rsp_cons);
 
         if (prod == cons) {
-            if (++spins > 100000)
+            if (++spins > 1000000) /* ~20 s of yields: the store domain may wait its turn */
                 return -EAGAIN;
             hypercall_yield();
             continue;
