@@ -130,7 +130,7 @@ sub read_results_json ($file) {
     for my $t (@{$data->{tests}}) {
         die "osstest: $file: tests[$i] has no name\n" unless ref $t eq 'HASH' && defined $t->{name};
         die "osstest: $file: tests[$i] ($t->{name}) has bad name\n"
-            unless $t->{name} =~ m{^[\w.+/-]+$};
+            unless $t->{name} =~ m{^[\w.+/~-]+$};
         my $status = $RESULT{$t->{result} // ''}
             // die "osstest: $file: tests[$i] ($t->{name}) has unknown result '"
             . ($t->{result} // '') . "'\n";

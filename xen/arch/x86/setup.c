@@ -47,14 +47,22 @@ void hvm_start_cpus(void);
 
 /* The loader's strings live in memory the allocator will reuse: copy them. */
 static char cmdline_copy[1024];
-static char module_cmdlines[16384];
+static char module_cmdlines[65536];
+
+/* Whether [s, e) holds a '=' (a setting, not a file name). */
+static bool word_has_eq(const char *s, const char *e)
+{
+    for (; s < e; s++)
+        if (*s == '=')
+            return true;
+    return false;
+}
 
 /* Whether [s, e) is an option rather than the image's file name. */
 static bool is_option_word(const char *s, const char *e)
 {
-    for (const char *p = s; p < e; p++)
-        if (*p == '=')
-            return true;
+    if (word_has_eq(s, e))
+        return true;
     for (const struct param *p = __param_start; p < __param_end; p++)
         if (strlen(p->name) == (size_t)(e - s) && !strncmp(p->name, s, e - s))
             return true;
@@ -79,15 +87,26 @@ static void copy_loader_strings(void)
     strlcpy(cmdline_copy, s, sizeof(cmdline_copy));
     boot_info.cmdline = cmdline_copy;
     for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
-        size_t n = strlen(boot_info.modules[i].cmdline) + 1;
+        const char *m = boot_info.modules[i].cmdline, *word_end = m, *base = m;
+        size_t n;
 
+        /* The loader's file name comes first; only its last component is
+         * used (the default domain name), so the directories are dropped. */
+        while (*word_end && *word_end != ' ')
+            word_end++;
+        for (const char *p = m; p < word_end; p++)
+            if (*p == '/')
+                base = p + 1;
+        if (word_has_eq(m, word_end))
+            base = m;
+        n = strlen(base) + 1;
         if (used + n > sizeof(module_cmdlines)) {
             printk(XENLOG_ERR "boot: module command lines exceed %zu bytes; module %u's dropped\n",
                    sizeof(module_cmdlines), i);
             boot_info.modules[i].cmdline = "";
             continue;
         }
-        memcpy(module_cmdlines + used, boot_info.modules[i].cmdline, n);
+        memcpy(module_cmdlines + used, base, n);
         boot_info.modules[i].cmdline = module_cmdlines + used;
         used += n;
     }
