@@ -117,7 +117,7 @@ build_one() {
     seconds=$(printf '%d.%03d' $((seconds / 1000)) $((seconds % 1000)))
     rm -f "$stage/config.dump"
     find "$stage/files" -mindepth 1 -type d -empty -delete
-    write_manifest "$dir" "$stage" "$c" "$options" "$seconds"
+    write_manifest "$dir" "$stage" "$c" "$options" "$seconds" "$tree"
     mv "$stage" "$dir"
     exec {lock}>&-
     echo "artefact $c $dir"

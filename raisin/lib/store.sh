@@ -31,9 +31,10 @@ compiler_version() {
     "$cc" --version 2>/dev/null | head -n 1 || echo "none"
 }
 
-# Write the manifest of entry $1 (staged at $2) for component $3.
+# Write the manifest of entry $1 (staged at $2) for component $3, built in
+# the scratch tree $6 (recorded: paths compiled into the build name it).
 write_manifest() {
-    local dir=$1 stage=$2 c=$3 options=$4 seconds=$5 v
+    local dir=$1 stage=$2 c=$3 options=$4 seconds=$5 tree=$6 v
     v=$(component_variant "$c")
     {
         echo "component: $c"
@@ -49,6 +50,7 @@ write_manifest() {
         echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
         echo "build_seconds: $seconds"
         echo "host: $(uname -n) $(uname -m)"
+        echo "build_tree: $tree"
         echo "entry: $(basename "$dir")"
         echo "files:"
         (cd "$stage/files" && find . -type f -printf '%P\n' | LC_ALL=C sort |
