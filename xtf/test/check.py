@@ -147,8 +147,22 @@ def step_xen(t):
     if not data:
         t.check("xen: default suite ran", False, p.stderr.strip()[-500:])
         return
+    ok = ("SUCCESS", "SKIP")
+    failed = [x for x in data["tests"] if x["result"] not in ok]
+    # As OSSTest does with heisenbugs: a failing instance runs once more, on
+    # its own; one that passes then is reported as such, never silently.
+    retried = {}
+    if failed and len(failed) <= 8:
+        _, again = run_runner([x["name"] for x in failed], "xen-retry")
+        retried = {x["name"]: x for x in (again or {}).get("tests", [])}
     for test in data["tests"]:
-        t.check(f"xen: {test['name']}", test["result"] in ("SUCCESS", "SKIP"),
+        second = retried.get(test["name"])
+        if test["result"] not in ok and second and second["result"] in ok:
+            print(f"note: {test['name']} was {test['result']} (log {test['log']}), "
+                  f"then {second['result']} on retry")
+            t.check(f"xen: {test['name']} (passed on retry)", True)
+            continue
+        t.check(f"xen: {test['name']}", test["result"] in ok,
                 f"{test['result']}, log {test['log']}")
 
 
