@@ -83,24 +83,6 @@ static int a653_init(struct sched_instance *s, const struct sched_global_params 
     return 0;
 }
 
-static void a653_deinit(struct sched_instance *s)
-{
-    (void)s;
-}
-
-static int a653_init_domain(struct sched_instance *s, struct sched_domain *d)
-{
-    (void)s;
-    d->nr_units = 0;
-    return 0;
-}
-
-static void a653_destroy_domain(struct sched_instance *s, struct sched_domain *d)
-{
-    (void)s;
-    (void)d;
-}
-
 static int a653_insert_unit(struct sched_instance *s, struct sched_unit *u)
 {
     struct a653_unit *au = AUNIT(u);
@@ -267,9 +249,9 @@ const struct scheduler sched_arinc653_def = {
     .dom_size = 0,
     .instance_size = a653_instance_size,
     .init = a653_init,
-    .deinit = a653_deinit,
-    .init_domain = a653_init_domain,
-    .destroy_domain = a653_destroy_domain,
+    .deinit = sched_no_deinit,
+    .init_domain = sched_plain_init_domain,
+    .destroy_domain = sched_no_destroy_domain,
     .insert_unit = a653_insert_unit,
     .remove_unit = a653_remove_unit,
     .sleep = a653_sleep,

@@ -112,11 +112,6 @@ static int c2_init(struct sched_instance *s, const struct sched_global_params *g
     return 0;
 }
 
-static void c2_deinit(struct sched_instance *s)
-{
-    (void)s;
-}
-
 static int c2_init_domain(struct sched_instance *s, struct sched_domain *d)
 {
     struct c2_dom *cd = CDOM(d);
@@ -126,12 +121,6 @@ static int c2_init_domain(struct sched_instance *s, struct sched_domain *d)
     cd->next_refill = sched_now(s) + CAP_PERIOD;
     d->nr_units = 0;
     return 0;
-}
-
-static void c2_destroy_domain(struct sched_instance *s, struct sched_domain *d)
-{
-    (void)s;
-    (void)d;
 }
 
 static uint32_t weight_of(const struct c2_unit *cu)
@@ -835,9 +824,9 @@ const struct scheduler sched_credit2_def = {
     .dom_size = sizeof(struct c2_dom),
     .instance_size = c2_instance_size,
     .init = c2_init,
-    .deinit = c2_deinit,
+    .deinit = sched_no_deinit,
     .init_domain = c2_init_domain,
-    .destroy_domain = c2_destroy_domain,
+    .destroy_domain = sched_no_destroy_domain,
     .insert_unit = c2_insert_unit,
     .remove_unit = c2_remove_unit,
     .sleep = c2_sleep,

@@ -40,24 +40,6 @@ static int null_init(struct sched_instance *s, const struct sched_global_params 
     return 0;
 }
 
-static void null_deinit(struct sched_instance *s)
-{
-    (void)s;
-}
-
-static int null_init_domain(struct sched_instance *s, struct sched_domain *d)
-{
-    (void)s;
-    d->nr_units = 0;
-    return 0;
-}
-
-static void null_destroy_domain(struct sched_instance *s, struct sched_domain *d)
-{
-    (void)s;
-    (void)d;
-}
-
 static bool cpu_free_for(struct sched_instance *s, unsigned int c, const struct sched_unit *u)
 {
     return NPRIV(s)->pcpu[c].assigned == NULL && sched_mask_test(&u->hard_affinity, c);
@@ -288,9 +270,9 @@ const struct scheduler sched_null_def = {
     .dom_size = 0,
     .instance_size = null_instance_size,
     .init = null_init,
-    .deinit = null_deinit,
-    .init_domain = null_init_domain,
-    .destroy_domain = null_destroy_domain,
+    .deinit = sched_no_deinit,
+    .init_domain = sched_plain_init_domain,
+    .destroy_domain = sched_no_destroy_domain,
     .insert_unit = null_insert_unit,
     .remove_unit = null_remove_unit,
     .sleep = null_sleep,

@@ -84,4 +84,9 @@ static inline bool sched_params_are(const struct sched_instance *s, unsigned int
     return s->ops->sched_id == id;
 }
 
+/* Hooks for schedulers that keep no state to free (registry.c). */
+void sched_no_deinit(struct sched_instance *s);
+int sched_plain_init_domain(struct sched_instance *s, struct sched_domain *d);
+void sched_no_destroy_domain(struct sched_instance *s, struct sched_domain *d);
+
 #endif

@@ -149,3 +149,21 @@ int sched_global_check(const struct scheduler *ops, const struct sched_global_pa
         return 0;
     }
 }
+
+void sched_no_deinit(struct sched_instance *s)
+{
+    (void)s;
+}
+
+int sched_plain_init_domain(struct sched_instance *s, struct sched_domain *d)
+{
+    (void)s;
+    d->nr_units = 0;
+    return 0;
+}
+
+void sched_no_destroy_domain(struct sched_instance *s, struct sched_domain *d)
+{
+    (void)s;
+    (void)d;
+}

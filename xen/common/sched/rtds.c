@@ -61,11 +61,6 @@ static int rt_init(struct sched_instance *s, const struct sched_global_params *g
     return 0;
 }
 
-static void rt_deinit(struct sched_instance *s)
-{
-    (void)s;
-}
-
 static int rt_init_domain(struct sched_instance *s, struct sched_domain *d)
 {
     struct rt_dom *rd = RDOM(d);
@@ -78,12 +73,6 @@ static int rt_init_domain(struct sched_instance *s, struct sched_domain *d)
     rd->extratime = def.u.rtds.extratime;
     d->nr_units = 0;
     return 0;
-}
-
-static void rt_destroy_domain(struct sched_instance *s, struct sched_domain *d)
-{
-    (void)s;
-    (void)d;
 }
 
 /* Is a more urgent than b? */
@@ -464,9 +453,9 @@ const struct scheduler sched_rtds_def = {
     .dom_size = sizeof(struct rt_dom),
     .instance_size = rt_instance_size,
     .init = rt_init,
-    .deinit = rt_deinit,
+    .deinit = sched_no_deinit,
     .init_domain = rt_init_domain,
-    .destroy_domain = rt_destroy_domain,
+    .destroy_domain = sched_no_destroy_domain,
     .insert_unit = rt_insert_unit,
     .remove_unit = rt_remove_unit,
     .sleep = rt_sleep,
