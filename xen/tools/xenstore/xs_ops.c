@@ -478,10 +478,16 @@ static int path_req(struct req *r, int nargs, bool allow_special)
     return canon(r->c, r->argv[0], r->path, &r->plen, &r->relative, allow_special);
 }
 
-static int readable(struct req *r, struct xs_node **out)
+/* The request's path (its first of `nargs` arguments) names an existing
+ * node the connection may read. */
+static int readable(struct req *r, unsigned int nargs, bool allow_special, struct xs_node **out)
 {
-    struct xs_node *n = v_get(&r->v, r->path, r->plen);
+    int err = path_req(r, nargs, allow_special);
+    struct xs_node *n;
 
+    if (err)
+        return err;
+    n = v_get(&r->v, r->path, r->plen);
     if (!n)
         return XS_ENOENT;
     if (!(xs_perm_for(r->c, n) & XS_PERM_READ))
@@ -493,10 +499,8 @@ static int readable(struct req *r, struct xs_node **out)
 static int h_directory(struct req *r)
 {
     struct xs_node *n;
-    int err = path_req(r, 1, false);
+    int err = readable(r, 1, false, &n);
 
-    if (!err)
-        err = readable(r, &n);
     if (err)
         return err;
     if (n->clen > XENSTORE_PAYLOAD_MAX)
@@ -510,10 +514,8 @@ static int h_directory_part(struct req *r)
     struct xs_store *s = r->c->s;
     struct xs_node *n;
     uint64_t off;
-    int err = path_req(r, 2, false);
+    int err = readable(r, 2, false, &n);
 
-    if (!err)
-        err = readable(r, &n);
     if (err)
         return err;
     if (!xs_parse_u64(r->argv[1], n->clen, &off))
@@ -535,10 +537,8 @@ static int h_directory_part(struct req *r)
 static int h_read(struct req *r)
 {
     struct xs_node *n;
-    int err = path_req(r, 1, false);
+    int err = readable(r, 1, false, &n);
 
-    if (!err)
-        err = readable(r, &n);
     if (err)
         return err;
     r_add(r->c->s, n->value, n->vlen);
@@ -548,10 +548,8 @@ static int h_read(struct req *r)
 static int h_get_perms(struct req *r)
 {
     struct xs_node *n;
-    int err = path_req(r, 1, true);
+    int err = readable(r, 1, true, &n);
 
-    if (!err)
-        err = readable(r, &n);
     if (err)
         return err;
     for (uint32_t i = 0; i < n->nperms; i++) {
