@@ -10,8 +10,10 @@ live_objdir=$live_xen_dir/build/cov
 live_work=$top/results/gcov-tests/live
 live_pids=()
 
+# QEMU is exec'd, so that a caller running this in the background holds
+# timeout's PID, and killing that PID stops QEMU too.
 live_qemu() {
-    timeout 60 qemu-system-x86_64 -accel tcg -cpu max -display none -no-reboot -monitor none \
+    exec timeout 60 qemu-system-x86_64 -accel tcg -cpu max -display none -no-reboot -monitor none \
         -nodefaults -m 128 -smp 2 -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -kernel "$live_objdir/xen" "$@"
 }
@@ -64,9 +66,9 @@ test_live_boot() {
     local w=$live_work/boot ngcno nobj
     mkdir -p "$w"
     rm -rf "${w:?}"/*
-    live_qemu -serial "file:$w/serial.log" -debugcon "file:$w/cov.bin" \
+    (live_qemu -serial "file:$w/serial.log" -debugcon "file:$w/cov.bin" \
         -append "console=com1 exit_on_idle debug_exit=0xf4 coverage=boot,exit" \
-        </dev/null >"$w/qemu.log" 2>&1 || true
+        </dev/null >"$w/qemu.log" 2>&1) || true
     ngcno=$(find "$live_objdir" -name '*.gcno' | wc -l)
     nobj=$(sed -n 's/.*coverage: \([0-9]*\) objects.*/\1/p' "$w/serial.log")
     result "$((ngcno > 0 && ${nobj:-0} == ngcno))" \
@@ -124,10 +126,27 @@ test_live_keys() {
     second=$(live_count "$w/report/k2/coverage.json" paging_init arch/x86/mm.c 2>/dev/null || echo none)
     pressed=$(live_count "$w/report/k1/coverage.json" show_version common/keyhandler.c 2>/dev/null ||
         echo none)
+    if ! [[ $first =~ ^[1-9] && $second == 0 && $pressed =~ ^[1-9] ]]; then
+        live_explain "$w"
+    fi
     result "$([[ $first =~ ^[1-9] && $second == 0 ]] && echo 1 || echo 0)" \
         "live: debug key W resets (paging_init $first before, $second after)"
     result "$([[ $pressed =~ ^[1-9] ]] && echo 1 || echo 0)" \
         "live: a pressed key's handler is counted (show_version $pressed)"
+}
+
+# What a failed keys test saw: the dumps in the capture, the collectors'
+# last words and the console's coverage lines.
+live_explain() {
+    local w=$1
+    echo "--- dumps in $w/cov.bin:"
+    "$top/gcov/build/xen-gcov-extract" --list "$w/cov.bin" 2>&1 | grep '^dump' || true
+    echo "--- collect of dump 1:"
+    tail -n 5 "$w/collect1.log"
+    echo "--- collect of dump 2:"
+    tail -n 5 "$w/collect2.log"
+    echo "--- console:"
+    grep -a -e 'coverage' -e 'ready' "$w/serial.log" | tail -n 8
 }
 
 # live_wait LOG REGEX: wait up to 20 s for the (multi-line) regex.
@@ -145,9 +164,9 @@ test_live_uart() {
     local w=$live_work/uart
     mkdir -p "$w"
     rm -rf "${w:?}"/*
-    live_qemu -serial "file:$w/serial.log" -serial "file:$w/cov.bin" \
+    (live_qemu -serial "file:$w/serial.log" -serial "file:$w/cov.bin" \
         -append "console=com1 exit_on_idle debug_exit=0xf4 coverage=port=0x2f8,exit" \
-        </dev/null >"$w/qemu.log" 2>&1 || true
+        </dev/null >"$w/qemu.log" 2>&1) || true
     result "$("$top/gcov/build/xen-gcov-extract" --check "$w/cov.bin" >"$w/check.log" 2>&1 &&
         echo 1 || echo 0)" "live: dump over COM2 (port 0x2f8) passes the extractor's checks"
 }
