@@ -120,11 +120,10 @@ static void mark_vcpu_pending(struct domain *d, unsigned int n, unsigned int por
         return;
     if (__atomic_exchange_n(vi, 1, __ATOMIC_SEQ_CST))
         return; /* upcall already pending */
-    if (v) {
+    if (v && hvm_pending_interrupt(v) >= 0)
+        vcpu_interrupt(v); /* the callback vector */
+    else if (v)
         vcpu_wake(v);
-        if (v->running && v->processor != smp_processor_id())
-            vcpu_kick(v);
-    }
 }
 
 /* Wake vCPUs of d polling for port (or for any port). */

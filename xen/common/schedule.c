@@ -41,6 +41,13 @@ string_param("sched", opt_sched);
  * "major=20ms;slots=d1:5ms,d2:10ms" (see xen/common/sched/README.md). */
 static char opt_sched_opts[512];
 string_param("sched_opts", opt_sched_opts);
+/* How a blocked vCPU whose pCPU would idle anyway (null) waits:
+ * "halt" on its pCPU until an IPI, "poll" its flag there (the lowest
+ * wake-up latency, at the price of a busy pCPU; wakers send no IPI), or
+ * "no": leave through the scheduler like any other. */
+static char opt_wait_in_place[8] = "halt";
+string_param("wait_in_place", opt_wait_in_place);
+static enum { WAIT_NO, WAIT_HALT, WAIT_POLL } wait_mode = WAIT_HALT;
 
 /* ---- State ------------------------------------------------------------- */
 /* A vCPU as the scheduler sees it. */
@@ -54,6 +61,8 @@ struct sched_vcpu {
     uint64_t wakes, lat_sum_ns, lat_max_ns;
     uint64_t preempted; /* switched out while still runnable */
     uint64_t ran_on;    /* bit c: it ran on pCPU c (c < 64) */
+    bool in_place;      /* blocked, waiting on its pCPU (sched_wait_in_place) */
+    uint64_t waits_in_place;
 };
 
 struct sched_dom {
@@ -196,6 +205,8 @@ static void sched_timer_fn(void *data)
  * default in hypercall.c says no). */
 bool vcpu_events_pending(struct vcpu *v);
 
+static void record_latency(struct sched_vcpu *sv, s_time_t now);
+
 /* ---- Wake and sleep (sched_lock held) ---------------------------------- */
 static void unit_wake(struct sched_vcpu *sv, s_time_t now)
 {
@@ -218,16 +229,93 @@ static void unit_sleep(struct sched_vcpu *sv)
     sched_ops->sleep(&sched_inst, &sv->unit);
 }
 
-void vcpu_wake(struct vcpu *v)
+/* An IPI makes v, running on another pCPU, leave the guest (or its halt
+ * in place) and re-enter with what is now pending: no scheduling decision. */
+static void vcpu_notify(struct vcpu *v)
+{
+    unsigned int cpu = v->processor;
+
+    if (__atomic_load_n(&v->running, __ATOMIC_SEQ_CST) && cpu != smp_processor_id() &&
+        cpu < sched_nr_cpus)
+        apic_send_ipi(per_cpu(cpu)->apic_id, EVENT_CHECK_VECTOR);
+}
+
+/* What wake() found. */
+#define WAKE_WAS_BLOCKED 1u
+#define WAKE_POLLED      2u /* it polled in place: it sees the change, no IPI */
+
+/* Clear v's blocked flag and make it runnable in the scheduler. A vCPU
+ * still polling when its flag clears has not reached its next VMRUN, so it
+ * takes whatever was made pending before: `wait_polling` is read first. */
+static unsigned int wake(struct vcpu *v)
 {
     struct sched_vcpu *sv;
+    s_time_t now = NOW();
     unsigned long flags = spin_lock_irqsave(&sched_lock);
+    bool polled = __atomic_load_n(&v->wait_polling, __ATOMIC_SEQ_CST);
+    bool was_blocked = __atomic_exchange_n(&v->blocked, false, __ATOMIC_SEQ_CST);
 
-    v->blocked = false;
     sv = sched_vcpu_of(v);
-    if (sv && runnable(v))
-        unit_wake(sv, NOW());
+    if (sv && runnable(v)) {
+        if (sv->in_place && !sv->woke_at)
+            sv->woke_at = now;
+        unit_wake(sv, now);
+    }
     spin_unlock_irqrestore(&sched_lock, flags);
+    return (was_blocked ? WAKE_WAS_BLOCKED : 0) | (polled ? WAKE_POLLED : 0);
+}
+
+void vcpu_wake(struct vcpu *v)
+{
+    if (wake(v) == WAKE_WAS_BLOCKED)
+        vcpu_notify(v); /* it may halt on its pCPU */
+}
+
+void vcpu_interrupt(struct vcpu *v)
+{
+    if (!(wake(v) & WAKE_POLLED))
+        vcpu_notify(v);
+}
+
+bool sched_wait_in_place(struct vcpu *v)
+{
+    struct cpu_info *ci = this_cpu();
+    struct sched_vcpu *sv = sched_vcpu_of(v);
+    unsigned long flags;
+
+    if (!sched_ops->blocked_keeps_cpu || !sv || wait_mode == WAIT_NO)
+        return false;
+    flags = spin_lock_irqsave(&sched_lock);
+    sv->in_place = true;
+    sv->woke_at = 0;
+    vcpu_runstate_change(v, RUNSTATE_blocked, NOW());
+    spin_unlock_irqrestore(&sched_lock, flags);
+    /* A waker clears the flag, then reads `wait_polling`: unless it is
+     * set, it sends an IPI (v runs here), which ends the halt. Anything for
+     * the scheduler sets softirq_pending first. */
+    local_irq_disable();
+    if (wait_mode == WAIT_POLL)
+        __atomic_store_n(&v->wait_polling, true, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&v->blocked, __ATOMIC_SEQ_CST) && !v->kick && !ci->softirq_pending &&
+           !v->pause && v->domain->state == DOMSTATE_RUNNING) {
+        if (wait_mode == WAIT_POLL) {
+            local_irq_enable(); /* timers and kicks still come as interrupts */
+            cpu_relax();
+        } else {
+            safe_halt();
+        }
+        local_irq_disable();
+    }
+    __atomic_store_n(&v->wait_polling, false, __ATOMIC_SEQ_CST);
+    spin_lock(&sched_lock);
+    sv->in_place = false;
+    vcpu_runstate_change(v, runnable(v) ? RUNSTATE_running : RUNSTATE_blocked, NOW());
+    if (runnable(v) && sv->woke_at) {
+        sv->waits_in_place++; /* it waited, and a wake-up ended the wait */
+        record_latency(sv, NOW());
+    }
+    spin_unlock(&sched_lock);
+    return runnable(v) && !v->kick && !ci->softirq_pending;
 }
 
 /* The running vCPU waits for an event; it leaves the pCPU on return, and
@@ -554,7 +642,7 @@ static void print_domain_stats(const struct sched_dom *sd, s_time_t now)
 {
     const struct domain *d = sd->d;
     s_time_t t[4] = {0};
-    uint64_t wakes = 0, lat_sum = 0, lat_max = 0, preempted = 0, ran_on = 0;
+    uint64_t wakes = 0, in_place = 0, lat_sum = 0, lat_max = 0, preempted = 0, ran_on = 0;
 
     for (unsigned int i = 0; i < sd->nr_units; i++) {
         const struct sched_vcpu *sv = &sd->units[i];
@@ -565,6 +653,7 @@ static void print_domain_stats(const struct sched_dom *sd, s_time_t now)
         if (now > v->runstate_entry)
             t[v->runstate] += now - v->runstate_entry;
         wakes += sv->wakes;
+        in_place += sv->waits_in_place;
         preempted += sv->preempted;
         ran_on |= sv->ran_on;
         lat_sum += sv->lat_sum_ns;
@@ -573,12 +662,13 @@ static void print_domain_stats(const struct sched_dom *sd, s_time_t now)
     }
     printk(XENLOG_DEBUG
            "sched: d%u '%s' running %lu us runnable %lu us blocked %lu us, %lu preempted, "
-           "%lu wake-ups, latency mean %lu us max %lu us, ran on pCPUs %#lx\n",
+           "%lu wake-ups (%lu in place), latency mean %lu us max %lu us, ran on pCPUs %#lx\n",
            d->domain_id, d->name, (unsigned long)(t[RUNSTATE_running] / 1000),
            (unsigned long)(t[RUNSTATE_runnable] / 1000),
            (unsigned long)(t[RUNSTATE_blocked] / 1000), (unsigned long)preempted,
-           (unsigned long)wakes, (unsigned long)(wakes ? lat_sum / wakes / 1000 : 0),
-           (unsigned long)(lat_max / 1000), (unsigned long)ran_on);
+           (unsigned long)wakes, (unsigned long)in_place,
+           (unsigned long)(wakes ? lat_sum / wakes / 1000 : 0), (unsigned long)(lat_max / 1000),
+           (unsigned long)ran_on);
 }
 
 static void print_sched_stats(void);
@@ -813,6 +903,15 @@ void schedule_init(void)
         else
             gp = parsed;
     }
+    if (!strcmp(opt_wait_in_place, "poll"))
+        wait_mode = WAIT_POLL;
+    else if (!strcmp(opt_wait_in_place, "no"))
+        wait_mode = WAIT_NO;
+    else if (strcmp(opt_wait_in_place, "halt"))
+        printk(XENLOG_WARNING "sched: wait_in_place=%s: not halt, poll or no; halt used\n",
+               opt_wait_in_place);
+    if (sched_ops->blocked_keeps_cpu && wait_mode != WAIT_NO)
+        printk("sched: a blocked vCPU waits on its pCPU (%s)\n", opt_wait_in_place);
     a653_auto = sched_ops->sched_id == XEN_SCHEDULER_ARINC653 && !opt_sched_opts[0];
     if (a653_auto)
         printk("sched: arinc653 without sched_opts: a %lu us slot per vCPU, in domain order\n",

@@ -269,6 +269,7 @@ const struct scheduler sched_null_def = {
     .unit_size = sizeof(struct null_unit),
     .dom_size = 0,
     .instance_size = null_instance_size,
+    .blocked_keeps_cpu = true,
     .init = null_init,
     .deinit = sched_no_deinit,
     .init_domain = sched_plain_init_domain,

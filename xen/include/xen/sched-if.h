@@ -238,6 +238,10 @@ struct scheduler {
     size_t unit_size; /* bytes of private storage per unit */
     size_t dom_size;  /* bytes of private storage per domain */
     size_t (*instance_size)(unsigned int nr_cpus);
+    /* A blocked unit keeps its pCPU, which idles until the unit wakes or
+     * the scheduler tickles it (null): the core may then let a blocked vCPU
+     * wait on its pCPU without a decision on either side of the wait. */
+    bool blocked_keeps_cpu;
 
     /* gp: NULL or parameters of this scheduler (sched_id must match). */
     int (*init)(struct sched_instance *s, const struct sched_global_params *gp);

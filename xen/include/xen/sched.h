@@ -53,6 +53,7 @@ struct vcpu {
     bool blocked;           /* waiting for an event */
     bool pause;             /* paused by the toolstack or shutdown */
     bool running;           /* on a pCPU right now */
+    bool wait_polling;      /* blocked, polling its flag on its pCPU: no IPI needed */
     volatile bool kick;     /* leave the guest at the next chance */
     enum vcpu_runstate runstate;
     s_time_t runstate_entry;
@@ -68,7 +69,6 @@ struct vcpu {
     bool fpu_initialised;
     /* Event channel state of this vCPU */
     uint32_t poll_mask_pending;
-    bool polling;
 };
 
 struct domain {
@@ -143,10 +143,20 @@ void domain_finish(struct domain *d);
 
 /* Scheduling (common/schedule.c). */
 void sched_domain_dying(struct domain *d);
+/* v has something to do (an interrupt or event pending, or it may run
+ * again): runnable in the scheduler, and noticed where it already runs. */
 void vcpu_wake(struct vcpu *v);
+/* An interrupt to inject is pending for v: woken, and made to leave the
+ * guest if it runs there (an IPI), so that it enters again with it. */
+void vcpu_interrupt(struct vcpu *v);
 void vcpu_block(struct vcpu *v);
 void vcpu_yield(struct vcpu *v);
+/* Make v leave the guest and go through the scheduler (pause, flush,
+ * affinity, shutdown). */
 void vcpu_kick(struct vcpu *v);
+/* With v blocked on this pCPU: wait here when the scheduler would idle the
+ * pCPU anyway; true once v may run again (interrupts off on return). */
+bool sched_wait_in_place(struct vcpu *v);
 void schedule_init(void);
 void sched_add_vcpu(struct vcpu *v);
 void sched_remove_vcpu(struct vcpu *v);

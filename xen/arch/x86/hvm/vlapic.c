@@ -265,14 +265,6 @@ static bool accept_irq(struct vlapic *vl, unsigned int vec, bool level)
     return true;
 }
 
-/* Make a vCPU notice a new pending interrupt. */
-static void notify(struct vcpu *t)
-{
-    vcpu_wake(t);
-    if (t->running && t->processor != smp_processor_id())
-        vcpu_kick(t);
-}
-
 static void timer_fn(void *data)
 {
     struct vlapic *vl = data;
@@ -325,7 +317,7 @@ static void timer_fn(void *data)
     }
     spin_unlock_irqrestore(&vl->lock, flags);
     if (raised)
-        notify(vl->v);
+        vcpu_interrupt(vl->v);
     __atomic_store_n(&vl->in_callback, 0, __ATOMIC_SEQ_CST);
 }
 
@@ -398,7 +390,7 @@ static void send_ipi(struct vlapic *src, uint32_t lo, uint32_t dest)
         t->ipis += raised;
         spin_unlock_irqrestore(&t->lock, flags);
         if (raised && t != src)
-            notify(tv);
+            vcpu_interrupt(tv);
         if (mode == 1 && raised && shorthand == 0)
             break; /* lowest priority: the first APIC that takes it */
     }

@@ -280,6 +280,16 @@ static bool svm_interrupt_blocked(struct vcpu *v)
     return !(vmcb->rflags & X86_EFLAGS_IF) || (vmcb->int_state & 1);
 }
 
+/* The intercepted instruction retired: go on at next_rip. An interrupt
+ * shadow (STI or MOV SS just before it) covered that instruction only, so
+ * it ends here; left set, it would hold off the interrupt that `sti; hlt`
+ * waits for by one more exit (VINTR). */
+static void retire_insn(struct vmcb *vmcb, uint64_t next_rip)
+{
+    vmcb->rip = next_rip;
+    vmcb->int_state &= ~1ULL;
+}
+
 /* Skip the intercepted instruction at RIP. */
 static bool advance_rip(struct vcpu *v, unsigned int fallback)
 {
@@ -296,7 +306,7 @@ static bool advance_rip(struct vcpu *v, unsigned int fallback)
     ctxt.priv = v;
     if (x86_insn_length(&ctxt, &len, &cls) != X86EMUL_OKAY)
         len = fallback;
-    VCPU_SVM(v)->vmcb->rip += len;
+    retire_insn(VCPU_SVM(v)->vmcb, VCPU_SVM(v)->vmcb->rip + len);
     return true;
 }
 
@@ -348,15 +358,13 @@ static bool svm_handle_exit(struct vcpu *v)
     }
 
     case VMEXIT_HLT:
-        vmcb->rip += 1;
-        if (hvm_pending_interrupt(v) < 0) {
-            vcpu_block(v);
-            return false;
-        }
+        retire_insn(vmcb, vmcb->rip + 1);
+        if (hvm_pending_interrupt(v) < 0)
+            vcpu_block(v); /* the run loop waits or leaves */
         return true;
 
     case VMEXIT_VMMCALL:
-        vmcb->rip += 3;
+        retire_insn(vmcb, vmcb->rip + 3);
         hvm_hypercall(v);
         return true;
 
@@ -378,7 +386,7 @@ static bool svm_handle_exit(struct vcpu *v)
             uint64_t mask = bytes == 4 ? 0xffffffffULL : bytes == 2 ? 0xffff : 0xff;
             vmcb->rax = bytes == 4 ? val : (vmcb->rax & ~mask) | (val & mask);
         }
-        vmcb->rip = vmcb->exitinfo2;
+        retire_insn(vmcb, vmcb->exitinfo2);
         return true;
     }
 
@@ -522,6 +530,10 @@ static void svm_vcpu_run(struct vcpu *v)
          * sets IF only once GIF is clear), so an interrupt that arrives
          * meanwhile makes the guest exit at once instead of waiting. */
         local_irq_disable();
+        if (v->blocked && !v->kick && !ci->softirq_pending && !sched_wait_in_place(v)) {
+            local_irq_enable();
+            break;
+        }
         if (v->kick || ci->softirq_pending || v->blocked || v->pause ||
             v->domain->state != DOMSTATE_RUNNING) {
             local_irq_enable();
