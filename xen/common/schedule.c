@@ -250,13 +250,14 @@ static void vcpu_notify(struct vcpu *v)
 static unsigned int wake(struct vcpu *v)
 {
     struct sched_vcpu *sv;
-    s_time_t now = NOW();
     unsigned long flags = spin_lock_irqsave(&sched_lock);
     bool polled = __atomic_load_n(&v->wait_polling, __ATOMIC_SEQ_CST);
     bool was_blocked = __atomic_exchange_n(&v->blocked, false, __ATOMIC_SEQ_CST);
 
     sv = sched_vcpu_of(v);
     if (sv && runnable(v)) {
+        s_time_t now = NOW();
+
         if (sv->in_place && !sv->woke_at)
             sv->woke_at = now;
         unit_wake(sv, now);
@@ -277,14 +278,15 @@ void vcpu_interrupt(struct vcpu *v)
         vcpu_notify(v);
 }
 
-bool sched_wait_in_place(struct vcpu *v)
+void sched_wait_in_place(struct vcpu *v)
 {
     struct cpu_info *ci = this_cpu();
     struct sched_vcpu *sv = sched_vcpu_of(v);
     unsigned long flags;
+    bool woken;
 
     if (!sched_ops->blocked_keeps_cpu || !sv || wait_mode == WAIT_NO)
-        return false;
+        return;
     flags = spin_lock_irqsave(&sched_lock);
     sv->in_place = true;
     sv->woke_at = 0;
@@ -309,13 +311,13 @@ bool sched_wait_in_place(struct vcpu *v)
     __atomic_store_n(&v->wait_polling, false, __ATOMIC_SEQ_CST);
     spin_lock(&sched_lock);
     sv->in_place = false;
-    vcpu_runstate_change(v, runnable(v) ? RUNSTATE_running : RUNSTATE_blocked, NOW());
-    if (runnable(v) && sv->woke_at) {
+    woken = runnable(v);
+    vcpu_runstate_change(v, woken ? RUNSTATE_running : RUNSTATE_blocked, NOW());
+    if (woken && sv->woke_at) {
         sv->waits_in_place++; /* it waited, and a wake-up ended the wait */
         record_latency(sv, NOW());
     }
     spin_unlock(&sched_lock);
-    return runnable(v) && !v->kick && !ci->softirq_pending;
 }
 
 /* The running vCPU waits for an event; it leaves the pCPU on return, and

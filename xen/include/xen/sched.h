@@ -154,9 +154,11 @@ void vcpu_yield(struct vcpu *v);
 /* Make v leave the guest and go through the scheduler (pause, flush,
  * affinity, shutdown). */
 void vcpu_kick(struct vcpu *v);
-/* With v blocked on this pCPU: wait here when the scheduler would idle the
- * pCPU anyway; true once v may run again (interrupts off on return). */
-bool sched_wait_in_place(struct vcpu *v);
+/* With v blocked on this pCPU: wait here, until it is woken or the pCPU has
+ * something for the scheduler, when the scheduler would idle the pCPU
+ * anyway; the caller then checks v's flags as usual (interrupts off on
+ * return). */
+void sched_wait_in_place(struct vcpu *v);
 void schedule_init(void);
 void sched_add_vcpu(struct vcpu *v);
 void sched_remove_vcpu(struct vcpu *v);

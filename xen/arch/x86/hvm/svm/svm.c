@@ -530,10 +530,8 @@ static void svm_vcpu_run(struct vcpu *v)
          * sets IF only once GIF is clear), so an interrupt that arrives
          * meanwhile makes the guest exit at once instead of waiting. */
         local_irq_disable();
-        if (v->blocked && !v->kick && !ci->softirq_pending && !sched_wait_in_place(v)) {
-            local_irq_enable();
-            break;
-        }
+        if (v->blocked && !v->kick && !ci->softirq_pending)
+            sched_wait_in_place(v);
         if (v->kick || ci->softirq_pending || v->blocked || v->pause ||
             v->domain->state != DOMSTATE_RUNNING) {
             local_irq_enable();
