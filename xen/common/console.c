@@ -1,16 +1,30 @@
-/* The hypervisor console: formats messages, applies the log level, prefixes
- * each line with "(XEN) " (and a timestamp when asked), and writes to every
- * sink: COM1 (16550) and, with console=...,e9, the QEMU debug port 0xE9.
- * Input: bytes received on the serial port go to the debug keys once the
- * user has switched input to the hypervisor with Ctrl-A three times. */
+/* The hypervisor console: formats messages, applies the log levels, prefixes
+ * each line with "(XEN) " (and a timestamp when asked) or "(dN) " for a
+ * guest's line, and writes to every sink: COM1 (16550) and, with
+ * console=...,e9, the QEMU debug port 0xE9.
+ *
+ * Output goes through a ring buffer (conring): a writer appends under a short
+ * lock and then drains the ring to the sinks holding only the drain lock,
+ * with interrupts as the caller had them. One CPU drains at a time; another
+ * CPU (or an interrupt on the draining one) that finds the drain taken
+ * leaves its bytes to the drainer. Hypervisor messages wait until they are
+ * written; guest lines are drained at most CONS_GUEST_BUDGET bytes per call
+ * (the rest by the next writer or by an idle CPU), are rate-limited per
+ * unprivileged domain, and are dropped, counted, when the ring is full.
+ *
+ * Input: bytes received on the serial port go to the focus: nobody at boot,
+ * then Ctrl-A three times cycles hypervisor (debug keys) -> d1 -> d2 ... ->
+ * hypervisor; a domain's input lands in its PV console ring. */
 #include <xen/console.h>
 #include <xen/keyhandler.h>
 #include <xen/lib.h>
 #include <xen/param.h>
+#include <xen/sched.h>
 #include <xen/spinlock.h>
 #include <xen/string.h>
 #include <xen/time.h>
 #include <asm/io.h>
+#include <asm/percpu.h>
 
 static char opt_console[64] = "com1";
 string_param("console", opt_console);
@@ -22,15 +36,39 @@ static bool opt_sync_console;
 boolean_param("sync_console", opt_sync_console);
 static const char *const loglvl_names[] = {"error", "warning", "info", "debug",
                                            "all",   "none",    NULL};
+#define LVL_DEBUG 3
+#define LVL_ALL   4
+#define LVL_NONE  5
 static unsigned int opt_loglvl = 2; /* info */
 enum_param("loglvl", opt_loglvl, loglvl_names);
-static unsigned int opt_guest_loglvl = 2;
+/* As Xen: a debug build shows every guest message, a release build only
+ * warnings and errors (so unprivileged domains' console_io is hidden). */
+#ifdef CONFIG_DEBUG
+static unsigned int opt_guest_loglvl = LVL_ALL;
+#else
+static unsigned int opt_guest_loglvl = 1; /* warning */
+#endif
 enum_param("guest_loglvl", opt_guest_loglvl, loglvl_names);
+/* Per unprivileged domain: bytes per second, and the burst allowed. */
+static uint64_t opt_guest_rate = 16 << 10;
+size_param("guest_console_rate", opt_guest_rate);
+static uint64_t opt_guest_burst = 64 << 10;
+size_param("guest_console_burst", opt_guest_burst);
 
 static struct serial_port com1 = {.io = 0x3f8, .baud = 115200};
 static bool sink_com1 = true, sink_e9;
-static DEFINE_SPINLOCK(console_lock);
-static bool at_line_start = true;
+
+#define CONRING_SIZE      (32u << 10) /* a power of two */
+#define CONS_CHUNK        64
+#define CONS_GUEST_BUDGET 512
+static char conring[CONRING_SIZE];
+static uint32_t conring_prod, conring_cons; /* free-running indices */
+static DEFINE_SPINLOCK(conring_lock);       /* the ring; never held while writing a sink */
+static DEFINE_SPINLOCK(drain_lock);         /* who writes to the sinks */
+static DEFINE_SPINLOCK(format_lock);        /* vprintk's buffer */
+static volatile int drain_cpu = -1;
+static bool at_line_start = true; /* of hypervisor output, under conring_lock */
+static unsigned long conring_lost;
 
 static void sinks_putc(char c)
 {
@@ -42,10 +80,101 @@ static void sinks_putc(char c)
         outb(0xe9, c);
 }
 
-void console_write_raw(const char *s, size_t n)
+static void sinks_write(const char *s, size_t n)
 {
     while (n--)
         sinks_putc(*s++);
+}
+
+/* --- the ring --- */
+
+static uint32_t conring_free(void)
+{
+    return CONRING_SIZE - (conring_prod - conring_cons);
+}
+
+static void conring_put(const char *s, size_t n)
+{
+    while (n--)
+        conring[conring_prod++ & (CONRING_SIZE - 1)] = *s++;
+}
+
+/* Write up to budget bytes of the ring to the sinks; returns false if
+ * another context is draining. */
+static bool console_drain(uint32_t budget)
+{
+    char chunk[CONS_CHUNK];
+    unsigned long flags;
+
+    if (!spin_trylock(&drain_lock))
+        return false;
+    drain_cpu = smp_processor_id();
+    for (;;) {
+        uint32_t n;
+
+        flags = spin_lock_irqsave(&conring_lock);
+        n = MIN(conring_prod - conring_cons, MIN(budget, (uint32_t)CONS_CHUNK));
+        for (uint32_t i = 0; i < n; i++)
+            chunk[i] = conring[(conring_cons + i) & (CONRING_SIZE - 1)];
+        conring_cons += n;
+        spin_unlock_irqrestore(&conring_lock, flags);
+        if (!n)
+            break;
+        sinks_write(chunk, n);
+        budget -= n;
+        if (!budget)
+            break;
+    }
+    drain_cpu = -1;
+    spin_unlock(&drain_lock);
+    return true;
+}
+
+/* Until the ring has been written up to index `upto` (wrapping compare). A
+ * CPU interrupted while it was draining leaves the rest to itself. */
+static void console_flush_to(uint32_t upto)
+{
+    while ((int32_t)(upto - __atomic_load_n(&conring_cons, __ATOMIC_ACQUIRE)) > 0) {
+        if (drain_cpu == (int)smp_processor_id())
+            return;
+        if (!console_drain(~0u))
+            cpu_relax();
+    }
+}
+
+void console_flush(void)
+{
+    console_flush_to(__atomic_load_n(&conring_prod, __ATOMIC_ACQUIRE));
+}
+
+/* Leftovers of guest lines, from a CPU with nothing else to do. */
+void console_idle_drain(void)
+{
+    if (conring_prod != conring_cons)
+        console_drain(CONRING_SIZE);
+}
+
+void console_write_raw(const char *s, size_t n)
+{
+    unsigned long flags;
+    uint32_t end;
+
+    while (n) {
+        size_t part;
+
+        flags = spin_lock_irqsave(&conring_lock);
+        part = MIN(n, (size_t)conring_free());
+        conring_put(s, part);
+        end = conring_prod;
+        spin_unlock_irqrestore(&conring_lock, flags);
+        s += part;
+        n -= part;
+        console_flush_to(end);
+        if (n && !part && drain_cpu == (int)smp_processor_id()) {
+            conring_lost += n; /* full, and only this CPU could empty it */
+            return;
+        }
+    }
 }
 
 void console_init_early(void)
@@ -94,42 +223,53 @@ void console_init_postparse(void)
 
 bool console_loglvl_ok(int level)
 {
-    if (opt_loglvl == 5) /* none */
+    if (opt_loglvl == LVL_NONE)
         return false;
-    return opt_loglvl == 4 || level <= (int)opt_loglvl;
+    return opt_loglvl == LVL_ALL || level <= (int)opt_loglvl;
 }
 
-static void emit_prefix(void)
+static void put_prefix(void)
 {
     char ts[32];
 
-    console_write_raw("(XEN) ", 6);
+    conring_put("(XEN) ", 6);
     if (opt_timestamps) {
         s_time_t now = NOW();
         int n = snprintf(ts, sizeof(ts), "[%5lld.%06lld] ", (long long)(now / 1000000000LL),
                          (long long)(now % 1000000000LL) / 1000);
-        console_write_raw(ts, n);
+        conring_put(ts, n);
     }
 }
 
-static void emit_lines(const char *s)
+/* Append hypervisor text with its line prefixes; false if it does not fit. */
+static bool put_lines(const char *s, size_t len)
 {
-    for (; *s; s++) {
+    size_t need = len;
+
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '\n')
+            need += 6 + 32;
+    if (need + 6 + 32 > conring_free())
+        return false;
+    for (; len--; s++) {
         if (at_line_start) {
-            emit_prefix();
+            put_prefix();
             at_line_start = false;
         }
-        sinks_putc(*s);
+        conring_put(s, 1);
         if (*s == '\n')
             at_line_start = true;
     }
+    return true;
 }
 
 void vprintk(const char *fmt, va_list args)
 {
     static char buf[1024];
     int level = 2;
-    unsigned long flags;
+    unsigned long flags, rflags;
+    uint32_t end;
+    size_t len;
 
     if (fmt[0] == '<' && fmt[1] >= '0' && fmt[1] <= '3' && fmt[2] == '>') {
         level = fmt[1] - '0';
@@ -137,10 +277,27 @@ void vprintk(const char *fmt, va_list args)
     }
     if (!console_loglvl_ok(level))
         return;
-    flags = spin_lock_irqsave(&console_lock);
+    flags = spin_lock_irqsave(&format_lock);
     vsnprintf(buf, sizeof(buf), fmt, args);
-    emit_lines(buf);
-    spin_unlock_irqrestore(&console_lock, flags);
+    len = strlen(buf);
+    for (;;) {
+        bool done;
+
+        rflags = spin_lock_irqsave(&conring_lock);
+        done = put_lines(buf, len);
+        end = conring_prod;
+        spin_unlock_irqrestore(&conring_lock, rflags);
+        if (done)
+            break;
+        if (drain_cpu == (int)smp_processor_id()) {
+            conring_lost += len; /* full, and only this CPU could empty it */
+            break;
+        }
+        /* Full (a rare hypervisor flood): make room, interrupts still off. */
+        console_flush_to(end);
+    }
+    spin_unlock_irqrestore(&format_lock, flags);
+    console_flush_to(end);
 }
 
 void printk(const char *fmt, ...)
@@ -152,52 +309,144 @@ void printk(const char *fmt, ...)
     va_end(args);
 }
 
-void console_guest_line(unsigned int domid, const char *s, size_t n)
-{
-    char pfx[16];
-    int len = snprintf(pfx, sizeof(pfx), "(d%u) ", domid);
-    unsigned long flags;
+/* --- guest lines --- */
 
-    if (opt_guest_loglvl == 5)
+/* Take len bytes from d's token bucket (unprivileged domains only). */
+static bool guest_rate_ok(struct domain *d, size_t len)
+{
+    s_time_t now = NOW();
+    uint64_t burst = opt_guest_burst ? opt_guest_burst : 1;
+
+    if (d->privileged)
+        return true;
+    if (!d->cons_rate_stamp)
+        d->cons_rate_tokens = burst;
+    else
+        d->cons_rate_tokens += (uint64_t)(now - d->cons_rate_stamp) * opt_guest_rate / SECONDS(1);
+    if (d->cons_rate_tokens > burst)
+        d->cons_rate_tokens = burst;
+    d->cons_rate_stamp = now;
+    if (d->cons_rate_tokens < len)
+        return false;
+    d->cons_rate_tokens -= len;
+    return true;
+}
+
+/* One complete line of d's console ("(dN) text"); from_hcall says it came
+ * through console_io, which guest_loglvl governs for unprivileged domains
+ * as Xen does (their lines are guest debug messages there). */
+void console_guest_line(struct domain *d, const char *s, size_t n, bool from_hcall)
+{
+    char pfx[48];
+    int len;
+    unsigned long flags;
+    uint32_t end;
+
+    if (opt_guest_loglvl == LVL_NONE)
         return;
-    flags = spin_lock_irqsave(&console_lock);
+    if (from_hcall && !d->privileged && opt_guest_loglvl != LVL_ALL &&
+        opt_guest_loglvl < LVL_DEBUG)
+        return;
+    flags = spin_lock_irqsave(&conring_lock);
+    if (!guest_rate_ok(d, n + 8)) {
+        d->cons_dropped += n + 1;
+        spin_unlock_irqrestore(&conring_lock, flags);
+        return;
+    }
+    if (d->cons_dropped) {
+        len = snprintf(pfx, sizeof(pfx), "(d%u) [%lu bytes dropped]\n", d->domain_id,
+                       d->cons_dropped);
+        if ((uint32_t)len <= conring_free()) {
+            if (!at_line_start)
+                conring_put("\n", 1);
+            at_line_start = true;
+            conring_put(pfx, len);
+            d->cons_dropped = 0;
+        }
+    }
+    len = snprintf(pfx, sizeof(pfx), "(d%u) ", d->domain_id);
+    if (len + n + 2 > conring_free()) {
+        d->cons_dropped += n + 1;
+        spin_unlock_irqrestore(&conring_lock, flags);
+        return;
+    }
     if (!at_line_start)
-        sinks_putc('\n');
-    console_write_raw(pfx, len);
-    console_write_raw(s, n);
-    sinks_putc('\n');
+        conring_put("\n", 1);
+    conring_put(pfx, len);
+    conring_put(s, n);
+    conring_put("\n", 1);
     at_line_start = true;
-    spin_unlock_irqrestore(&console_lock, flags);
+    end = conring_prod;
+    spin_unlock_irqrestore(&conring_lock, flags);
+    if (opt_sync_console || d->privileged)
+        console_flush_to(end);
+}
+
+/* After a guest's console call: write out a bounded part of the ring. */
+void console_guest_drain(void)
+{
+    console_drain(CONS_GUEST_BUDGET);
 }
 
 void console_force_unlock(void)
 {
-    console_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    conring_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    drain_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    format_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    drain_cpu = -1;
     at_line_start = true;
 }
 
-/* Ctrl-A three times in a row switches input between the hypervisor (debug
- * keys) and the guests. */
+static void dump_console(char key)
+{
+    printk("Console: ring %u of %u bytes pending, %lu bytes lost, guest rate %lu B/s burst %lu\n",
+           conring_prod - conring_cons, CONRING_SIZE, conring_lost, (unsigned long)opt_guest_rate,
+           (unsigned long)opt_guest_burst);
+}
+register_keyhandler('c', dump_console, "console state");
+
+/* --- input --- */
+
+/* Ctrl-A three times in a row moves the input focus. */
 #define SWITCH_CODE 0x01
-static bool input_to_xen;
+#define FOCUS_NONE  (-1)
+#define FOCUS_XEN   0
+static int input_focus = FOCUS_NONE; /* or a domain id */
 static unsigned int switch_count;
+
+static void switch_focus(void)
+{
+    struct domain *d = NULL;
+
+    if (input_focus == FOCUS_NONE)
+        input_focus = FOCUS_XEN;
+    else {
+        d = console_ring_next(input_focus);
+        input_focus = d ? d->domain_id : FOCUS_XEN;
+    }
+    if (d)
+        printk("*** Serial input to d%u '%s' (type 'CTRL-a' three times to switch input)\n",
+               d->domain_id, d->name);
+    else
+        printk("*** Serial input to Xen (type 'CTRL-a' three times to switch input)\n");
+    if (!d)
+        printk("*** Press 'h' for the list of debug keys\n");
+}
 
 static void receive_char(char c)
 {
     if (c == SWITCH_CODE) {
         if (++switch_count == 3) {
             switch_count = 0;
-            input_to_xen = !input_to_xen;
-            printk("*** Serial input to %s (type 'CTRL-a' three times to switch input)\n",
-                   input_to_xen ? "Xen" : "domains");
-            if (input_to_xen)
-                printk("*** Press 'h' for the list of debug keys\n");
+            switch_focus();
         }
         return;
     }
     switch_count = 0;
-    if (input_to_xen)
+    if (input_focus == FOCUS_XEN)
         handle_keypress(c);
+    else if (input_focus > 0)
+        console_ring_input((uint16_t)input_focus, c);
 }
 
 void console_poll_input(void)

@@ -137,6 +137,10 @@ static const char *apply_setting(struct domain *d, const char *key, const char *
         if (*end || !n || n > MAX_VCPUS)
             return "vcpus must be 1-8";
         d->nr_vcpus = n;
+    } else if (!strcmp(key, "pv_console")) {
+        if (strcmp(v, "0") && strcmp(v, "1"))
+            return "pv_console must be 0 or 1";
+        d->no_pv_console = v[0] == '0';
     } else if (!strcmp(key, "priv") || !strcmp(key, "privileged")) {
         if (strcmp(v, "0") && strcmp(v, "1"))
             return "priv must be 0 or 1";
@@ -242,30 +246,35 @@ static const char *parse_module_cmdline(struct domain *d, const char *s, char *b
 
 /* --- building --- */
 
+/* Low RAM, the legacy hole, RAM from 1 MiB, and the special pages at the
+ * top (reserved, as Xen's toolstack reserves its special pages). The same
+ * map is in start info and XENMEM_memory_map. */
+unsigned int domain_memory_map(const struct domain *d, struct hvm_memmap_table_entry *map)
+{
+    uint64_t special = (uint64_t)DOMAIN_SPECIAL_PAGES << PAGE_SHIFT;
+
+    map[0] = (struct hvm_memmap_table_entry){0, 0xa0000, XEN_HVM_MEMMAP_TYPE_RAM, 0};
+    map[1] = (struct hvm_memmap_table_entry){0xa0000, 0x60000, XEN_HVM_MEMMAP_TYPE_RESERVED, 0};
+    map[2] = (struct hvm_memmap_table_entry){0x100000, d->mem_bytes - 0x100000 - special,
+                                             XEN_HVM_MEMMAP_TYPE_RAM, 0};
+    map[3] = (struct hvm_memmap_table_entry){d->mem_bytes - special, special,
+                                             XEN_HVM_MEMMAP_TYPE_RESERVED, 0};
+    return 4;
+}
+
 static void write_start_info(struct domain *d)
 {
+    struct hvm_memmap_table_entry map[DOMAIN_MEMMAP_MAX];
     struct hvm_start_info si = {
         .magic = XEN_HVM_START_MAGIC_VALUE,
         .version = 1,
         .cmdline_paddr = d->cmdline[0] ? CMDLINE_GPA : 0,
         .memmap_paddr = MEMMAP_GPA,
-        .memmap_entries = 3,
-    };
-    struct hvm_memmap_table_entry map[4] = {
-        {0, 0xa0000, XEN_HVM_MEMMAP_TYPE_RAM, 0},
-        {0xa0000, 0x60000, XEN_HVM_MEMMAP_TYPE_RESERVED, 0},
-        {0x100000, d->mem_bytes - 0x100000, XEN_HVM_MEMMAP_TYPE_RAM, 0},
-        {d->mem_bytes - PAGE_SIZE, PAGE_SIZE, XEN_HVM_MEMMAP_TYPE_RESERVED, 0},
     };
 
-    /* The store page (the last page of RAM) is reserved. */
-    if (d->hvm_params[HVM_PARAM_STORE_PFN]) {
-        si.memmap_entries = 4;
-        map[2].size -= PAGE_SIZE;
-    }
-
+    si.memmap_entries = domain_memory_map(d, map);
     copy_to_gpa(d, START_INFO_GPA, &si, sizeof(si));
-    copy_to_gpa(d, MEMMAP_GPA, map, sizeof(map));
+    copy_to_gpa(d, MEMMAP_GPA, map, si.memmap_entries * sizeof(map[0]));
     if (d->cmdline[0])
         copy_to_gpa(d, CMDLINE_GPA, d->cmdline, strlen(d->cmdline) + 1);
     if (d->restarts) {
@@ -331,11 +340,11 @@ static void xenstore_intro_update(struct domain *xs, struct domain *d, bool pres
 static void xenstore_connect(struct domain *d)
 {
     struct domain *xs = xenstore_domain();
-    unsigned long gfn = d->nr_pages - 1;
+    unsigned long gfn = DOMAIN_STORE_GFN(d);
     void *page;
     long port;
 
-    if (!xs || d->is_xenstore || d->nr_pages < 2 || !(page = gfn_to_virt(d, gfn)))
+    if (!xs || d->is_xenstore || !(page = gfn_to_virt(d, gfn)))
         return;
     port = evtchn_alloc_unbound_port(d, xs->domain_id);
     if (port < 0) {
@@ -346,7 +355,6 @@ static void xenstore_connect(struct domain *d)
     memset(page, 0, PAGE_SIZE);
     d->hvm_params[HVM_PARAM_STORE_PFN] = gfn;
     d->hvm_params[HVM_PARAM_STORE_EVTCHN] = port;
-    write_start_info(d);
     xenstore_intro_update(xs, d, true);
 }
 
@@ -397,6 +405,8 @@ static const char *domain_build(struct domain *d)
         sched_add_vcpu(v);
     }
     err = domain_extra_init(d);
+    if (!err && console_ring_setup(d))
+        err = "no room for the console ring or its event channel";
     domtime_mark(d, err ? DOMTIME_BUILD : DOMTIME_READY);
     return err;
 }
@@ -404,6 +414,7 @@ static const char *domain_build(struct domain *d)
 static void domain_free_resources(struct domain *d)
 {
     xenstore_disconnect(d);
+    console_ring_teardown(d);
     /* Timers of this incarnation must not fire into the next one. */
     stop_timer(&d->watchdog_timer);
     d->watchdog_timer.fn = NULL;
@@ -428,6 +439,7 @@ static struct domain *domain_alloc(unsigned int id)
         return NULL;
     d->domain_id = id;
     d->lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    d->console_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->mem_bytes = opt_dom_mem;
     d->nr_vcpus = 1;
     d->weight = 256;
@@ -592,6 +604,7 @@ void domain_finish(struct domain *d)
         domtime_mark(d, DOMTIME_DESTROYED);
         d->restarts++;
         d->console_len = 0;
+        d->console_line_hcall = false;
         memset(d->hvm_params, 0, sizeof(d->hvm_params));
         d->hypercall_page_gpa = 0;
         d->shared_info_gfn = ~0UL;
@@ -632,7 +645,7 @@ static void domain_end(struct domain *d, unsigned int reason)
     d->shutdown_reason = reason;
     spin_unlock_irqrestore(&d->lock, flags);
     if (d->console_len)
-        domain_console_putc(d, '\n');
+        domain_console_put(d, "\n", 1, false);
     for (unsigned int i = 0; i < d->nr_vcpus; i++)
         if (d->vcpus[i])
             vcpu_kick(d->vcpus[i]);
@@ -659,24 +672,6 @@ void domain_crash(struct domain *d, const char *fmt, ...)
             d->vcpus[i]->processor == smp_processor_id())
             hvm_funcs->dump(d->vcpus[i]);
     domain_end(d, EXIT_CRASHED_BY_XEN);
-}
-
-void domain_console_putc(struct domain *d, char c)
-{
-    unsigned long flags = spin_lock_irqsave(&d->lock);
-
-    d->console_bytes++;
-    if (c == '\n' || d->console_len == sizeof(d->console_buf)) {
-        console_guest_line(d->domain_id, d->console_buf, d->console_len);
-        d->console_len = 0;
-        if (c == '\n') {
-            spin_unlock_irqrestore(&d->lock, flags);
-            return;
-        }
-    }
-    if (c != '\r')
-        d->console_buf[d->console_len++] = c;
-    spin_unlock_irqrestore(&d->lock, flags);
 }
 
 static void dump_domains(char key)

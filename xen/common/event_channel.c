@@ -15,6 +15,7 @@
  *
  * One lock guards every domain's table and the delivery into shared info:
  * operations are short, and interdomain pairs need no lock ordering. */
+#include <xen/console.h>
 #include <xen/event.h>
 #include <xen/hypercall.h>
 #include <xen/lib.h>
@@ -31,6 +32,7 @@
 #define ECS_INTERDOMAIN 3
 #define ECS_VIRQ        4
 #define ECS_IPI         5
+#define ECS_XEN         6 /* bound to a hypervisor service: val is its XEN_CONSUMER_* */
 
 #define POLL_MAX_PORTS 128 /* as Xen: a fairly arbitrary limit */
 
@@ -229,8 +231,9 @@ static long get_free_port(struct domain *d)
     return -ENOSPC;
 }
 
-/* Close port of d (lock held): 0 or -EINVAL. */
-static long close_port(struct domain *d, unsigned int port)
+/* Close port of d (lock held): 0 or -EINVAL. As in Xen, a guest cannot
+ * close a port whose other end is the hypervisor. */
+static long close_port_as(struct domain *d, unsigned int port, bool guest)
 {
     struct evtchn *c;
 
@@ -241,6 +244,10 @@ static long close_port(struct domain *d, unsigned int port)
     case ECS_FREE:
     case ECS_RESERVED:
         return -EINVAL;
+    case ECS_XEN:
+        if (guest)
+            return -EINVAL;
+        break;
     case ECS_VIRQ:
         for (unsigned int i = 0; i < MAX_VCPUS; i++)
             if (d->evtchn->vcpu[i].virq_port[c->val] == port)
@@ -265,6 +272,11 @@ static long close_port(struct domain *d, unsigned int port)
     if (d->shared_info && port < evtchn_max_ports(d))
         clear_bit_shared(pending_map(d), port);
     return 0;
+}
+
+static long close_port(struct domain *d, unsigned int port)
+{
+    return close_port_as(d, port, true);
 }
 
 static long op_alloc_unbound(struct vcpu *v, struct evtchn_alloc_unbound *a)
@@ -361,7 +373,7 @@ static long op_bind_ipi(struct vcpu *v, struct evtchn_bind_ipi *b)
     return 0;
 }
 
-static long op_send(struct vcpu *v, evtchn_port_t port)
+static long op_send(struct vcpu *v, evtchn_port_t port, unsigned int *consumer)
 {
     struct domain *d = v->domain;
     struct evtchn *c;
@@ -382,6 +394,9 @@ static long op_send(struct vcpu *v, evtchn_port_t port)
         return 0;
     case ECS_UNBOUND:
         return 0; /* nobody listens yet: dropped */
+    case ECS_XEN:
+        *consumer = c->val; /* called once the lock is dropped */
+        return 0;
     }
     return -EINVAL;
 }
@@ -414,6 +429,10 @@ static long op_status(struct vcpu *v, struct evtchn_status *s)
         s->u.interdomain.dom = c->dom;
         s->u.interdomain.port = c->val;
         break;
+    case ECS_XEN:
+        s->status = EVTCHNSTAT_interdomain;
+        s->u.interdomain.dom = DOMID_XEN;
+        break;
     case ECS_VIRQ:
         s->status = EVTCHNSTAT_virq;
         s->u.virq = c->val;
@@ -442,6 +461,7 @@ static long op_bind_vcpu(struct vcpu *v, struct evtchn_bind_vcpu *b)
         /* fall through */
     case ECS_UNBOUND:
     case ECS_INTERDOMAIN:
+    case ECS_XEN:
         c->vcpu = b->vcpu;
         return 0;
     }
@@ -475,7 +495,7 @@ static long op_reset(struct vcpu *v, struct evtchn_reset *r)
         return -ESRCH;
     for (unsigned int p = 1; p < EVTCHN_2L_NR_CHANNELS_64; p++)
         if (d->evtchn->chn[p].state != ECS_FREE)
-            close_port(d, p);
+            close_port(d, p); /* hypervisor-bound ports stay */
     return 0;
 }
 
@@ -518,6 +538,7 @@ long do_event_channel_op(struct vcpu *v, const unsigned long *args, bool compat)
         struct evtchn_reset reset;
     } u;
     unsigned long flags;
+    unsigned int consumer = 0;
     long rc;
 
     /* The FIFO ABI is not offered: as a hypervisor built without it. */
@@ -544,7 +565,7 @@ long do_event_channel_op(struct vcpu *v, const unsigned long *args, bool compat)
         rc = close_port(v->domain, u.close.port);
         break;
     case EVTCHNOP_send:
-        rc = op_send(v, u.send.port);
+        rc = op_send(v, u.send.port, &consumer);
         break;
     case EVTCHNOP_status:
         rc = op_status(v, &u.status);
@@ -566,6 +587,8 @@ long do_event_channel_op(struct vcpu *v, const unsigned long *args, bool compat)
         break;
     }
     spin_unlock_irqrestore(&evtchn_lock, flags);
+    if (consumer == XEN_CONSUMER_CONSOLE)
+        console_ring_kick(v->domain);
     if (rc == 0 && writes_back(cmd) && copy_to_guest(v, arg, &u, arg_size[cmd]))
         return -EFAULT;
     return rc;
@@ -656,6 +679,21 @@ long evtchn_alloc_unbound_port(struct domain *d, domid_t remote)
     return port;
 }
 
+long evtchn_alloc_xen_port(struct domain *d, unsigned int consumer)
+{
+    unsigned long flags = spin_lock_irqsave(&evtchn_lock);
+    long port = -ESRCH;
+
+    if (d->evtchn) {
+        port = get_free_port(d);
+        if (port > 0)
+            d->evtchn->chn[port] =
+                (struct evtchn){.state = ECS_XEN, .dom = DOMID_XEN, .val = consumer};
+    }
+    spin_unlock_irqrestore(&evtchn_lock, flags);
+    return port;
+}
+
 void send_guest_global_virq(struct domain *d, unsigned int virq)
 {
     unsigned long flags;
@@ -699,7 +737,7 @@ void evtchn_close_all(struct domain *d)
     if (d->evtchn)
         for (unsigned int p = 1; p < EVTCHN_2L_NR_CHANNELS_64; p++)
             if (d->evtchn->chn[p].state != ECS_FREE)
-                close_port(d, p);
+                close_port_as(d, p, false);
     spin_unlock_irqrestore(&evtchn_lock, flags);
 }
 

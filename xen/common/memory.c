@@ -33,6 +33,7 @@
 #include <asm/page.h>
 #include <asm/percpu.h>
 #include <asm/processor.h>
+#include <public/hvm/start_info.h>
 #include <public/memory.h>
 #include <xen/xenstore_domain.h>
 
@@ -725,19 +726,14 @@ static long memop_add_to_physmap(struct vcpu *v, unsigned long arg, bool compat)
 static long memop_memory_map(struct vcpu *v, unsigned long arg, bool compat)
 {
     struct domain *d = v->domain;
-    uint64_t top = (uint64_t)d->nr_pages << PAGE_SHIFT;
-    /* The store page, when there is one, is the last page of RAM. */
-    bool store = d->hvm_params[HVM_PARAM_STORE_PFN] != 0;
-    uint64_t ram_top = store ? top - PAGE_SIZE : top;
-    const struct e820entry map[4] = {
-        {0, 0xa0000, E820_RAM},
-        {0xa0000, 0x60000, E820_RESERVED},
-        {0x100000, ram_top > 0x100000 ? ram_top - 0x100000 : 0, E820_RAM},
-        {ram_top, PAGE_SIZE, E820_RESERVED},
-    };
+    struct hvm_memmap_table_entry hm[DOMAIN_MEMMAP_MAX];
+    struct e820entry map[DOMAIN_MEMMAP_MAX];
+    unsigned int total = domain_memory_map(d, hm);
     struct xen_memory_map mm;
     unsigned int n;
 
+    for (unsigned int i = 0; i < total; i++)
+        map[i] = (struct e820entry){hm[i].addr, hm[i].size, hm[i].type};
     if (compat) {
         struct compat_memory_map c;
 
@@ -746,7 +742,7 @@ static long memop_memory_map(struct vcpu *v, unsigned long arg, bool compat)
         mm.nr_entries = c.nr_entries, mm.buffer = c.buffer;
     } else if (copy_from_guest(v, &mm, arg, sizeof(mm)))
         return -EFAULT;
-    n = MIN(mm.nr_entries, store ? 4u : 3u);
+    n = MIN(mm.nr_entries, total);
     if (n && copy_to_guest(v, mm.buffer, map, n * sizeof(map[0])))
         return -EFAULT;
     /* nr_entries is the first field in both layouts. */

@@ -17,6 +17,7 @@
  * vCPU, after a vCPU left the guest, and on every unit the scheduler picks,
  * and puts the scheduler to sleep or wake accordingly. */
 #include <xen/keyhandler.h>
+#include <xen/console.h>
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/param.h>
@@ -949,6 +950,9 @@ void __noreturn schedule_loop(void)
         ci->softirq_pending = 0;
         curr = schedule_decide(cpu, curr);
         if (!curr) {
+            /* Guest console output left over, with interrupts on. */
+            local_irq_enable();
+            console_idle_drain();
             /* Idle until a tickle or the timer asks for a decision. */
             local_irq_disable();
             while (!ci->softirq_pending) {

@@ -110,9 +110,18 @@ struct domain {
     uint64_t hypercall_page_gpa;
     void *shared_info;             /* hypervisor mapping of the shared info page */
     unsigned long shared_info_gfn; /* where the guest mapped it, or ~0 */
+    /* console (common/domain_console.c) */
+    spinlock_t console_lock; /* the line buffer and the ring's indices */
     char console_buf[CONSOLE_LINE];
     unsigned int console_len;
+    bool console_line_hcall; /* part of the line came through console_io/0xE9 */
     unsigned long console_bytes;
+    bool no_pv_console;             /* setting pv_console=0 */
+    unsigned long cons_gfn;         /* the PV console ring's page, 0: none */
+    uint32_t cons_port;             /* its event channel (bound to the hypervisor) */
+    uint64_t cons_rate_tokens;      /* rate limit of unprivileged domains' lines */
+    s_time_t cons_rate_stamp;
+    unsigned long cons_dropped;     /* bytes of lines dropped since the last note */
     struct evtchn_state *evtchn;
     struct grant_table *grant;
     /* scheduling */
@@ -123,6 +132,18 @@ struct domain {
     s_time_t created_at, finished_at;
     uint64_t hypercalls, exits;
 };
+
+/* The last pages of a domain's RAM are its special pages, as a toolstack
+ * sets them aside on Xen: reserved in the memory map the guest sees, so it
+ * uses them only for what the params say. */
+#define DOMAIN_SPECIAL_PAGES     2
+#define DOMAIN_CONSOLE_GFN(d)    ((d)->nr_pages - 2) /* HVM_PARAM_CONSOLE_PFN */
+#define DOMAIN_STORE_GFN(d)      ((d)->nr_pages - 1) /* HVM_PARAM_STORE_PFN */
+struct hvm_memmap_table_entry;
+/* The domain's memory map (as start info gives it): fills map, returns the
+ * number of entries (at most DOMAIN_MEMMAP_MAX). */
+#define DOMAIN_MEMMAP_MAX 4
+unsigned int domain_memory_map(const struct domain *d, struct hvm_memmap_table_entry *map);
 
 extern struct domain *domain_list[MAX_DOMAINS];
 extern unsigned int nr_domains;
@@ -135,7 +156,8 @@ void domain_shutdown(struct domain *d, unsigned int reason);
 void domain_crash(struct domain *d, const char *why, ...) __printf(2, 3);
 void domain_pause_vcpus(struct domain *d);
 const char *shutdown_reason_name(unsigned int reason);
-/* Write one byte of guest console output (line buffered). */
+/* Write one byte of guest console output from console_io or port 0xE9
+ * (line buffered; see domain_console_put in xen/console.h). */
 void domain_console_putc(struct domain *d, char c);
 
 void domain_check_all_finished(void);

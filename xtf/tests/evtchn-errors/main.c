@@ -9,10 +9,12 @@
  * refuses ports that are not unbound for us (-EINVAL) and absent domains;
  * port 0 is reserved; the table fills to exactly its size - 1 ports then
  * gives -ENOSPC, and closing one frees it for reuse; the FIFO ops and
- * unknown sub-ops give -ENOSYS.
+ * unknown sub-ops give -ENOSYS.  Built without a PV console ring
+ * (pv_console=0), whose port would take one slot of the table.
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @domain pv_console=0
  */
 #include <xtf.h>
 #include <xtf/evtchn.h>
