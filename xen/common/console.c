@@ -63,12 +63,36 @@ static bool sink_com1 = true, sink_e9;
 #define CONS_GUEST_BUDGET 512
 static char conring[CONRING_SIZE];
 static uint32_t conring_prod, conring_cons; /* free-running indices */
+static uint32_t conring_written;            /* up to here the sinks have it */
 static DEFINE_SPINLOCK(conring_lock);       /* the ring; never held while writing a sink */
 static DEFINE_SPINLOCK(drain_lock);         /* who writes to the sinks */
 static DEFINE_SPINLOCK(format_lock);        /* vprintk's buffer */
 static volatile int drain_cpu = -1;
 static bool at_line_start = true; /* of hypervisor output, under conring_lock */
 static unsigned long conring_lost;
+
+/* Which unprivileged domain's line ends where in the ring, so that each
+ * has at most CONS_GUEST_SHARE bytes waiting: a flood fills its own share
+ * and the other domains' lines still get in. Under conring_lock. */
+#define CONS_GUEST_SHARE (CONRING_SIZE / 8)
+#define LINE_OWNERS      512
+static struct {
+    struct domain *d;
+    uint32_t end, len;
+} line_owner[LINE_OWNERS];
+static unsigned int owner_head, owner_tail; /* free-running */
+
+static void owners_retire(void)
+{
+    while (owner_tail != owner_head) {
+        unsigned int i = owner_tail % LINE_OWNERS;
+
+        if ((int32_t)(line_owner[i].end - conring_cons) > 0)
+            break;
+        line_owner[i].d->cons_queued -= line_owner[i].len;
+        owner_tail++;
+    }
+}
 
 static void sinks_putc(char c)
 {
@@ -117,10 +141,12 @@ static bool console_drain(uint32_t budget)
         for (uint32_t i = 0; i < n; i++)
             chunk[i] = conring[(conring_cons + i) & (CONRING_SIZE - 1)];
         conring_cons += n;
+        owners_retire();
         spin_unlock_irqrestore(&conring_lock, flags);
         if (!n)
             break;
         sinks_write(chunk, n);
+        __atomic_store_n(&conring_written, conring_written + n, __ATOMIC_RELEASE);
         budget -= n;
         if (!budget)
             break;
@@ -134,7 +160,7 @@ static bool console_drain(uint32_t budget)
  * CPU interrupted while it was draining leaves the rest to itself. */
 static void console_flush_to(uint32_t upto)
 {
-    while ((int32_t)(upto - __atomic_load_n(&conring_cons, __ATOMIC_ACQUIRE)) > 0) {
+    while ((int32_t)(upto - __atomic_load_n(&conring_written, __ATOMIC_ACQUIRE)) > 0) {
         if (drain_cpu == (int)smp_processor_id())
             return;
         if (!console_drain(~0u))
@@ -344,8 +370,7 @@ void console_guest_line(struct domain *d, const char *s, size_t n, bool from_hca
 
     if (opt_guest_loglvl == LVL_NONE)
         return;
-    if (from_hcall && !d->privileged && opt_guest_loglvl != LVL_ALL &&
-        opt_guest_loglvl < LVL_DEBUG)
+    if (from_hcall && !d->privileged && opt_guest_loglvl != LVL_ALL && opt_guest_loglvl < LVL_DEBUG)
         return;
     flags = spin_lock_irqsave(&conring_lock);
     if (!guest_rate_ok(d, n + 8)) {
@@ -365,7 +390,9 @@ void console_guest_line(struct domain *d, const char *s, size_t n, bool from_hca
         }
     }
     len = snprintf(pfx, sizeof(pfx), "(d%u) ", d->domain_id);
-    if (len + n + 2 > conring_free()) {
+    if (len + n + 2 > conring_free() ||
+        (!d->privileged && (d->cons_queued + len + n + 2 > CONS_GUEST_SHARE ||
+                            owner_head - owner_tail == LINE_OWNERS))) {
         d->cons_dropped += n + 1;
         spin_unlock_irqrestore(&conring_lock, flags);
         return;
@@ -377,6 +404,14 @@ void console_guest_line(struct domain *d, const char *s, size_t n, bool from_hca
     conring_put("\n", 1);
     at_line_start = true;
     end = conring_prod;
+    if (!d->privileged) {
+        unsigned int i = owner_head++ % LINE_OWNERS;
+
+        line_owner[i].d = d;
+        line_owner[i].end = end;
+        line_owner[i].len = len + n + 1;
+        d->cons_queued += len + n + 1;
+    }
     spin_unlock_irqrestore(&conring_lock, flags);
     if (opt_sync_console || d->privileged)
         console_flush_to(end);
@@ -394,6 +429,7 @@ void console_force_unlock(void)
     drain_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     format_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     drain_cpu = -1;
+    conring_written = conring_cons;
     at_line_start = true;
 }
 

@@ -58,12 +58,12 @@ void domain_console_put(struct domain *d, const char *s, size_t n, bool from_hca
         if (complete)
             console_guest_line(d, line, len, hcall);
     }
-    console_guest_drain();
 }
 
 void domain_console_putc(struct domain *d, char c)
 {
     domain_console_put(d, &c, 1, true);
+    console_guest_drain();
 }
 
 /* --- the PV console ring --- */
@@ -130,8 +130,10 @@ void console_ring_kick(struct domain *d)
         out[n++] = intf->out[cons % sizeof(out)];
     __atomic_store_n(&intf->out_cons, cons, __ATOMIC_RELEASE);
     spin_unlock_irqrestore(&d->console_lock, flags);
-    if (n)
+    if (n) {
         domain_console_put(d, out, n, false);
+        console_guest_drain();
+    }
     /* The guest may wait for room in the ring. */
     evtchn_notify(d, d->cons_port);
 }

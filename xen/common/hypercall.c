@@ -171,11 +171,14 @@ long do_console_io(struct vcpu *v, const unsigned long *args, bool compat)
         for (unsigned long done = 0; done < count;) {
             size_t n = MIN(count - done, sizeof(buf));
 
-            if (copy_from_guest(v, buf, gva + done, n))
+            if (copy_from_guest(v, buf, gva + done, n)) {
+                console_guest_drain();
                 return -EFAULT;
+            }
             domain_console_put(v->domain, buf, n, true);
             done += n;
         }
+        console_guest_drain();
         return 0;
     case CONSOLEIO_read:
         /* Serial input goes to the debug keys and to PV console rings. */

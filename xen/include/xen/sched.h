@@ -116,12 +116,13 @@ struct domain {
     unsigned int console_len;
     bool console_line_hcall; /* part of the line came through console_io/0xE9 */
     unsigned long console_bytes;
-    bool no_pv_console;             /* setting pv_console=0 */
-    unsigned long cons_gfn;         /* the PV console ring's page, 0: none */
-    uint32_t cons_port;             /* its event channel (bound to the hypervisor) */
-    uint64_t cons_rate_tokens;      /* rate limit of unprivileged domains' lines */
+    bool no_pv_console;        /* setting pv_console=0 */
+    unsigned long cons_gfn;    /* the PV console ring's page, 0: none */
+    uint32_t cons_port;        /* its event channel (bound to the hypervisor) */
+    uint64_t cons_rate_tokens; /* rate limit of unprivileged domains' lines */
     s_time_t cons_rate_stamp;
-    unsigned long cons_dropped;     /* bytes of lines dropped since the last note */
+    unsigned long cons_dropped; /* bytes of lines dropped since the last note */
+    uint32_t cons_queued;       /* bytes of its lines not yet written out */
     struct evtchn_state *evtchn;
     struct grant_table *grant;
     /* scheduling */
@@ -136,9 +137,9 @@ struct domain {
 /* The last pages of a domain's RAM are its special pages, as a toolstack
  * sets them aside on Xen: reserved in the memory map the guest sees, so it
  * uses them only for what the params say. */
-#define DOMAIN_SPECIAL_PAGES     2
-#define DOMAIN_CONSOLE_GFN(d)    ((d)->nr_pages - 2) /* HVM_PARAM_CONSOLE_PFN */
-#define DOMAIN_STORE_GFN(d)      ((d)->nr_pages - 1) /* HVM_PARAM_STORE_PFN */
+#define DOMAIN_SPECIAL_PAGES  2
+#define DOMAIN_CONSOLE_GFN(d) ((d)->nr_pages - 2) /* HVM_PARAM_CONSOLE_PFN */
+#define DOMAIN_STORE_GFN(d)   ((d)->nr_pages - 1) /* HVM_PARAM_STORE_PFN */
 struct hvm_memmap_table_entry;
 /* The domain's memory map (as start info gives it): fills map, returns the
  * number of entries (at most DOMAIN_MEMMAP_MAX). */

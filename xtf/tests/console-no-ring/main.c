@@ -31,8 +31,7 @@ static void no_ring(domid_t dom, const char *who)
 
     if (get_param_of(dom, HVM_PARAM_CONSOLE_PFN, &v) != -ENOENT)
         xtf_failure("Fail: %s CONSOLE_PFN: got %lld, value %#llx, expected -ENOENT\n", who,
-                    (long long)get_param_of(dom, HVM_PARAM_CONSOLE_PFN, &v),
-                    (unsigned long long)v);
+                    (long long)get_param_of(dom, HVM_PARAM_CONSOLE_PFN, &v), (unsigned long long)v);
     if (get_param_of(dom, HVM_PARAM_CONSOLE_EVTCHN, &v) != -ENOENT)
         xtf_failure("Fail: %s CONSOLE_EVTCHN: got %lld, expected -ENOENT\n", who,
                     (long long)get_param_of(dom, HVM_PARAM_CONSOLE_EVTCHN, &v));
