@@ -9,7 +9,8 @@
  * - its event channel is a port of the domain bound to the hypervisor: a
  *   send on it makes the backend consume the output ring (at most one ring's
  *   worth per send) and signal back; input switched to the domain from the
- *   serial console (Ctrl-A) lands in the input ring, with a signal;
+ *   serial console (Ctrl-A) lands in the input ring, with a signal. The
+ *   guest may close the port (then nothing is signalled any more);
  * - HVM_PARAM_CONSOLE_PFN/EVTCHN say where they are. A domain built with
  *   pv_console=0 has none, and get_param of either fails with -ENOENT.
  *

@@ -231,9 +231,10 @@ static long get_free_port(struct domain *d)
     return -ENOSPC;
 }
 
-/* Close port of d (lock held): 0 or -EINVAL. As in Xen, a guest cannot
- * close a port whose other end is the hypervisor. */
-static long close_port_as(struct domain *d, unsigned int port, bool guest)
+/* Close port of d (lock held): 0 or -EINVAL. A guest may close its console
+ * port, as it may close the interdomain one a console daemon serves on Xen
+ * (Linux treats a failed close as a bug); the backend stops signalling. */
+static long close_port(struct domain *d, unsigned int port)
 {
     struct evtchn *c;
 
@@ -245,8 +246,8 @@ static long close_port_as(struct domain *d, unsigned int port, bool guest)
     case ECS_RESERVED:
         return -EINVAL;
     case ECS_XEN:
-        if (guest)
-            return -EINVAL;
+        if (c->val == XEN_CONSUMER_CONSOLE && d->cons_port == port)
+            d->cons_port = 0;
         break;
     case ECS_VIRQ:
         for (unsigned int i = 0; i < MAX_VCPUS; i++)
@@ -272,11 +273,6 @@ static long close_port_as(struct domain *d, unsigned int port, bool guest)
     if (d->shared_info && port < evtchn_max_ports(d))
         clear_bit_shared(pending_map(d), port);
     return 0;
-}
-
-static long close_port(struct domain *d, unsigned int port)
-{
-    return close_port_as(d, port, true);
 }
 
 static long op_alloc_unbound(struct vcpu *v, struct evtchn_alloc_unbound *a)
@@ -495,7 +491,7 @@ static long op_reset(struct vcpu *v, struct evtchn_reset *r)
         return -ESRCH;
     for (unsigned int p = 1; p < EVTCHN_2L_NR_CHANNELS_64; p++)
         if (d->evtchn->chn[p].state != ECS_FREE)
-            close_port(d, p); /* hypervisor-bound ports stay */
+            close_port(d, p);
     return 0;
 }
 
@@ -737,7 +733,7 @@ void evtchn_close_all(struct domain *d)
     if (d->evtchn)
         for (unsigned int p = 1; p < EVTCHN_2L_NR_CHANNELS_64; p++)
             if (d->evtchn->chn[p].state != ECS_FREE)
-                close_port_as(d, p, false);
+                close_port(d, p);
     spin_unlock_irqrestore(&evtchn_lock, flags);
 }
 

@@ -174,6 +174,29 @@ class PlanTests(unittest.TestCase):
         with self.assertRaises(xr.RunnerError):
             xr.plan_boots(self.inst(2), 0, 4)
 
+    def test_serial_input_boots_alone_on_stdio(self):
+        typed = make_test("typer", envs="hvm64", extra=" * @serial-input hi\\r\n")
+        self.assertEqual(typed.serial_input, b"hi\r")
+        inst = self.inst(3) + xr.all_instances([typed], "/b")
+        boots = xr.plan_boots(inst, 1, 32)
+        self.assertEqual(len(boots), 2)
+        alone = next(b for b in boots if b.instances[0].test is typed)
+        self.assertEqual(len(alone.instances), 1)
+        opts = types.SimpleNamespace(qemu_cpu="max", memory=1024, smp=2, xen="/x/xen",
+                                     xen_cmdline="")
+        cmd = xr.xen_qemu_command(alone, opts, "/l/boot.log")
+        self.assertEqual(cmd[cmd.index("-serial") + 1], "stdio")
+        # Nobody -> hypervisor -> d1: two switches, then the text.
+        self.assertEqual(xr.serial_input_bytes(alone, alone.instances[0]),
+                         b"\x01\x01\x01" * 2 + b"hi\r")
+        other = next(b for b in boots if b is not alone)
+        cmd = xr.xen_qemu_command(other, opts, "/l/boot.log")
+        self.assertEqual(cmd[cmd.index("-serial") + 1], "file:/l/boot.log")
+
+    def test_serial_input_needs_text(self):
+        with self.assertRaises(xr.RunnerError):
+            make_test("typer", extra=" * @serial-input\n")
+
 
 class ParseTests(unittest.TestCase):
     def test_result_line(self):

@@ -11,8 +11,8 @@
  * not bound. */
 int evtchn_notify(struct domain *d, evtchn_port_t port);
 /* A port of d whose other end is the hypervisor's `consumer` (a
- * XEN_CONSUMER_*): a send on it calls the consumer. Guests cannot close or
- * reset it. Returns the port or -errno. */
+ * XEN_CONSUMER_*): a send on it calls the consumer. Returns the port or
+ * -errno. */
 #define XEN_CONSUMER_CONSOLE 1 /* console_ring_kick */
 long evtchn_alloc_xen_port(struct domain *d, unsigned int consumer);
 /* Send a per-vCPU or global virtual IRQ if the guest bound it. */
