@@ -17,7 +17,9 @@ struct guest {
     unsigned long map_gfn;
     struct xenstore_domain_interface *ring;
     struct xs_conn *conn;
-    bool dead; /* ring no longer served */
+    bool dead;    /* ring no longer served */
+    bool serving; /* serve() is running for this guest */
+    bool again;   /* more output was queued meanwhile */
 };
 
 static struct guest guests[XSDOM_INTRO_MAX + 1];
@@ -59,21 +61,38 @@ void xsp_log(const char *fmt, ...)
 
 /* --- serving rings --- */
 
+/* Serving a ring handles its requests, whose replies and watch events call
+ * output_ready for this very connection: that must not serve it again from
+ * inside (the core would see the request being handled a second time, as a
+ * guest with several requests in flight, such as Linux, showed). It only
+ * asks the running serve() for one more round. */
 static void serve(struct guest *g)
 {
+    bool notify = false;
     int r;
 
     if (!g->conn || g->dead)
         return;
-    r = xs_conn_ring_service(g->conn, g->ring);
-    if (r > 0)
-        rt_evtchn_send(g->local_port);
-    else if (r < 0) {
-        /* Only this domain's connection ends; the others go on. */
-        rt_printf("xsdom: d%u: ring closed (error %u)\n", g->domid, g->ring->error);
-        rt_evtchn_send(g->local_port);
-        g->dead = true;
+    if (g->serving) {
+        g->again = true;
+        return;
     }
+    g->serving = true;
+    do {
+        g->again = false;
+        r = xs_conn_ring_service(g->conn, g->ring);
+        if (r > 0)
+            notify = true;
+        else if (r < 0) {
+            /* Only this domain's connection ends; the others go on. */
+            rt_printf("xsdom: d%u: ring closed (error %u)\n", g->domid, g->ring->error);
+            notify = true;
+            g->dead = true;
+        }
+    } while (g->again && !g->dead);
+    g->serving = false;
+    if (notify)
+        rt_evtchn_send(g->local_port);
 }
 
 static void output_ready(void *ctx, struct xs_conn *conn)
@@ -183,10 +202,14 @@ static int ctl_write(const char *path, const char *value, const char *perms, siz
 }
 
 /* The domain's nodes, as a toolstack makes them: /local/domain/<id> and its
- * domid and name readable by the domain only; data/ its own. */
+ * domid, name and control/ readable by the domain only; data/ and the
+ * control/ nodes a guest writes (Linux announces feature-poweroff and
+ * friends, and watches shutdown) its own. */
 static void make_nodes(unsigned int domid, const char *name)
 {
-    char path[64], val[16], perms[32], own[16];
+    static const char *const guest_control[] = {"shutdown", "feature-poweroff", "feature-reboot",
+                                                "feature-suspend", "sysrq"};
+    char path[80], val[16], perms[32], own[16];
     int pl = rt_snprintf(perms, sizeof(perms), "n%u", XS_DOMID_ZERO);
     int ol;
 
@@ -201,6 +224,12 @@ static void make_nodes(unsigned int domid, const char *name)
     ctl_write(path, name, perms, (size_t)pl + 1);
     rt_snprintf(path, sizeof(path), "/local/domain/%u/data", domid);
     ctl_write(path, "", own, (size_t)ol + 1);
+    rt_snprintf(path, sizeof(path), "/local/domain/%u/control", domid);
+    ctl_write(path, "", perms, (size_t)pl + 1);
+    for (unsigned int i = 0; i < sizeof(guest_control) / sizeof(guest_control[0]); i++) {
+        rt_snprintf(path, sizeof(path), "/local/domain/%u/control/%s", domid, guest_control[i]);
+        ctl_write(path, "", own, (size_t)ol + 1);
+    }
 }
 
 static void introduce_entry(const struct xsdom_intro_entry *e)
