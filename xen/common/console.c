@@ -8,9 +8,10 @@
  * with interrupts as the caller had them. One CPU drains at a time; another
  * CPU (or an interrupt on the draining one) that finds the drain taken
  * leaves its bytes to the drainer. Hypervisor messages wait until they are
- * written; guest lines are drained at most CONS_GUEST_BUDGET bytes per call
- * (the rest by the next writer or by an idle CPU), are rate-limited per
- * unprivileged domain, and are dropped, counted, when the ring is full.
+ * written; a guest's console call drains about what it added, at least
+ * CONS_GUEST_BUDGET and at most CONS_GUEST_SHARE bytes (the rest is left to
+ * the next writer or an idle CPU); guest lines are rate-limited per
+ * unprivileged domain and dropped, counted, when over.
  *
  * Input: bytes received on the serial port go to the focus: nobody at boot,
  * then Ctrl-A three times cycles hypervisor (debug keys) -> d1 -> d2 ... ->
@@ -417,10 +418,12 @@ void console_guest_line(struct domain *d, const char *s, size_t n, bool from_hca
         console_flush_to(end);
 }
 
-/* After a guest's console call: write out a bounded part of the ring. */
-void console_guest_drain(void)
+/* After a guest's console call: write out a bounded part of the ring, about
+ * what the call added, so that a busy guest's own output does not pile up
+ * (and get dropped) when no CPU is idle. */
+void console_guest_drain(size_t bytes)
 {
-    console_drain(CONS_GUEST_BUDGET);
+    console_drain((uint32_t)MIN(MAX(bytes, (size_t)CONS_GUEST_BUDGET), (size_t)CONS_GUEST_SHARE));
 }
 
 void console_force_unlock(void)

@@ -64,7 +64,7 @@ void domain_console_put(struct domain *d, const char *s, size_t n, bool from_hca
 void domain_console_putc(struct domain *d, char c)
 {
     domain_console_put(d, &c, 1, true);
-    console_guest_drain();
+    console_guest_drain(1);
 }
 
 /* --- the PV console ring --- */
@@ -133,7 +133,7 @@ void console_ring_kick(struct domain *d)
     spin_unlock_irqrestore(&d->console_lock, flags);
     if (n) {
         domain_console_put(d, out, n, false);
-        console_guest_drain();
+        console_guest_drain(n);
     }
     /* The guest may wait for room in the ring. */
     evtchn_notify(d, d->cons_port);

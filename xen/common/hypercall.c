@@ -143,7 +143,7 @@ long do_xen_version(struct vcpu *v, const unsigned long *args, bool compat)
 /* --- console_io --- */
 
 #define CONSOLE_IO_MAX   (64 * 1024)
-#define CONSOLE_IO_CHUNK 128
+#define CONSOLE_IO_CHUNK 512
 
 /* Unprivileged domains may use console_io as in a Xen debug build; a
  * release build refuses them (-EPERM) as Xen's default policy does. */
@@ -166,19 +166,19 @@ long do_console_io(struct vcpu *v, const unsigned long *args, bool compat)
         if (count > CONSOLE_IO_MAX)
             return -E2BIG;
         /* Bounded: 64 KiB copied at most, lines past the domain's rate
-         * are dropped, and at most a few hundred bytes reach the UART
-         * from this call (the rest from idle CPUs). */
+         * and share are dropped, and at most a share's worth (4 KiB)
+         * reaches the UART from this call (the rest from idle CPUs). */
         for (unsigned long done = 0; done < count;) {
             size_t n = MIN(count - done, sizeof(buf));
 
             if (copy_from_guest(v, buf, gva + done, n)) {
-                console_guest_drain();
+                console_guest_drain(done);
                 return -EFAULT;
             }
             domain_console_put(v->domain, buf, n, true);
             done += n;
         }
-        console_guest_drain();
+        console_guest_drain(count);
         return 0;
     case CONSOLEIO_read:
         /* Serial input goes to the debug keys and to PV console rings. */

@@ -11,7 +11,9 @@ struct domain;
 /* Queue one complete line of a guest's console as "(d<ID>) text", subject
  * to guest_loglvl (from_hcall: console_io or port 0xE9) and d's rate limit. */
 void console_guest_line(struct domain *d, const char *s, size_t n, bool from_hcall);
-void console_guest_drain(void);  /* after a guest's console call: bounded output */
+/* After a guest's console call of `bytes`: writes about as much of the ring
+ * (at least 512 bytes, at most a domain's share, 4 KiB). */
+void console_guest_drain(size_t bytes);
 void console_idle_drain(void);   /* from an idle CPU, interrupts on */
 void console_flush(void);        /* until everything queued is written */
 void console_force_unlock(void); /* for panic: never deadlock on output */
