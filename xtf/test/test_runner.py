@@ -35,12 +35,13 @@ META = """/**
  *
  * @category {cat}
  * @envs {envs}
-{extra} */
+{extra} * @needs {needs}
+ */
 """
 
 
-def make_test(name, cat="functional", envs="hvm64 hvm32", extra=""):
-    return xr.parse_test_meta(META.format(cat=cat, envs=envs, extra=extra),
+def make_test(name, cat="functional", envs="hvm64 hvm32", extra="", needs="none"):
+    return xr.parse_test_meta(META.format(cat=cat, envs=envs, extra=extra, needs=needs),
                               f"/x/tests/{name}/main.c")
 
 
@@ -69,6 +70,19 @@ class MetaTests(unittest.TestCase):
     def test_missing_envs(self):
         with self.assertRaisesRegex(xr.RunnerError, "no @envs"):
             xr.parse_test_meta("/**\n * @category functional\n */\n", "/x/tests/a/main.c")
+
+    def test_needs(self):
+        t = make_test("foo", extra=" * @variations a b\n * @needs ~a fep\n",
+                      needs="hypervisor evtchn")
+        self.assertEqual(t.needs, ["hypervisor", "evtchn"])
+        self.assertEqual(t.needs_var, {"a": ["fep"]})
+
+    def test_needs_required_and_known(self):
+        with self.assertRaisesRegex(xr.RunnerError, "no @needs"):
+            xr.parse_test_meta("/**\n * @category functional\n * @envs hvm64\n */\n",
+                               "/x/tests/a/main.c")
+        with self.assertRaisesRegex(xr.RunnerError, r"main.c:7: unknown need 'wings'"):
+            make_test("foo", needs="hypervisor wings")
 
     def test_real_tests_parse(self):
         tests = xr.discover_tests(os.path.join(HERE, "..", "tests"))
@@ -270,7 +284,7 @@ class ReportTests(unittest.TestCase):
                 data = json.load(f)
             self.assertEqual(data["tests"][0],
                              {"name": "test-hvm64-a", "result": "SUCCESS", "log": log,
-                              "seconds": 0.5})
+                              "seconds": 0.5, "detail": ""})
             self.assertEqual(data["summary"]["CRASH"], 1)
             self.assertEqual(data["summary"]["FAILURE"], 0)
             xr.write_junit(res, os.path.join(d, "r.xml"))
@@ -297,8 +311,9 @@ class BootLoopTests(unittest.TestCase):
         xr.QEMU = self.saved
         shutil.rmtree(self.dir)
 
-    def run_names(self, names, timeout=2.0):
-        tests = [make_test(n, envs="hvm64") for n in names]
+    def run_names(self, names, timeout=2.0, needs=None):
+        tests = [make_test(n, envs="hvm64", needs=(needs or {}).get(n, "hypervisor"))
+                 for n in names]
         inst = xr.all_instances(tests, self.dir)
         opts = types.SimpleNamespace(
             qemu_cpu="max", memory=64, smp=1, xen="/x/xen", xen_cmdline="", timeout=timeout,
@@ -311,16 +326,29 @@ class BootLoopTests(unittest.TestCase):
         return {r.name.split("-", 2)[2]: r for r in runner.run(inst)}
 
     def test_mixed_boot(self):
-        r = self.run_names(["ok1", "fail1", "skip1", "crash1", "refuse1", "ok2"])
+        r = self.run_names(["ok1", "fail1", "skip1", "crash1", "refuse1", "ok2"],
+                           needs={"skip1": "hypervisor gnttab"})
         self.assertEqual(r["ok1"].result, "SUCCESS")
         self.assertEqual(r["ok2"].result, "SUCCESS")
         self.assertEqual(r["fail1"].result, "FAILURE")
         self.assertEqual(r["skip1"].result, "SKIP")
+        self.assertIn("needs gnttab, not offered", r["skip1"].detail)
         self.assertEqual(r["crash1"].result, "CRASH")
         self.assertEqual(r["refuse1"].result, "ERROR")
         with open(r["ok1"].log) as f:
             self.assertIn("Test result: SUCCESS", f.read())
         self.assertTrue(os.path.exists(os.path.join(self.dir, "plan.json")))
+
+    def test_skip_with_needs_met_fails(self):
+        # The fake hypervisor offers evtchn, and nothing else is needed: the
+        # SKIP proves nothing and is a FAILURE; fep is never offered here.
+        r = self.run_names(["skip1", "skip2", "skip3"],
+                           needs={"skip1": "hypervisor evtchn", "skip2": "none",
+                                  "skip3": "hypervisor fep"})
+        self.assertEqual(r["skip1"].result, "FAILURE")
+        self.assertIn("unexpected SKIP", r["skip1"].detail)
+        self.assertEqual(r["skip2"].result, "FAILURE")
+        self.assertEqual(r["skip3"].result, "SKIP")
 
     def test_hang_times_out_others_survive(self):
         r = self.run_names(["hang1", "ok1", "ok2", "ok3"], timeout=1.0)

@@ -231,6 +231,7 @@ void __start_xen(uint32_t magic, uint32_t info)
 
     printk("Xen version %s (%s) %s\n", xen_version_string(), xen_compiler(), xen_build_opts());
     printk("Changeset %s, build id %s\n", xen_changeset(), xen_build_id_string());
+    printk("features: %s\n", xen_features());
     printk("Command line: %s\n", boot_info.cmdline);
     printk("Command line understood: %s\n", understood_len ? understood : "(defaults)");
 

@@ -11,6 +11,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32
+ * @needs hypervisor
  * @domain priv=1
  * @xen-cmdline sched=arinc653
  * @smp 2

@@ -10,6 +10,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32
+ * @needs hypervisor
  * @domain priv=1
  * @xen-cmdline sched=credit2
  * @smp 2
