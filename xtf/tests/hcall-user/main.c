@@ -10,7 +10,7 @@
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32pse hvm32
- * @needs hypervisor evtchn memory vcpu-op
+ * @needs hypervisor
  */
 #include <xtf.h>
 
