@@ -389,6 +389,7 @@ static const char *domain_build(struct domain *d)
         v->up = i == 0;
         v->blocked = v->pause = false;
         v->fpu_initialised = false;
+        v->vcpu_info_registered = false;
         v->runstate = i == 0 ? RUNSTATE_runnable : RUNSTATE_offline;
         if (hvm_funcs->vcpu_initialise(v))
             return "out of memory for the vCPU state";

@@ -6,10 +6,13 @@
  * before the sub-op is looked at; vCPU 0 is initialised by the domain
  * build, the others by VCPUOP_initialise (a second one gives -EEXIST) and
  * VCPUOP_up of a vCPU never initialised gives -EINVAL. */
+#include <xen/event.h>
 #include <xen/hypercall.h>
 #include <xen/lib.h>
+#include <xen/mm.h>
 #include <xen/string.h>
 #include <asm/hvm/hvm.h>
+#include <asm/config.h>
 #include <asm/processor.h>
 #include <public/vcpu.h>
 
@@ -320,6 +323,50 @@ static long set_singleshot_timer(struct vcpu *caller, struct vcpu *v, unsigned l
     return 0;
 }
 
+void *vcpu_info_ptr(struct vcpu *v)
+{
+    struct domain *d = v->domain;
+    uint8_t *page;
+
+    if (v->vcpu_info_registered) {
+        page = gfn_to_virt(d, v->vcpu_info_gfn);
+        return page ? page + v->vcpu_info_offset : NULL;
+    }
+    if (!d->shared_info || v->vcpu_id >= XEN_LEGACY_MAX_VCPUS)
+        return NULL;
+    return (uint8_t *)d->shared_info + 64 * v->vcpu_id;
+}
+
+/* Xen's rules: the area lies within one page and is aligned as the
+ * guest's xen_ulong_t (-ENXIO); it is registered once per vCPU (-EINVAL),
+ * by the vCPU itself or for a vCPU that is down (-EINVAL); the frame must
+ * be the domain's RAM (-EINVAL). */
+static long register_vcpu_info(struct vcpu *caller, struct vcpu *v, unsigned long arg, bool compat)
+{
+    struct vcpu_register_vcpu_info info;
+    unsigned int align = compat ? 4 : 8;
+    unsigned long flags;
+    long rc = 0;
+
+    if (copy_from_guest(caller, &info, arg, sizeof(info)))
+        return -EFAULT;
+    if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info) || (info.offset & (align - 1)))
+        return -ENXIO;
+    if (info.mfn >= (1ull << (64 - PAGE_SHIFT)))
+        return -EINVAL; /* the address would not fit */
+    flags = spin_lock_irqsave(&vcpu_op_lock);
+    if (v->vcpu_info_registered)
+        rc = -EINVAL;
+    else if (v != caller && v->up)
+        rc = -EINVAL;
+    else if (!gfn_to_virt(v->domain, info.mfn))
+        rc = -EINVAL;
+    if (!rc)
+        evtchn_move_vcpu_info(v, info.mfn, info.offset);
+    spin_unlock_irqrestore(&vcpu_op_lock, flags);
+    return rc;
+}
+
 long do_vcpu_op(struct vcpu *caller, const unsigned long *args, bool compat)
 {
     unsigned long cmd = args[0], vcpuid = args[1], arg = args[2];
@@ -364,6 +411,8 @@ long do_vcpu_op(struct vcpu *caller, const unsigned long *args, bool compat)
     }
     case VCPUOP_set_singleshot_timer:
         return set_singleshot_timer(caller, v, arg);
+    case VCPUOP_register_vcpu_info:
+        return register_vcpu_info(caller, v, arg, compat);
     case VCPUOP_stop_singleshot_timer:
         if (v != caller)
             return -EINVAL;

@@ -69,6 +69,12 @@ struct vcpu {
     bool fpu_initialised;
     /* Event channel state of this vCPU */
     uint32_t poll_mask_pending;
+    /* VCPUOP_register_vcpu_info: the guest frame and offset of this vCPU's
+     * vcpu_info, found through the p2m at every use, so a frame the guest
+     * gave back is never written. Unset: the slot in shared info. */
+    bool vcpu_info_registered;
+    unsigned long vcpu_info_gfn;
+    unsigned int vcpu_info_offset;
 };
 
 struct domain {

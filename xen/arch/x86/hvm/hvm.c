@@ -241,6 +241,9 @@ void hvm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
         else
             out[3] &= ~(1u << 28);
         out[3] &= ~((1u << 22) | (1u << 29) | (1u << 31)); /* ACPI thermal, TM, PBE */
+        /* No machine-check architecture is emulated (no MCG_* or bank
+         * MSRs): a guest that saw MCE/MCA would read them and stop. */
+        out[3] &= ~((1u << 7) | (1u << 14));
         break;
     case 4:
     case 6:
@@ -265,6 +268,8 @@ void hvm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
     case 0x80000001:
         /* LAHF, CMP_LEGACY, ABM, SSE4A, MISALIGNSSE, 3DNowPrefetch: no SVM. */
         out[2] &= (1u << 0) | (1u << 1) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8);
+        /* No RDTSCP: TSC_AUX is not kept per vCPU. */
+        out[3] &= ~(1u << 27);
         break;
     case 0x80000002 ... 0x80000008:
         break;
