@@ -223,6 +223,7 @@ void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq)
 void send_timer_virq(struct vcpu *v)
 {
     shared_info_update_time(v);
+    vcpu_runstate_area_update(v);
     send_guest_vcpu_virq(v, VIRQ_TIMER);
 }
 

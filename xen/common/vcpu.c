@@ -243,6 +243,43 @@ static long get_runstate_info(struct vcpu *caller, struct vcpu *v, unsigned long
     return copy_to_guest(caller, arg, &ri, sizeof(ri)) ? -EFAULT : 0;
 }
 
+void vcpu_runstate_area_update(struct vcpu *v)
+{
+    struct vcpu_runstate_info ri;
+
+    if (!v->runstate_guest)
+        return;
+    runstate_snapshot(v, &ri);
+    if (v->runstate_compat) {
+        struct compat_vcpu_runstate_info cri;
+
+        cri.state = ri.state;
+        cri.state_entry_time = ri.state_entry_time;
+        memcpy(cri.time, ri.time, sizeof(cri.time));
+        copy_to_guest(v, v->runstate_guest, &cri, sizeof(cri));
+    } else
+        copy_to_guest(v, v->runstate_guest, &ri, sizeof(ri));
+}
+
+/* As Xen: the address is the guest's virtual address, used through the
+ * vCPU's own page tables whenever the area is refreshed (a bad one is
+ * skipped then, not refused now); 0 unregisters. */
+static long register_runstate_area(struct vcpu *caller, struct vcpu *v, unsigned long arg,
+                                   bool compat)
+{
+    uint64_t addr;
+
+    if (copy_from_guest(caller, &addr, arg, compat ? 4 : 8))
+        return -EFAULT;
+    if (compat)
+        addr = (uint32_t)addr;
+    v->runstate_compat = compat;
+    v->runstate_guest = addr;
+    if (v == caller)
+        vcpu_runstate_area_update(v);
+    return 0;
+}
+
 static bool domain_live(const struct domain *d)
 {
     return d->state == DOMSTATE_RUNNING;
@@ -413,6 +450,8 @@ long do_vcpu_op(struct vcpu *caller, const unsigned long *args, bool compat)
         return set_singleshot_timer(caller, v, arg);
     case VCPUOP_register_vcpu_info:
         return register_vcpu_info(caller, v, arg, compat);
+    case VCPUOP_register_runstate_memory_area:
+        return register_runstate_area(caller, v, arg, compat);
     case VCPUOP_stop_singleshot_timer:
         if (v != caller)
             return -EINVAL;

@@ -30,6 +30,8 @@ void *vcpu_info_ptr(struct vcpu *v);
 /* VCPUOP_register_vcpu_info's move: copy the current contents to the new
  * place and mark everything pending there, under the delivery lock. */
 void evtchn_move_vcpu_info(struct vcpu *v, unsigned long gfn, unsigned int offset);
+/* Copy v's runstate to the area the guest registered, if any. */
+void vcpu_runstate_area_update(struct vcpu *v);
 /* Refresh vcpu_info.time of v (version, TSC stamp, system time, scale). */
 void shared_info_update_time(struct vcpu *v);
 

@@ -13,6 +13,8 @@
 #define MAX_DOMAINS     256
 #define DOMAIN_NAME_LEN 64
 #define CONSOLE_LINE    256
+#define MAX_DOMAIN_MODULES 4   /* boot modules given to one domain (module_of=) */
+#define DOMAIN_MODULE_CMDLINE 128
 
 enum domain_state {
     DOMSTATE_CREATED, /* built, not yet started */
@@ -75,6 +77,10 @@ struct vcpu {
     bool vcpu_info_registered;
     unsigned long vcpu_info_gfn;
     unsigned int vcpu_info_offset;
+    /* VCPUOP_register_runstate_memory_area: a guest virtual address (0:
+     * none), refreshed at registration and at each timer event. */
+    uint64_t runstate_guest;
+    bool runstate_compat;
 };
 
 struct domain {
@@ -107,6 +113,16 @@ struct domain {
     char cmdline[512];
     uint64_t entry; /* PHYS32 entry */
     uint64_t start_info_gpa;
+    uint64_t image_end; /* end of the highest loaded segment */
+    /* Boot modules given to this domain (module_of=NAME), in boot order:
+     * PVH modules in its start info. */
+    unsigned int nr_modules;
+    struct domain_module {
+        const void *data;
+        uint64_t size;
+        uint64_t gpa; /* where the build put it */
+        char cmdline[DOMAIN_MODULE_CMDLINE];
+    } modules[MAX_DOMAIN_MODULES];
 
     unsigned int nr_vcpus;
     struct vcpu *vcpus[MAX_VCPUS];

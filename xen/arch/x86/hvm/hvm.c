@@ -8,6 +8,7 @@
 #include <xen/sched.h>
 #include <xen/string.h>
 #include <xen/version.h>
+#include <asm/hvm/guest_acpi.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/vlapic.h>
 #include <asm/page.h>
@@ -417,7 +418,7 @@ int hvm_io(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t 
             domain_console_putc(v->domain, (char)*val);
         return X86EMUL_OKAY;
     }
-    if (hvm_io_extra(v, port, bytes, in, val) == 0)
+    if (guest_acpi_io(v, port, bytes, in, val) == 0 || hvm_io_extra(v, port, bytes, in, val) == 0)
         return X86EMUL_OKAY;
     /* No device: reads float high, writes vanish (as on real hardware).
      * Notably the test harness's exit port is not reachable by guests. */
