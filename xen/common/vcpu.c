@@ -214,6 +214,49 @@ static long vcpu_initialise(struct vcpu *caller, struct vcpu *v, unsigned long a
     return rc;
 }
 
+/* INIT, as on hardware and Xen: the vCPU stops (as VCPUOP_down) and
+ * waits for a Start-up IPI. */
+void vcpu_init_ipi(struct vcpu *v)
+{
+    unsigned long flags = spin_lock_irqsave(&vcpu_op_lock);
+    bool was_up = v->up;
+
+    v->wait_for_sipi = true;
+    v->up = false;
+    spin_unlock_irqrestore(&vcpu_op_lock, flags);
+    if (was_up)
+        vcpu_kick(v);
+}
+
+/* Start-up: a vCPU waiting since INIT starts in real mode at vector:0000
+ * (CS = vector << 8); a Start-up IPI at any other time is ignored. */
+void vcpu_sipi(struct vcpu *v, unsigned int vector)
+{
+    struct x86_regs r;
+    unsigned long flags = spin_lock_irqsave(&vcpu_op_lock);
+    bool start = v->wait_for_sipi && !v->up && !v->running;
+
+    if (start) {
+        memset(&r, 0, sizeof(r));
+        r.rflags = 2;
+        r.cr0 = X86_CR0_ET;
+        set_seg(&r.seg[x86_seg_cs], vector << 8, vector << 12, 0xffff, 0x9b);
+        for (unsigned int s = x86_seg_es; s < x86_seg_nr; s++)
+            if (s != x86_seg_cs && s != x86_seg_tr)
+                set_seg(&r.seg[s], 0, 0, 0xffff, 0x93);
+        set_seg(&r.seg[x86_seg_tr], 0, 0, 0xffff, 0x8b);
+        start = !arch_vcpu_set_hvm_context(v, &r, 0);
+    }
+    if (start) {
+        v->wait_for_sipi = false;
+        vcpu_set_initialised(v);
+        v->up = true;
+    }
+    spin_unlock_irqrestore(&vcpu_op_lock, flags);
+    if (start)
+        vcpu_wake(v);
+}
+
 static void runstate_snapshot(const struct vcpu *v, struct vcpu_runstate_info *ri)
 {
     s_time_t now = NOW();

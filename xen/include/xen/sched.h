@@ -81,6 +81,7 @@ struct vcpu {
      * none), refreshed at registration and at each timer event. */
     uint64_t runstate_guest;
     bool runstate_compat;
+    bool wait_for_sipi; /* INIT received: a Start-up IPI starts it */
 };
 
 struct domain {
@@ -186,6 +187,9 @@ void sched_add_vcpu(struct vcpu *v);
 void sched_remove_vcpu(struct vcpu *v);
 void __attribute__((noreturn)) schedule_loop(void);
 struct vcpu *current_vcpu(void);
+/* INIT and Start-up IPIs from a local APIC (common/vcpu.c). */
+void vcpu_init_ipi(struct vcpu *v);
+void vcpu_sipi(struct vcpu *v, unsigned int vector);
 void vcpu_runstate_change(struct vcpu *v, enum vcpu_runstate st, s_time_t now);
 
 #endif
