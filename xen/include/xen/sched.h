@@ -144,6 +144,10 @@ struct domain {
     /* watchdog */
     struct timer watchdog_timer;
     s_time_t created_at, finished_at;
+    /* accesses to unbacked addresses and ports: rate limit of the report */
+    s_time_t unbacked_window;
+    unsigned int unbacked_lines;
+    unsigned long unbacked_quiet;
     uint64_t hypercalls, exits;
 };
 
