@@ -6,10 +6,13 @@
  * before the sub-op is looked at; vCPU 0 is initialised by the domain
  * build, the others by VCPUOP_initialise (a second one gives -EEXIST) and
  * VCPUOP_up of a vCPU never initialised gives -EINVAL. */
+#include <xen/event.h>
 #include <xen/hypercall.h>
 #include <xen/lib.h>
+#include <xen/mm.h>
 #include <xen/string.h>
 #include <asm/hvm/hvm.h>
+#include <asm/config.h>
 #include <asm/processor.h>
 #include <public/vcpu.h>
 
@@ -211,6 +214,49 @@ static long vcpu_initialise(struct vcpu *caller, struct vcpu *v, unsigned long a
     return rc;
 }
 
+/* INIT, as on hardware and Xen: the vCPU stops (as VCPUOP_down) and
+ * waits for a Start-up IPI. */
+void vcpu_init_ipi(struct vcpu *v)
+{
+    unsigned long flags = spin_lock_irqsave(&vcpu_op_lock);
+    bool was_up = v->up;
+
+    v->wait_for_sipi = true;
+    v->up = false;
+    spin_unlock_irqrestore(&vcpu_op_lock, flags);
+    if (was_up)
+        vcpu_kick(v);
+}
+
+/* Start-up: a vCPU waiting since INIT starts in real mode at vector:0000
+ * (CS = vector << 8); a Start-up IPI at any other time is ignored. */
+void vcpu_sipi(struct vcpu *v, unsigned int vector)
+{
+    struct x86_regs r;
+    unsigned long flags = spin_lock_irqsave(&vcpu_op_lock);
+    bool start = v->wait_for_sipi && !v->up && !v->running;
+
+    if (start) {
+        memset(&r, 0, sizeof(r));
+        r.rflags = 2;
+        r.cr0 = X86_CR0_ET;
+        set_seg(&r.seg[x86_seg_cs], vector << 8, vector << 12, 0xffff, 0x9b);
+        for (unsigned int s = x86_seg_es; s < x86_seg_nr; s++)
+            if (s != x86_seg_cs && s != x86_seg_tr)
+                set_seg(&r.seg[s], 0, 0, 0xffff, 0x93);
+        set_seg(&r.seg[x86_seg_tr], 0, 0, 0xffff, 0x8b);
+        start = !arch_vcpu_set_hvm_context(v, &r, 0);
+    }
+    if (start) {
+        v->wait_for_sipi = false;
+        vcpu_set_initialised(v);
+        v->up = true;
+    }
+    spin_unlock_irqrestore(&vcpu_op_lock, flags);
+    if (start)
+        vcpu_wake(v);
+}
+
 static void runstate_snapshot(const struct vcpu *v, struct vcpu_runstate_info *ri)
 {
     s_time_t now = NOW();
@@ -238,6 +284,43 @@ static long get_runstate_info(struct vcpu *caller, struct vcpu *v, unsigned long
         return copy_to_guest(caller, arg, &cri, sizeof(cri)) ? -EFAULT : 0;
     }
     return copy_to_guest(caller, arg, &ri, sizeof(ri)) ? -EFAULT : 0;
+}
+
+void vcpu_runstate_area_update(struct vcpu *v)
+{
+    struct vcpu_runstate_info ri;
+
+    if (!v->runstate_guest)
+        return;
+    runstate_snapshot(v, &ri);
+    if (v->runstate_compat) {
+        struct compat_vcpu_runstate_info cri;
+
+        cri.state = ri.state;
+        cri.state_entry_time = ri.state_entry_time;
+        memcpy(cri.time, ri.time, sizeof(cri.time));
+        copy_to_guest(v, v->runstate_guest, &cri, sizeof(cri));
+    } else
+        copy_to_guest(v, v->runstate_guest, &ri, sizeof(ri));
+}
+
+/* As Xen: the address is the guest's virtual address, used through the
+ * vCPU's own page tables whenever the area is refreshed (a bad one is
+ * skipped then, not refused now); 0 unregisters. */
+static long register_runstate_area(struct vcpu *caller, struct vcpu *v, unsigned long arg,
+                                   bool compat)
+{
+    uint64_t addr;
+
+    if (copy_from_guest(caller, &addr, arg, compat ? 4 : 8))
+        return -EFAULT;
+    if (compat)
+        addr = (uint32_t)addr;
+    v->runstate_compat = compat;
+    v->runstate_guest = addr;
+    if (v == caller)
+        vcpu_runstate_area_update(v);
+    return 0;
 }
 
 static bool domain_live(const struct domain *d)
@@ -320,6 +403,50 @@ static long set_singleshot_timer(struct vcpu *caller, struct vcpu *v, unsigned l
     return 0;
 }
 
+void *vcpu_info_ptr(struct vcpu *v)
+{
+    struct domain *d = v->domain;
+    uint8_t *page;
+
+    if (v->vcpu_info_registered) {
+        page = gfn_to_virt(d, v->vcpu_info_gfn);
+        return page ? page + v->vcpu_info_offset : NULL;
+    }
+    if (!d->shared_info || v->vcpu_id >= XEN_LEGACY_MAX_VCPUS)
+        return NULL;
+    return (uint8_t *)d->shared_info + 64 * v->vcpu_id;
+}
+
+/* Xen's rules: the area lies within one page and is aligned as the
+ * guest's xen_ulong_t (-ENXIO); it is registered once per vCPU (-EINVAL),
+ * by the vCPU itself or for a vCPU that is down (-EINVAL); the frame must
+ * be the domain's RAM (-EINVAL). */
+static long register_vcpu_info(struct vcpu *caller, struct vcpu *v, unsigned long arg, bool compat)
+{
+    struct vcpu_register_vcpu_info info;
+    unsigned int align = compat ? 4 : 8;
+    unsigned long flags;
+    long rc = 0;
+
+    if (copy_from_guest(caller, &info, arg, sizeof(info)))
+        return -EFAULT;
+    if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info) || (info.offset & (align - 1)))
+        return -ENXIO;
+    if (info.mfn >= (1ull << (64 - PAGE_SHIFT)))
+        return -EINVAL; /* the address would not fit */
+    flags = spin_lock_irqsave(&vcpu_op_lock);
+    if (v->vcpu_info_registered)
+        rc = -EINVAL;
+    else if (v != caller && v->up)
+        rc = -EINVAL;
+    else if (!gfn_to_virt(v->domain, info.mfn))
+        rc = -EINVAL;
+    if (!rc)
+        evtchn_move_vcpu_info(v, info.mfn, info.offset);
+    spin_unlock_irqrestore(&vcpu_op_lock, flags);
+    return rc;
+}
+
 long do_vcpu_op(struct vcpu *caller, const unsigned long *args, bool compat)
 {
     unsigned long cmd = args[0], vcpuid = args[1], arg = args[2];
@@ -364,6 +491,10 @@ long do_vcpu_op(struct vcpu *caller, const unsigned long *args, bool compat)
     }
     case VCPUOP_set_singleshot_timer:
         return set_singleshot_timer(caller, v, arg);
+    case VCPUOP_register_vcpu_info:
+        return register_vcpu_info(caller, v, arg, compat);
+    case VCPUOP_register_runstate_memory_area:
+        return register_runstate_area(caller, v, arg, compat);
     case VCPUOP_stop_singleshot_timer:
         if (v != caller)
             return -EINVAL;

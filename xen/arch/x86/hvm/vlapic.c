@@ -347,6 +347,8 @@ static bool dest_match(const struct vlapic *t, uint32_t dest, bool logical, bool
 
 /* Send the IPI described by ICR (low word) to `dest`. The sender's lock is
  * not held. */
+static void reset_regs(struct vlapic *vl);
+
 static void send_ipi(struct vlapic *src, uint32_t lo, uint32_t dest)
 {
     struct domain *d = src->v->domain;
@@ -354,8 +356,30 @@ static void send_ipi(struct vlapic *src, uint32_t lo, uint32_t dest)
     bool logical = lo & (1u << 11), level = lo & (1u << 15), x2 = x2apic_mode(src);
     unsigned long flags;
 
+    if (mode == 5 || mode == 6) {
+        /* INIT (assert; a de-assert does nothing) and Start-up, to the
+         * other vCPUs addressed: how a PVH Linux starts its vCPUs. */
+        if (mode == 5 && !(lo & (1u << 14)))
+            return;
+        for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+            struct vcpu *tv = d->vcpus[i];
+            struct vlapic *t = tv ? vcpu_vlapic(tv) : NULL;
+
+            if (!t || t == src || shorthand == 1 ||
+                (shorthand == 0 && !dest_match(t, dest, logical, x2)))
+                continue;
+            if (mode == 5) {
+                vcpu_init_ipi(tv);
+                flags = spin_lock_irqsave(&t->lock);
+                reset_regs(t);
+                spin_unlock_irqrestore(&t->lock, flags);
+            } else
+                vcpu_sipi(tv, vec);
+        }
+        return;
+    }
     if (mode != 0 && mode != 1)
-        return; /* SMI, NMI, INIT, SIPI: not offered (vCPUs start through VCPUOP_up) */
+        return; /* SMI, NMI: not offered */
     if (vec < 16) {
         flags = spin_lock_irqsave(&src->lock);
         src->esr_pending |= APIC_ESR_SEND_ILLEGAL;
