@@ -396,6 +396,7 @@ static const char *domain_build(struct domain *d)
             hvm_funcs->vcpu_set_entry(v, d->entry, d->start_info_gpa);
         sched_add_vcpu(v);
     }
+    domain_watchdogs_init(d);
     err = domain_extra_init(d);
     domtime_mark(d, err ? DOMTIME_BUILD : DOMTIME_READY);
     return err;
@@ -405,14 +406,12 @@ static void domain_free_resources(struct domain *d)
 {
     xenstore_disconnect(d);
     /* Timers of this incarnation must not fire into the next one. */
-    stop_timer(&d->watchdog_timer);
-    d->watchdog_timer.fn = NULL;
+    domain_watchdogs_kill(d);
     domain_extra_destroy(d);
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         if (!v)
             continue;
-        stop_timer(&v->singleshot_timer);
         sched_remove_vcpu(v);
         if (v->arch_hvm)
             hvm_funcs->vcpu_destroy(v);

@@ -367,18 +367,16 @@ void sched_domain_destroy(struct domain *d);
 
 void sched_add_vcpu(struct vcpu *v)
 {
-    init_timer(&v->singleshot_timer, NULL, v, v->processor);
-    init_timer(&v->periodic_timer, NULL, v, v->processor);
+    init_timer(&v->singleshot_timer, vcpu_singleshot_expired, v, v->processor);
+    init_timer(&v->periodic_timer, vcpu_periodic_expired, v, v->processor);
     v->runstate_entry = NOW();
     v->on_runq = false;
 }
 
 void sched_remove_vcpu(struct vcpu *v)
 {
-    if (v->singleshot_timer.fn)
-        stop_timer(&v->singleshot_timer);
-    if (v->periodic_timer.fn)
-        stop_timer(&v->periodic_timer);
+    kill_timer(&v->singleshot_timer);
+    kill_timer(&v->periodic_timer);
 }
 
 static void warn_parse(const struct domain *d, const char *what, const char *str,

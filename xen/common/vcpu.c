@@ -245,7 +245,7 @@ static bool domain_live(const struct domain *d)
     return d->state == DOMSTATE_RUNNING;
 }
 
-static void vcpu_timer_expired(void *data)
+void vcpu_singleshot_expired(void *data)
 {
     struct vcpu *v = data;
 
@@ -261,7 +261,7 @@ static void vcpu_timer_expired(void *data)
  * arrives after VCPUOP_stop_periodic_timer has returned. */
 static DEFINE_SPINLOCK(periodic_lock);
 
-static void periodic_expired(void *data)
+void vcpu_periodic_expired(void *data)
 {
     struct vcpu *v = data;
     unsigned long flags = spin_lock_irqsave(&periodic_lock);
@@ -280,28 +280,23 @@ static void periodic_expired(void *data)
     vcpu_wake(v);
 }
 
-/* Stop a timer and point it at a new callback on the vCPU's pCPU. */
-static void timer_rebind(struct timer *t, void (*fn)(void *), struct vcpu *v)
-{
-    if (t->fn)
-        stop_timer(t);
-    init_timer(t, fn, v, v->processor);
-}
-
 #define PERIOD_MIN MILLISECS(1)
 #define PERIOD_MAX SECONDS(3600)
 
 static long set_periodic_timer(struct vcpu *caller, struct vcpu *v, unsigned long arg)
 {
     struct vcpu_set_periodic_timer p;
+    unsigned long flags;
 
     if (copy_from_guest(caller, &p, arg, sizeof(p)))
         return -EFAULT;
     if (p.period_ns < PERIOD_MIN || p.period_ns > PERIOD_MAX)
         return -EINVAL;
-    timer_rebind(&v->periodic_timer, periodic_expired, v);
+    flags = spin_lock_irqsave(&periodic_lock);
     v->periodic_period = p.period_ns;
+    migrate_timer(&v->periodic_timer, v->processor);
     set_timer(&v->periodic_timer, NOW() + p.period_ns);
+    spin_unlock_irqrestore(&periodic_lock, flags);
     return 0;
 }
 
@@ -315,7 +310,7 @@ static long set_singleshot_timer(struct vcpu *caller, struct vcpu *v, unsigned l
         return -EFAULT;
     if ((s.flags & VCPU_SSHOTTMR_future) && (s_time_t)s.timeout_abs_ns < NOW())
         return -ETIME;
-    timer_rebind(&v->singleshot_timer, vcpu_timer_expired, v);
+    migrate_timer(&v->singleshot_timer, v->processor);
     set_timer(&v->singleshot_timer, (s_time_t)s.timeout_abs_ns);
     return 0;
 }
@@ -357,8 +352,7 @@ long do_vcpu_op(struct vcpu *caller, const unsigned long *args, bool compat)
         unsigned long flags = spin_lock_irqsave(&periodic_lock);
 
         v->periodic_period = 0;
-        if (v->periodic_timer.fn)
-            stop_timer(&v->periodic_timer);
+        stop_timer(&v->periodic_timer);
         spin_unlock_irqrestore(&periodic_lock, flags);
         return 0;
     }
@@ -367,8 +361,7 @@ long do_vcpu_op(struct vcpu *caller, const unsigned long *args, bool compat)
     case VCPUOP_stop_singleshot_timer:
         if (v != caller)
             return -EINVAL;
-        if (v->singleshot_timer.fn)
-            stop_timer(&v->singleshot_timer);
+        stop_timer(&v->singleshot_timer);
         return 0;
     }
     return -ENOSYS;

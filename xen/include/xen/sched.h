@@ -118,8 +118,11 @@ struct domain {
     /* scheduling */
     unsigned int weight, cap;
     char sched_params[128];
-    /* watchdog */
-    struct timer watchdog_timer;
+    /* watchdogs (SCHEDOP_watchdog): slot i is id i + 1 */
+#define NR_DOMAIN_WATCHDOG_TIMERS 2
+    spinlock_t watchdog_lock;
+    unsigned int watchdog_inuse_map;
+    struct timer watchdog_timer[NR_DOMAIN_WATCHDOG_TIMERS];
     s_time_t created_at, finished_at;
     uint64_t hypercalls, exits;
 };
@@ -161,6 +164,12 @@ void vcpu_kick(struct vcpu *v);
 void sched_wait_in_place(struct vcpu *v);
 void schedule_init(void);
 void sched_add_vcpu(struct vcpu *v);
+/* The vCPU timers' callbacks (common/vcpu.c); data is the vCPU. */
+void vcpu_singleshot_expired(void *data);
+void vcpu_periodic_expired(void *data);
+/* A domain's SCHEDOP_watchdog timers: set up at build, killed at teardown. */
+void domain_watchdogs_init(struct domain *d);
+void domain_watchdogs_kill(struct domain *d);
 void sched_remove_vcpu(struct vcpu *v);
 void __attribute__((noreturn)) schedule_loop(void);
 struct vcpu *current_vcpu(void);
