@@ -809,15 +809,17 @@ int vlapic_pending_irq(struct vcpu *v)
     return vec;
 }
 
-void vlapic_irq_delivered(struct vcpu *v, int vec)
+bool vlapic_irq_delivered(struct vcpu *v, int vec)
 {
     struct vlapic *vl = vcpu_vlapic(v);
     unsigned long flags;
+    bool pending;
 
     if (!vl || vec < 0 || vec > 255)
-        return;
+        return false;
     flags = spin_lock_irqsave(&vl->lock);
-    if (vec_test(vl->irr, vec)) {
+    pending = vec_test(vl->irr, vec);
+    if (pending) {
         vec_clear(vl->irr, vec);
         vec_set(vl->isr, vec);
         vl->delivered++;
@@ -827,6 +829,7 @@ void vlapic_irq_delivered(struct vcpu *v, int vec)
         }
     }
     spin_unlock_irqrestore(&vl->lock, flags);
+    return pending;
 }
 
 void vlapic_destroy(struct vcpu *v)

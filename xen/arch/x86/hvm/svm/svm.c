@@ -651,6 +651,15 @@ int arch_vcpu_set_hvm_context(struct vcpu *v, const struct x86_regs *r, uint64_t
     if (efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
         return -EINVAL;
     svm_set_regs(v, r);
+    /* Nothing of the previous context's event delivery survives: an event
+     * cut short before the vCPU went down would hit the new context. */
+    s->pending_event = 0;
+    s->stuck_count = 0;
+    vmcb->eventinj = 0;
+    vmcb->exitintinfo = 0;
+    vmcb->int_state = 0;
+    vmcb->int_ctl &= ~(INT_CTL_V_IRQ | INT_CTL_V_INTR_PRIO(0xf) | INT_CTL_V_IGN_TPR);
+    vmcb->intercepts1 &= ~INTERCEPT_VINTR;
     from_x86_seg(&vmcb->cs, &r->seg[x86_seg_cs]);
     from_x86_seg(&vmcb->tr, &r->seg[x86_seg_tr]);
     vmcb->cr0 = r->cr0 | X86_CR0_ET;
