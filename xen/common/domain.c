@@ -185,10 +185,22 @@ static const char *apply_setting(struct domain *d, const char *key, const char *
     return NULL;
 }
 
-/* "path key=value ... [-- guest command line]" */
+/* A setting's one name (its aliases folded), to find it given twice. */
+static const char *setting_name(const char *key)
+{
+    if (!strcmp(key, "memory"))
+        return "mem";
+    if (!strcmp(key, "privileged"))
+        return "priv";
+    return key;
+}
+
+/* "path key=value ... [-- guest command line]". A setting given twice is
+ * refused (which one was meant?), except sched=, a list by design. */
 static const char *parse_module_cmdline(struct domain *d, const char *s, char *bad, size_t badlen)
 {
-    char tok[192];
+    char tok[192], seen[32][24];
+    unsigned int nr_seen = 0;
     bool first = true;
 
     while (*s) {
@@ -232,6 +244,17 @@ static const char *parse_module_cmdline(struct domain *d, const char *s, char *b
             return "expected key=value";
         }
         *eq = '\0';
+        if (strcmp(tok, "sched")) {
+            const char *name = setting_name(tok);
+
+            for (unsigned int i = 0; i < nr_seen; i++)
+                if (!strcmp(seen[i], name)) {
+                    snprintf(bad, badlen, "%s=%s", tok, eq + 1);
+                    return "given more than once";
+                }
+            if (nr_seen < ARRAY_SIZE(seen) && strlen(name) < sizeof(seen[0]))
+                strlcpy(seen[nr_seen++], name, sizeof(seen[0]));
+        }
         if ((err = apply_setting(d, tok, eq + 1))) {
             snprintf(bad, badlen, "%s=%s", tok, eq + 1);
             return err;
