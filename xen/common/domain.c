@@ -195,8 +195,9 @@ static const char *setting_name(const char *key)
     return key;
 }
 
-/* "path key=value ... [-- guest command line]". A setting given twice is
- * refused (which one was meant?), except sched=, a list by design. */
+/* "path key=value ... [-- guest command line]". A setting given again
+ * takes the last value (a toolstack appends overrides to its defaults), but
+ * says so; sched= is a list by design. */
 static const char *parse_module_cmdline(struct domain *d, const char *s, char *bad, size_t badlen)
 {
     char tok[192], seen[32][24];
@@ -248,10 +249,10 @@ static const char *parse_module_cmdline(struct domain *d, const char *s, char *b
             const char *name = setting_name(tok);
 
             for (unsigned int i = 0; i < nr_seen; i++)
-                if (!strcmp(seen[i], name)) {
-                    snprintf(bad, badlen, "%s=%s", tok, eq + 1);
-                    return "given more than once";
-                }
+                if (!strcmp(seen[i], name))
+                    printk(XENLOG_WARNING "domain d%u: setting '%s=%s' repeats an earlier %s=; "
+                                          "the last one is taken\n",
+                           d->domain_id, tok, eq + 1, name);
             if (nr_seen < ARRAY_SIZE(seen) && strlen(name) < sizeof(seen[0]))
                 strlcpy(seen[nr_seen++], name, sizeof(seen[0]));
         }
@@ -410,6 +411,7 @@ static const char *domain_build(struct domain *d)
         } else if (v->arch_hvm)
             hvm_funcs->vcpu_destroy(v);
         v->up = i == 0;
+        v->initialised = false; /* vCPU 0's start state is the build's */
         v->blocked = v->pause = false;
         v->fpu_initialised = false;
         v->runstate = i == 0 ? RUNSTATE_runnable : RUNSTATE_offline;

@@ -19,41 +19,22 @@
 
 void send_timer_virq(struct vcpu *v);
 
-/* Which vCPUs have a start state, per domain id, for one incarnation of
- * the domain (a restart gives a fresh mask). */
-static struct {
-    unsigned int restarts;
-    uint8_t mask;
-} vcpu_state[MAX_DOMAINS + 1];
 static DEFINE_SPINLOCK(vcpu_op_lock);
 
-_Static_assert(MAX_VCPUS <= 8, "vcpu_state mask holds 8 vCPUs");
 _Static_assert(sizeof(struct vcpu_hvm_context) == 128, "vcpu_hvm_context layout");
 _Static_assert(sizeof(struct compat_vcpu_runstate_info) == 44, "compat runstate layout");
 _Static_assert(sizeof(struct vcpu_runstate_info) == 48, "runstate layout");
 
+/* Whether v has a start state (vCPU 0 from the build, the others from
+ * VCPUOP_initialise); the build clears it for each incarnation. */
 static bool vcpu_initialised(const struct vcpu *v)
 {
-    const struct domain *d = v->domain;
-
-    if (v->vcpu_id == 0)
-        return true;
-    if (d->domain_id > MAX_DOMAINS || vcpu_state[d->domain_id].restarts != d->restarts)
-        return false;
-    return vcpu_state[d->domain_id].mask & (1u << v->vcpu_id);
+    return v->vcpu_id == 0 || v->initialised;
 }
 
 static void vcpu_set_initialised(struct vcpu *v)
 {
-    struct domain *d = v->domain;
-
-    if (d->domain_id > MAX_DOMAINS)
-        return;
-    if (vcpu_state[d->domain_id].restarts != d->restarts) {
-        vcpu_state[d->domain_id].restarts = d->restarts;
-        vcpu_state[d->domain_id].mask = 0;
-    }
-    vcpu_state[d->domain_id].mask |= 1u << v->vcpu_id;
+    v->initialised = true;
 }
 
 /* Load a complete start state (GPRs, RIP, RFLAGS, segments, CR0/CR3/CR4,

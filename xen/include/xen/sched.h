@@ -2,6 +2,7 @@
 #ifndef XEN_SCHED_H
 #define XEN_SCHED_H
 
+#include <xen/domtime.h>
 #include <xen/spinlock.h>
 #include <xen/time.h>
 #include <xen/types.h>
@@ -50,6 +51,7 @@ struct vcpu {
     struct domain *domain;
     unsigned int processor; /* pCPU it runs on */
     bool up;                /* brought up (vCPU 0 at start, others by vcpu_op) */
+    bool initialised;       /* has a start state (VCPUOP_initialise) */
     bool blocked;           /* waiting for an event */
     bool pause;             /* paused by the toolstack or shutdown */
     bool running;           /* on a pCPU right now */
@@ -115,7 +117,9 @@ struct domain {
     unsigned long console_bytes;
     struct evtchn_state *evtchn;
     struct grant_table *grant;
+    struct domtime timing; /* creation and destruction times (domtime.c) */
     /* scheduling */
+    void *sched_priv; /* the scheduler's state of this domain (schedule.c) */
     unsigned int weight, cap;
     char sched_params[128];
     /* watchdogs (SCHEDOP_watchdog): slot i is id i + 1 */
