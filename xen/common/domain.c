@@ -564,8 +564,8 @@ static void module_attach(unsigned int i, const char *name)
         if (!strcmp(domain_list[j]->name, name) && domain_list[j]->state != DOMSTATE_DEAD)
             d = domain_list[j];
     if (!d) {
-        printk(XENLOG_ERR "module %u (%s) dropped: module_of=%s names no domain of this boot\n",
-               i, m->cmdline, name);
+        printk(XENLOG_ERR "module %u (%s) dropped: module_of=%s names no domain of this boot\n", i,
+               m->cmdline, name);
         return;
     }
     if (d->nr_modules == MAX_DOMAIN_MODULES) {

@@ -10,11 +10,11 @@
 #include <public/sched.h>
 #include <public/xen.h>
 
-#define MAX_VCPUS       8
-#define MAX_DOMAINS     256
-#define DOMAIN_NAME_LEN 64
-#define CONSOLE_LINE    256
-#define MAX_DOMAIN_MODULES 4   /* boot modules given to one domain (module_of=) */
+#define MAX_VCPUS             8
+#define MAX_DOMAINS           256
+#define DOMAIN_NAME_LEN       64
+#define CONSOLE_LINE          256
+#define MAX_DOMAIN_MODULES    4 /* boot modules given to one domain (module_of=) */
 #define DOMAIN_MODULE_CMDLINE 128
 
 enum domain_state {
