@@ -12,6 +12,7 @@
  * bystander's.
  *
  * @category security
+ * @needs hypervisor evtchn memory
  * @envs hvm64
  * @smp 1
  * @companion bystander

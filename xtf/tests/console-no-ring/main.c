@@ -9,6 +9,7 @@
  * special pages at the top of RAM.
  *
  * @category functional
+ * @needs hypervisor
  * @envs hvm64 hvm32pae hvm32pse hvm32
  * @domain pv_console=0
  */

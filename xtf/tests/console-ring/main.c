@@ -11,6 +11,7 @@
  * "(dN)" lines the runner sees no result (CRASH).
  *
  * @category functional
+ * @needs hypervisor evtchn memory
  * @envs hvm64 hvm32pae hvm32pse hvm32
  * @serial-input ring-input-42\r
  * @timeout 60

@@ -13,6 +13,7 @@
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs hypervisor memory
  */
 #include <xtf.h>
 
@@ -158,7 +159,7 @@ static void test_add_to_physmap_errors(void)
 
 static void test_memory_map(void)
 {
-    struct e820entry e[4] = {{0}};
+    struct e820entry e[8] = {{0}};
     struct xen_memory_map m = {.nr_entries = ARRAY_SIZE(e), .buffer = e};
     long rc = hypercall_memory_op(XENMEM_memory_map, &m);
 
