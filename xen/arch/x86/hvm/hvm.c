@@ -7,6 +7,7 @@
 #include <xen/param.h>
 #include <xen/sched.h>
 #include <xen/string.h>
+#include <xen/subsys.h>
 #include <xen/version.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/vlapic.h>
@@ -20,13 +21,6 @@ boolean_param("hvm_fep", opt_hvm_fep);
 
 const struct hvm_function_table *start_svm(void);
 long do_hypercall(struct vcpu *v, unsigned long nr, unsigned long args[5], bool compat);
-
-/* The event-channel callback (event_channel.c); weak until it is linked. */
-bool __attribute__((weak)) vcpu_callback_pending(struct vcpu *v)
-{
-    return false;
-}
-void __attribute__((weak)) vcpu_callback_delivered(struct vcpu *v) {}
 
 int hvm_init(void)
 {
@@ -397,12 +391,6 @@ int hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 
 /* --- port I/O and MMIO --- */
 
-int __attribute__((weak))
-hvm_io_extra(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t *val)
-{
-    return -1;
-}
-
 int hvm_io(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t *val)
 {
     if (port == 0xe9) {
@@ -412,8 +400,6 @@ int hvm_io(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t 
             domain_console_putc(v->domain, (char)*val);
         return X86EMUL_OKAY;
     }
-    if (hvm_io_extra(v, port, bytes, in, val) == 0)
-        return X86EMUL_OKAY;
     /* No device: reads float high, writes vanish (as on real hardware).
      * Notably the test harness's exit port is not reachable by guests. */
     if (in)
