@@ -136,29 +136,32 @@ static int8_t tsc_shift;
 static uint64_t ref_tsc;
 static s_time_t ref_ns;
 
+/* The guests' scale is NOW()'s own (so their time does not drift from the
+ * hypervisor's timers); with no calibration yet, one from tsc_khz(). */
 static void time_scale_init(void)
 {
     uint64_t khz = tsc_khz() ? tsc_khz() : 1000000;
+    uint64_t mul = time_ns_mult();
     int shift = 0;
-    uint64_t mul = (1000000ULL << 32) / khz;
 
-    while (mul >> 32 && shift < 31) {
-        shift++;
-        mul = (1000000ULL << 32) / (khz << shift);
-    }
-    while (mul < (1ULL << 31) && shift > -31) {
-        shift--;
-        mul = ((1000000ULL << 32) / khz) << (-shift);
-        if (mul >> 32) {
-            shift++;
-            mul = ((1000000ULL << 32) / khz) << (-shift);
-            break;
+    if (!mul) {
+        mul = (1000000ULL << 32) / khz;
+        while (mul < (1ULL << 31) && shift > -31) {
+            shift--;
+            mul <<= 1;
         }
+    }
+    /* (delta << shift) * mul >> 32 with a 32-bit mul */
+    while (mul >> 32) {
+        shift++;
+        mul >>= 1;
     }
     tsc_mul = (uint32_t)mul;
     tsc_shift = (int8_t)shift;
-    ref_ns = NOW();
+    /* TSC first: guest time is then at or ahead of NOW(), so a guest never
+     * sees its timer fire before the deadline it set. */
     ref_tsc = rdtsc();
+    ref_ns = NOW();
 }
 
 void shared_info_update_time(struct vcpu *v)

@@ -521,6 +521,7 @@ long hvm_set_evtchn_upcall_vector(struct vcpu *v, unsigned long arg)
         return -EINVAL;
     if (op.vcpu >= d->nr_vcpus || !(t = d->vcpus[op.vcpu]))
         return -ENOENT;
+    printk(XENLOG_INFO "d%u v%u: upcall vector %#x\n", d->domain_id, t->vcpu_id, op.vector);
     t->upcall_vector = op.vector;
     if (vcpu_callback_pending(t))
         hvm_assert_evtchn_irq(t);
