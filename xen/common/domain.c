@@ -188,10 +188,23 @@ static const char *apply_setting(struct domain *d, const char *key, const char *
     return NULL;
 }
 
-/* "path key=value ... [-- guest command line]" */
+/* A setting's one name (its aliases folded), to find it given twice. */
+static const char *setting_name(const char *key)
+{
+    if (!strcmp(key, "memory"))
+        return "mem";
+    if (!strcmp(key, "privileged"))
+        return "priv";
+    return key;
+}
+
+/* "path key=value ... [-- guest command line]". A setting given again
+ * takes the last value (a toolstack appends overrides to its defaults), but
+ * says so; sched= is a list by design. */
 static const char *parse_module_cmdline(struct domain *d, const char *s, char *bad, size_t badlen)
 {
-    char tok[192];
+    char tok[192], seen[32][24];
+    unsigned int nr_seen = 0;
     bool first = true;
 
     while (*s) {
@@ -235,6 +248,17 @@ static const char *parse_module_cmdline(struct domain *d, const char *s, char *b
             return "expected key=value";
         }
         *eq = '\0';
+        if (strcmp(tok, "sched")) {
+            const char *name = setting_name(tok);
+
+            for (unsigned int i = 0; i < nr_seen; i++)
+                if (!strcmp(seen[i], name))
+                    printk(XENLOG_WARNING "domain d%u: setting '%s=%s' repeats an earlier %s=; "
+                                          "the last one is taken\n",
+                           d->domain_id, tok, eq + 1, name);
+            if (nr_seen < ARRAY_SIZE(seen) && strlen(name) < sizeof(seen[0]))
+                strlcpy(seen[nr_seen++], name, sizeof(seen[0]));
+        }
         if ((err = apply_setting(d, tok, eq + 1))) {
             snprintf(bad, badlen, "%s=%s", tok, eq + 1);
             return err;
@@ -435,6 +459,7 @@ static const char *domain_build(struct domain *d)
         } else if (v->arch_hvm)
             hvm_funcs->vcpu_destroy(v);
         v->up = i == 0;
+        v->initialised = false; /* vCPU 0's start state is the build's */
         v->blocked = v->pause = false;
         v->fpu_initialised = false;
         v->vcpu_info_registered = false;
@@ -448,6 +473,7 @@ static const char *domain_build(struct domain *d)
             hvm_funcs->vcpu_set_entry(v, d->entry, d->start_info_gpa);
         sched_add_vcpu(v);
     }
+    domain_watchdogs_init(d);
     err = domain_extra_init(d);
     domtime_mark(d, err ? DOMTIME_BUILD : DOMTIME_READY);
     return err;
@@ -457,14 +483,12 @@ static void domain_free_resources(struct domain *d)
 {
     xenstore_disconnect(d);
     /* Timers of this incarnation must not fire into the next one. */
-    stop_timer(&d->watchdog_timer);
-    d->watchdog_timer.fn = NULL;
+    domain_watchdogs_kill(d);
     domain_extra_destroy(d);
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         if (!v)
             continue;
-        stop_timer(&v->singleshot_timer);
         sched_remove_vcpu(v);
         if (v->arch_hvm)
             hvm_funcs->vcpu_destroy(v);
@@ -543,8 +567,8 @@ static void module_attach(unsigned int i, const char *name)
         if (!strcmp(domain_list[j]->name, name) && domain_list[j]->state != DOMSTATE_DEAD)
             d = domain_list[j];
     if (!d) {
-        printk(XENLOG_ERR "module %u (%s) dropped: module_of=%s names no domain of this boot\n",
-               i, m->cmdline, name);
+        printk(XENLOG_ERR "module %u (%s) dropped: module_of=%s names no domain of this boot\n", i,
+               m->cmdline, name);
         return;
     }
     if (d->nr_modules == MAX_DOMAIN_MODULES) {

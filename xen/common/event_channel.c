@@ -744,8 +744,7 @@ void evtchn_destroy(struct domain *d)
     if (!e)
         return;
     for (unsigned int i = 0; i < MAX_VCPUS; i++)
-        if (e->vcpu[i].poll_timer.fn)
-            stop_timer(&e->vcpu[i].poll_timer);
+        kill_timer(&e->vcpu[i].poll_timer); /* its callback may run elsewhere */
     xfree(e);
 }
 

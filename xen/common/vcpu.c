@@ -22,41 +22,22 @@
 
 void send_timer_virq(struct vcpu *v);
 
-/* Which vCPUs have a start state, per domain id, for one incarnation of
- * the domain (a restart gives a fresh mask). */
-static struct {
-    unsigned int restarts;
-    uint8_t mask;
-} vcpu_state[MAX_DOMAINS + 1];
 static DEFINE_SPINLOCK(vcpu_op_lock);
 
-_Static_assert(MAX_VCPUS <= 8, "vcpu_state mask holds 8 vCPUs");
 _Static_assert(sizeof(struct vcpu_hvm_context) == 128, "vcpu_hvm_context layout");
 _Static_assert(sizeof(struct compat_vcpu_runstate_info) == 44, "compat runstate layout");
 _Static_assert(sizeof(struct vcpu_runstate_info) == 48, "runstate layout");
 
+/* Whether v has a start state (vCPU 0 from the build, the others from
+ * VCPUOP_initialise); the build clears it for each incarnation. */
 static bool vcpu_initialised(const struct vcpu *v)
 {
-    const struct domain *d = v->domain;
-
-    if (v->vcpu_id == 0)
-        return true;
-    if (d->domain_id > MAX_DOMAINS || vcpu_state[d->domain_id].restarts != d->restarts)
-        return false;
-    return vcpu_state[d->domain_id].mask & (1u << v->vcpu_id);
+    return v->vcpu_id == 0 || v->initialised;
 }
 
 static void vcpu_set_initialised(struct vcpu *v)
 {
-    struct domain *d = v->domain;
-
-    if (d->domain_id > MAX_DOMAINS)
-        return;
-    if (vcpu_state[d->domain_id].restarts != d->restarts) {
-        vcpu_state[d->domain_id].restarts = d->restarts;
-        vcpu_state[d->domain_id].mask = 0;
-    }
-    vcpu_state[d->domain_id].mask |= 1u << v->vcpu_id;
+    v->initialised = true;
 }
 
 /* Load a complete start state (GPRs, RIP, RFLAGS, segments, CR0/CR3/CR4,
@@ -328,7 +309,7 @@ static bool domain_live(const struct domain *d)
     return d->state == DOMSTATE_RUNNING;
 }
 
-static void vcpu_timer_expired(void *data)
+void vcpu_singleshot_expired(void *data)
 {
     struct vcpu *v = data;
 
@@ -344,7 +325,7 @@ static void vcpu_timer_expired(void *data)
  * arrives after VCPUOP_stop_periodic_timer has returned. */
 static DEFINE_SPINLOCK(periodic_lock);
 
-static void periodic_expired(void *data)
+void vcpu_periodic_expired(void *data)
 {
     struct vcpu *v = data;
     unsigned long flags = spin_lock_irqsave(&periodic_lock);
@@ -363,28 +344,23 @@ static void periodic_expired(void *data)
     vcpu_wake(v);
 }
 
-/* Stop a timer and point it at a new callback on the vCPU's pCPU. */
-static void timer_rebind(struct timer *t, void (*fn)(void *), struct vcpu *v)
-{
-    if (t->fn)
-        stop_timer(t);
-    init_timer(t, fn, v, v->processor);
-}
-
 #define PERIOD_MIN MILLISECS(1)
 #define PERIOD_MAX SECONDS(3600)
 
 static long set_periodic_timer(struct vcpu *caller, struct vcpu *v, unsigned long arg)
 {
     struct vcpu_set_periodic_timer p;
+    unsigned long flags;
 
     if (copy_from_guest(caller, &p, arg, sizeof(p)))
         return -EFAULT;
     if (p.period_ns < PERIOD_MIN || p.period_ns > PERIOD_MAX)
         return -EINVAL;
-    timer_rebind(&v->periodic_timer, periodic_expired, v);
+    flags = spin_lock_irqsave(&periodic_lock);
     v->periodic_period = p.period_ns;
+    migrate_timer(&v->periodic_timer, v->processor);
     set_timer(&v->periodic_timer, NOW() + p.period_ns);
+    spin_unlock_irqrestore(&periodic_lock, flags);
     return 0;
 }
 
@@ -398,7 +374,7 @@ static long set_singleshot_timer(struct vcpu *caller, struct vcpu *v, unsigned l
         return -EFAULT;
     if ((s.flags & VCPU_SSHOTTMR_future) && (s_time_t)s.timeout_abs_ns < NOW())
         return -ETIME;
-    timer_rebind(&v->singleshot_timer, vcpu_timer_expired, v);
+    migrate_timer(&v->singleshot_timer, v->processor);
     set_timer(&v->singleshot_timer, (s_time_t)s.timeout_abs_ns);
     return 0;
 }
@@ -484,8 +460,7 @@ long do_vcpu_op(struct vcpu *caller, const unsigned long *args, bool compat)
         unsigned long flags = spin_lock_irqsave(&periodic_lock);
 
         v->periodic_period = 0;
-        if (v->periodic_timer.fn)
-            stop_timer(&v->periodic_timer);
+        stop_timer(&v->periodic_timer);
         spin_unlock_irqrestore(&periodic_lock, flags);
         return 0;
     }
@@ -498,8 +473,7 @@ long do_vcpu_op(struct vcpu *caller, const unsigned long *args, bool compat)
     case VCPUOP_stop_singleshot_timer:
         if (v != caller)
             return -EINVAL;
-        if (v->singleshot_timer.fn)
-            stop_timer(&v->singleshot_timer);
+        stop_timer(&v->singleshot_timer);
         return 0;
     }
     return -ENOSYS;

@@ -2,6 +2,7 @@
 #ifndef XEN_SCHED_H
 #define XEN_SCHED_H
 
+#include <xen/domtime.h>
 #include <xen/spinlock.h>
 #include <xen/time.h>
 #include <xen/types.h>
@@ -9,11 +10,11 @@
 #include <public/sched.h>
 #include <public/xen.h>
 
-#define MAX_VCPUS       8
-#define MAX_DOMAINS     256
-#define DOMAIN_NAME_LEN 64
-#define CONSOLE_LINE    256
-#define MAX_DOMAIN_MODULES 4   /* boot modules given to one domain (module_of=) */
+#define MAX_VCPUS             8
+#define MAX_DOMAINS           256
+#define DOMAIN_NAME_LEN       64
+#define CONSOLE_LINE          256
+#define MAX_DOMAIN_MODULES    4 /* boot modules given to one domain (module_of=) */
 #define DOMAIN_MODULE_CMDLINE 128
 
 enum domain_state {
@@ -52,6 +53,7 @@ struct vcpu {
     struct domain *domain;
     unsigned int processor; /* pCPU it runs on */
     bool up;                /* brought up (vCPU 0 at start, others by vcpu_op) */
+    bool initialised;       /* has a start state (VCPUOP_initialise) */
     bool blocked;           /* waiting for an event */
     bool pause;             /* paused by the toolstack or shutdown */
     bool running;           /* on a pCPU right now */
@@ -140,11 +142,16 @@ struct domain {
     unsigned long console_bytes;
     struct evtchn_state *evtchn;
     struct grant_table *grant;
+    struct domtime timing; /* creation and destruction times (domtime.c) */
     /* scheduling */
+    void *sched_priv; /* the scheduler's state of this domain (schedule.c) */
     unsigned int weight, cap;
     char sched_params[128];
-    /* watchdog */
-    struct timer watchdog_timer;
+    /* watchdogs (SCHEDOP_watchdog): slot i is id i + 1 */
+#define NR_DOMAIN_WATCHDOG_TIMERS 2
+    spinlock_t watchdog_lock;
+    unsigned int watchdog_inuse_map;
+    struct timer watchdog_timer[NR_DOMAIN_WATCHDOG_TIMERS];
     s_time_t created_at, finished_at;
     /* accesses to unbacked addresses and ports: rate limit of the report */
     s_time_t unbacked_window;
@@ -190,6 +197,12 @@ void vcpu_kick(struct vcpu *v);
 void sched_wait_in_place(struct vcpu *v);
 void schedule_init(void);
 void sched_add_vcpu(struct vcpu *v);
+/* The vCPU timers' callbacks (common/vcpu.c); data is the vCPU. */
+void vcpu_singleshot_expired(void *data);
+void vcpu_periodic_expired(void *data);
+/* A domain's SCHEDOP_watchdog timers: set up at build, killed at teardown. */
+void domain_watchdogs_init(struct domain *d);
+void domain_watchdogs_kill(struct domain *d);
 void sched_remove_vcpu(struct vcpu *v);
 void __attribute__((noreturn)) schedule_loop(void);
 struct vcpu *current_vcpu(void);

@@ -9,6 +9,7 @@
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32
+ * @needs hypervisor
  * @variations fetch triple-fault
  * @companion other test=example
  * @expect-end crashed:; destroyed

@@ -12,6 +12,7 @@
  * Needs: a 3-vCPU PVH domain.
  *
  * @category functional
+ * @needs hypervisor
  * @envs hvm64 hvm32pae hvm32
  * @domain vcpus=3
  */

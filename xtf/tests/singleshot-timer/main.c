@@ -13,6 +13,7 @@
  * Needs: a 2-vCPU domain, shared info mapped.
  *
  * @category functional
+ * @needs hypervisor evtchn memory vcpu-op
  * @envs hvm64 hvm32pae hvm32
  * @domain vcpus=2
  */

@@ -12,6 +12,7 @@
  * Needs: a 2-vCPU domain, shared info mapped, the local APIC.
  *
  * @category functional
+ * @needs hypervisor evtchn memory lapic
  * @envs hvm64 hvm32pae hvm32
  * @domain vcpus=2
  */

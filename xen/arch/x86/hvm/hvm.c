@@ -528,11 +528,13 @@ long hvm_set_evtchn_upcall_vector(struct vcpu *v, unsigned long arg)
     return 0;
 }
 
+/* vec, chosen by hvm_pending_interrupt(), is being injected. Whether it was
+ * the vLAPIC's is decided by its IRR bit, not by asking again for the
+ * highest pending vector: another pCPU may have raised a higher one since,
+ * and then vec would stay in the IRR (delivered twice, never in the ISR). */
 void hvm_interrupt_delivered(struct vcpu *v, int vec)
 {
-    if (vlapic_pending_irq(v) == vec)
-        vlapic_irq_delivered(v, vec);
-    else
+    if (!vlapic_irq_delivered(v, vec))
         vcpu_callback_delivered(v);
 }
 

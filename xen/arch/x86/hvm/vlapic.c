@@ -54,7 +54,6 @@ struct vlapic {
     s_time_t next_fire;     /* periodic: expiry of the armed period */
     uint64_t deadline;      /* TSC deadline, guest TSC; 0 = disarmed */
     struct timer timer;
-    volatile int in_callback;
 
     /* statistics, printed when the vCPU goes */
     unsigned long timer_fires, coalesced, late, delivered, ipis;
@@ -237,7 +236,7 @@ static void timer_update(struct vlapic *vl)
             break;
         if (vl->start + timer_period(vl) > now)
             set_timer(&vl->timer, vl->start + timer_period(vl));
-        else if (!vl->timer.active)
+        else if (!timer_is_active(&vl->timer))
             break; /* expired already: it fired, or was masked then */
         return;
     }
@@ -286,7 +285,6 @@ static void timer_fn(void *data)
     bool raised = false;
     s_time_t now, pe;
 
-    __atomic_store_n(&vl->in_callback, 1, __ATOMIC_SEQ_CST);
     flags = spin_lock_irqsave(&vl->lock);
     vl->timer_fires++;
     if (!(vl->lvt[LVT_TIMER] & APIC_LVT_MASKED) && sw_enabled(vl)) {
@@ -332,7 +330,6 @@ static void timer_fn(void *data)
     spin_unlock_irqrestore(&vl->lock, flags);
     if (raised)
         vcpu_interrupt(vl->v);
-    __atomic_store_n(&vl->in_callback, 0, __ATOMIC_SEQ_CST);
 }
 
 /* --- IPIs --- */
@@ -820,20 +817,10 @@ int vlapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 static void timer_follow(struct vlapic *vl)
 {
     unsigned int cpu = smp_processor_id();
-    unsigned long flags;
-    s_time_t expires;
-    bool armed;
 
     if (vl->timer.cpu == cpu || !vl->v->running)
         return;
-    flags = spin_lock_irqsave(&vl->lock);
-    armed = vl->timer.active;
-    expires = vl->timer.expires;
-    stop_timer(&vl->timer);
-    vl->timer.cpu = cpu;
-    if (armed)
-        set_timer(&vl->timer, expires);
-    spin_unlock_irqrestore(&vl->lock, flags);
+    migrate_timer(&vl->timer, cpu);
 }
 
 int vlapic_pending_irq(struct vcpu *v)
@@ -860,15 +847,17 @@ int vlapic_pending_irq(struct vcpu *v)
     return vec;
 }
 
-void vlapic_irq_delivered(struct vcpu *v, int vec)
+bool vlapic_irq_delivered(struct vcpu *v, int vec)
 {
     struct vlapic *vl = vcpu_vlapic(v);
     unsigned long flags;
+    bool pending;
 
     if (!vl || vec < 0 || vec > 255)
-        return;
+        return false;
     flags = spin_lock_irqsave(&vl->lock);
-    if (vec_test(vl->irr, vec)) {
+    pending = vec_test(vl->irr, vec);
+    if (pending) {
         vec_clear(vl->irr, vec);
         vec_set(vl->isr, vec);
         vl->delivered++;
@@ -878,6 +867,7 @@ void vlapic_irq_delivered(struct vcpu *v, int vec)
         }
     }
     spin_unlock_irqrestore(&vl->lock, flags);
+    return pending;
 }
 
 void vlapic_destroy(struct vcpu *v)
@@ -886,11 +876,7 @@ void vlapic_destroy(struct vcpu *v)
 
     if (!vl)
         return;
-    stop_timer(&vl->timer);
-    /* The callback may be running on another pCPU right now. */
-    while (__atomic_load_n(&vl->in_callback, __ATOMIC_SEQ_CST))
-        cpu_relax();
-    stop_timer(&vl->timer);
+    kill_timer(&vl->timer); /* and wait for its callback on another pCPU */
     if (vl->delivered || vl->timer_fires)
         printk("vlapic d%uv%u: %lu interrupts delivered, %lu timer expiries (%lu late, %lu "
                "coalesced in the IRR), %lu IPIs received\n",

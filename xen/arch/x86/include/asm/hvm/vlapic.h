@@ -72,6 +72,6 @@ bool vlapic_set_irq(struct vcpu *v, unsigned int vec);
 /* The highest-priority deliverable vector, or -1. */
 int vlapic_pending_irq(struct vcpu *v);
 /* The vector went to the guest: IRR -> ISR. */
-void vlapic_irq_delivered(struct vcpu *v, int vec);
+bool vlapic_irq_delivered(struct vcpu *v, int vec); /* false: vec was not pending here */
 
 #endif
