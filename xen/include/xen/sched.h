@@ -83,7 +83,7 @@ struct vcpu {
      * none), refreshed at registration and at each timer event. */
     uint64_t runstate_guest;
     bool runstate_compat;
-    bool wait_for_sipi; /* INIT received: a Start-up IPI starts it */
+    bool wait_for_sipi;    /* INIT received: a Start-up IPI starts it */
     uint8_t upcall_vector; /* HVMOP_set_evtchn_upcall_vector, 0: none */
 };
 

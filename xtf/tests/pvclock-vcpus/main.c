@@ -145,8 +145,10 @@ void test_main(void)
            (unsigned long)(end - start), odd[0], odd[1]);
 
     /* Stopped periodic timers refresh nothing any more. */
-    xtf_expect_rc("stop periodic vCPU 0", hypercall_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL), 0);
-    xtf_expect_rc("stop periodic vCPU 1", hypercall_vcpu_op(VCPUOP_stop_periodic_timer, 1, NULL), 0);
+    xtf_expect_rc("stop periodic vCPU 0", hypercall_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL),
+                  0);
+    xtf_expect_rc("stop periodic vCPU 1", hypercall_vcpu_op(VCPUOP_stop_periodic_timer, 1, NULL),
+                  0);
     ver = s->vcpu_info[0].time.version;
     start = pvclock_read(0, &junk);
     while (pvclock_read(0, &junk) - start < 20000000)

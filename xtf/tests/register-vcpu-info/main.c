@@ -52,8 +52,8 @@ static void test_errors(void)
     uint64_t g = gfn_of(area[0]);
 
     xtf_expect_rc("no such vCPU", reg(5, g, 0), -ENOENT);
-    xtf_expect_rc("bad pointer",
-                  hypercall_vcpu_op(VCPUOP_register_vcpu_info, 0, XTF_BAD_PTR), -EFAULT);
+    xtf_expect_rc("bad pointer", hypercall_vcpu_op(VCPUOP_register_vcpu_info, 0, XTF_BAD_PTR),
+                  -EFAULT);
     xtf_expect_rc("crosses the page end", reg(0, g, 4096 - 64 + 8), -ENXIO);
     xtf_expect_rc("offset 4096", reg(0, g, 4096), -ENXIO);
     xtf_expect_rc("huge offset", reg(0, g, 0xfffffff8u), -ENXIO);
@@ -132,8 +132,7 @@ static void test_register_other(void)
     xtf_expect_rc("vCPU 1 is down", hypercall_vcpu_op(VCPUOP_is_up, 1, NULL), 0);
     xtf_expect_rc("register vCPU 1 (down)", reg(1, gfn_of(area[1]), 0), 0);
     if (vi->evtchn_upcall_pending != 1)
-        xtf_failure("Fail: vCPU 1's area: upcall_pending %u, want 1\n",
-                    vi->evtchn_upcall_pending);
+        xtf_failure("Fail: vCPU 1's area: upcall_pending %u, want 1\n", vi->evtchn_upcall_pending);
     xtf_expect_rc("register vCPU 1 again", reg(1, gfn_of(area[1]), 64), -EINVAL);
 }
 

@@ -22,9 +22,9 @@
 
 const char test_title[] = "Single-shot and periodic vCPU timers";
 
-#define ETIME 62
+#define ETIME                62
 #define VCPU_SSHOTTMR_future (1u << 0)
-#define MS    1000000ull
+#define MS                   1000000ull
 
 static struct shared_info *s;
 static evtchn_port_t tport;
@@ -70,8 +70,8 @@ static void test_errors(void)
     xtf_expect_rc("stop other vCPU's single-shot",
                   hypercall_vcpu_op(VCPUOP_stop_singleshot_timer, 1, NULL), -EINVAL);
     xtf_expect_rc("no such vCPU", singleshot(7, now + MS, 0), -ENOENT);
-    xtf_expect_rc("bad pointer",
-                  hypercall_vcpu_op(VCPUOP_set_singleshot_timer, 0, XTF_BAD_PTR), -EFAULT);
+    xtf_expect_rc("bad pointer", hypercall_vcpu_op(VCPUOP_set_singleshot_timer, 0, XTF_BAD_PTR),
+                  -EFAULT);
     xtf_expect_rc("past deadline, future flag", singleshot(0, now - MS, VCPU_SSHOTTMR_future),
                   -ETIME);
 }
@@ -103,8 +103,7 @@ static void test_fire(void)
     /* Stopped before its deadline: nothing. */
     clear();
     xtf_expect_rc("10 ms deadline", singleshot(0, xen_system_time(s) + 10 * MS, 0), 0);
-    xtf_expect_rc("stop single-shot", hypercall_vcpu_op(VCPUOP_stop_singleshot_timer, 0, NULL),
-                  0);
+    xtf_expect_rc("stop single-shot", hypercall_vcpu_op(VCPUOP_stop_singleshot_timer, 0, NULL), 0);
     if (wait_fire(xen_system_time(s) + 30 * MS))
         xtf_failure("Fail: a stopped single-shot timer fired\n");
 
@@ -132,10 +131,9 @@ static void test_stop_periodic(void)
     if (wait_fire(xen_system_time(s) + 20 * MS))
         xtf_failure("Fail: periodic events after stop_periodic_timer\n");
     /* Any vCPU of the domain, even one that is down, and more than once. */
-    xtf_expect_rc("stop periodic of vCPU 1",
-                  hypercall_vcpu_op(VCPUOP_stop_periodic_timer, 1, NULL), 0);
-    xtf_expect_rc("stop periodic again", hypercall_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL),
+    xtf_expect_rc("stop periodic of vCPU 1", hypercall_vcpu_op(VCPUOP_stop_periodic_timer, 1, NULL),
                   0);
+    xtf_expect_rc("stop periodic again", hypercall_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL), 0);
     xtf_expect_rc("stop periodic, no such vCPU",
                   hypercall_vcpu_op(VCPUOP_stop_periodic_timer, 7, NULL), -ENOENT);
 }

@@ -147,8 +147,7 @@ static void test_runstate(void)
         xtf_expect_rc("register_runstate_memory_area",
                       hypercall_vcpu_op(VCPUOP_register_runstate_memory_area, 0, &area), 0);
         if (area_ri.state != XEN_RUNSTATE_running || !area_ri.time[XEN_RUNSTATE_running])
-            xtf_failure("Fail: registered runstate area not filled in (state %d)\n",
-                        area_ri.state);
+            xtf_failure("Fail: registered runstate area not filled in (state %d)\n", area_ri.state);
         area = 0;
         xtf_expect_rc("unregister runstate area",
                       hypercall_vcpu_op(VCPUOP_register_runstate_memory_area, 0, &area), 0);
