@@ -313,6 +313,9 @@ sub run_job ($db, $job_id, $host, $parent) {
     $dbh->do(q{UPDATE jobs SET status = 'running' WHERE job_id = ?}, undef, $job_id);
     my $rv = Osstest::Flight::runvars($db, $job_id);
     Osstest::Flight::set_runvar($db, $job_id, 'host', $host) if $host;
+
+    # Every job records the controller it ran on, with a host or not.
+    Osstest::Flight::set_runvar($db, $job_id, 'controller', hostname());
     my $dir = job_dir($job->{flight}, $job->{job});
     my %done;
     for my $s (@{Osstest::Flight::steps($db, $job_id)}) {

@@ -12,6 +12,8 @@ use Osstest::Util qw(top_dir);
 our %KINDS = (
     'qemu-local'   => 'Osstest::Host::QemuLocal',
     'qemu-netboot' => 'Osstest::Host::QemuNetboot',
+    'ipmi'         => 'Osstest::Host::IPMI',
+    'libvirt'      => 'Osstest::Host::Libvirt',
 );
 
 sub lab_dir () { return $ENV{OSSTEST_LAB_CONFIGS} // top_dir() . '/lab-configs' }
@@ -145,10 +147,76 @@ sub load ($db, $host) {
 #   check_props(file, props)  validate a host file's properties
 #   power(on|off|status)      power the host
 #   console()                 path of the file the serial console goes to
-#   boot(%plan)               boot a hypervisor: kernel, cmdline, modules,
-#                             console, wait_for, timeout
-sub new  ($class, %a)                     { return bless {%a}, $class }
-sub name ($self)                          { return $self->{host} }
-sub prop ($self, $name, $default = undef) { return $self->{props}{$name} // $default }
+#   start(%plan)              power on booting a hypervisor: kernel, cmdline,
+#                             modules ("path args" each), console (file)
+#   running()                 false once the host has powered itself off
+# boot(%plan) (start, then wait for wait_for on the console) is common.
+sub new      ($class, %a)                     { return bless {%a}, $class }
+sub name     ($self)                          { return $self->{host} }
+sub prop     ($self, $name, $default = undef) { return $self->{props}{$name} // $default }
+sub qemu_cpu ($self)                          { return $self->prop('qemu-cpu', 'max') }
+sub smp      ($self)                          { return $self->prop('smp',      2) }
+sub memory   ($self)                          { return $self->prop('memory',   1024) }
+sub console  ($self)                          { return $self->{console} }
+
+# Boot with PLAN and wait up to its timeout (default 120 s) for a console
+# line matching wait_for. Returns 'ready', 'exited' (the host powered off
+# first; for a QEMU host its exit status is in {exit}) or 'timeout'.
+sub boot ($self, %plan) {
+    $self->start(%plan);
+    return $self->wait_console($plan{console}, $plan{wait_for}, $plan{timeout} // 120);
+}
+
+sub wait_console ($self, $console, $re, $timeout) {
+    require Time::HiRes;
+    my $deadline = Time::HiRes::time() + $timeout;
+    my $pos      = 0;
+    my $partial  = '';
+    while (Time::HiRes::time() < $deadline) {
+        if (open my $fh, '<', $console) {
+            seek $fh, $pos, 0;
+            local $/;
+            my $text = $partial . (<$fh> // '');
+            $pos = tell $fh;
+            my @lines = split /(?<=\n)/, $text;
+            $partial = (@lines && $lines[-1] !~ /\n$/) ? pop @lines : '';
+            for my $line (@lines, $partial) {
+                return 'ready' if $line =~ $re;
+            }
+        }
+        return 'exited' unless $self->running;
+        Time::HiRes::sleep(0.2);
+    }
+    return 'timeout';
+}
+
+# Empty (or create) a console file in place: a reader that already has it
+# open (xtf-runner) goes on reading the same file.
+sub truncate_console ($file) {
+    open my $fh, '>', $file or die "osstest: cannot write console file $file: $!\n";
+    close $fh;
+    return;
+}
+
+# Hold HOST's lock (a lock file under the results directory) so that one
+# process at a time boots it on this controller; released when the returned
+# handle is closed or the process ends. Dies after WAIT seconds.
+sub lock ($self, $wait = 600) {
+    require Fcntl;
+    require Time::HiRes;
+    require File::Path;
+    require Osstest::Util;
+    my $dir = Osstest::Util::results_dir() . '/hosts';
+    File::Path::make_path($dir);
+    open my $fh, '>>', "$dir/$self->{host}.lock" or die "osstest: $dir/$self->{host}.lock: $!\n";
+    my $deadline = Time::HiRes::time() + $wait;
+
+    until (flock $fh, Fcntl::LOCK_EX() | Fcntl::LOCK_NB()) {
+        die "osstest: host $self->{host} is busy (lock held for ${wait}s)\n"
+            if Time::HiRes::time() > $deadline;
+        Time::HiRes::sleep(0.1);
+    }
+    return $fh;
+}
 
 1;
