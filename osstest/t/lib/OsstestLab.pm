@@ -11,7 +11,8 @@ use Time::HiRes qw(time sleep);
 use Exporter    qw(import);
 use OsstestTest qw(data_dir);
 
-our @EXPORT = qw(tiny_kernel spawn_bg stop_bg wait_match slurp put_file);
+our @EXPORT =
+    qw(tiny_kernel spawn_bg stop_bg wait_match slurp put_file free_port start_nginx start_bmc);
 
 # Assemble and link the tiny multiboot kernel into DIR/NAME (silent: it never
 # prints the ready line). Returns its path.
@@ -76,6 +77,138 @@ sub put_file ($file, $text) {
     print $fh $text;
     close $fh or die "cannot write $file: $!\n";
     return $file;
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on just now.
+sub free_port () {
+    require IO::Socket::INET;
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)
+        or die "no free port: $!\n";
+    return $s->sockport;
+}
+
+# nginx on 127.0.0.1 serving DIR/root (autoindex; PUT and MKCOL allowed, as
+# an artefact store that controllers publish to). Returns {pid, port, root,
+# url, dir}. Stopped by stop_bg(pid).
+sub start_nginx ($dir) {
+    require File::Path;
+    File::Path::make_path("$dir/root", "$dir/tmp");
+    my $port = free_port();
+    put_file("$dir/nginx.conf", <<"END");
+daemon off;
+master_process off;
+user root root;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 64; }
+http {
+    access_log $dir/access.log;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    client_max_body_size 0;
+    types { text/plain txt log; }
+    default_type application/octet-stream;
+    server {
+        listen 127.0.0.1:$port;
+        root $dir/root;
+        autoindex on;
+        dav_methods PUT MKCOL;
+        create_full_put_path on;
+    }
+}
+END
+    my $pid      = spawn_bg("$dir/nginx.out", 'nginx', '-c', "$dir/nginx.conf", '-p', $dir);
+    my $deadline = time + 10;
+    while (time < $deadline) {
+        require IO::Socket::INET;
+        my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port");
+        return {
+            pid  => $pid,
+            port => $port,
+            root => "$dir/root",
+            url  => "http://127.0.0.1:$port",
+            dir  => $dir
+            }
+            if $c;
+        die "nginx did not start: "
+            . (slurp("$dir/nginx.out") // '')
+            . (slurp("$dir/error.log") // '')
+            if waitpid($pid, WNOHANG) == $pid;
+        sleep 0.05;
+    }
+    die "nginx not listening after 10 s\n";
+}
+
+# A simulated BMC: ipmi_sim on 127.0.0.1 whose power on starts a QEMU
+# machine (TCG, NAME's hardware) with an IPMI KCS interface connected to it
+# (ipmi-bmc-extern), its serial port relayed by serial-over-LAN, and an e1000
+# NIC that boots iPXE from TFTP_ROOT/boot.ipxe (user-mode networking: the
+# controller's loopback is 10.0.2.2). The password goes to DIR/bmc-password
+# (mode 0600). Returns {pid, port, user, password_file}.
+sub start_bmc (%a) {
+    my $dir = $a{dir};
+    require File::Path;
+    File::Path::make_path("$dir/state");
+    my ($lan, $vm, $sol) = (free_port(), free_port(), free_port());
+    my $pw = "$dir/bmc-password";
+    put_file($pw, $a{password} // 'lab-secret');
+    chmod 0600, $pw;
+    my $qemu = join ' ', 'qemu-system-x86_64 -accel tcg -cpu max',
+        '-m', $a{memory} // 256, '-smp', $a{smp} // 1,
+        '-display none -nodefaults -no-reboot',
+        '-device isa-debug-exit,iobase=0xf4,iosize=0x04',
+        "-netdev user,id=n0,tftp=$a{tftp_root},bootfile=boot.ipxe",
+        '-device e1000,netdev=n0,mac=' . ($a{mac} // '52:54:00:73:01:01'), '-boot n',
+        "-chardev socket,id=ipmi0,host=127.0.0.1,port=$vm,reconnect=10",
+        '-device ipmi-bmc-extern,id=bmc0,chardev=ipmi0 -device isa-ipmi-kcs,bmc=bmc0',
+        "-chardev socket,id=ser0,host=127.0.0.1,port=$sol,server=on,wait=on -serial chardev:ser0";
+    put_file("$dir/lan.conf", <<"END");
+name "$a{name}"
+set_working_mc 0x20
+  startlan 1
+    addr 127.0.0.1 $lan
+    priv_limit admin
+    allowed_auths_callback none md2 md5 straight
+    allowed_auths_user none md2 md5 straight
+    allowed_auths_operator none md2 md5 straight
+    allowed_auths_admin none md2 md5 straight
+    guid a123456789abcdefa123456789abcdef
+  endlan
+  serial 15 127.0.0.1 $vm codec VM
+  startcmd "$qemu"
+  sol "tcp:127.0.0.1:$sol" 115200 history=65536
+  startnow false
+  poweroff_wait 2
+  kill_wait 2
+  user 2 true "admin" "@{[$a{password} // 'lab-secret']}" admin 10 none md2 md5 straight
+END
+    put_file("$dir/bmc.emu", <<'END');
+mc_setbmc 0x20
+mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
+sel_enable 0x20 1000 0x0a
+mc_enable 0x20
+END
+    my $pid = spawn_bg(
+        "$dir/ipmi_sim.log", 'ipmi_sim', '-n',           '-c',
+        "$dir/lan.conf",     '-f',       "$dir/bmc.emu", '-s',
+        "$dir/state"
+    );
+    my $deadline = time + 10;
+
+    while (time < $deadline) {
+        my $out =
+            `ipmitool -I lanplus -H 127.0.0.1 -p $lan -U admin -f $pw -C 3 chassis power status 2>&1`;
+        return {pid => $pid, port => $lan, user => 'admin', password_file => $pw}
+            if $out =~ /Chassis Power is/;
+        die "ipmi_sim exited: " . (slurp("$dir/ipmi_sim.log") // '')
+            if waitpid($pid, WNOHANG) == $pid;
+        sleep 0.1;
+    }
+    die "ipmi_sim does not answer after 10 s\n";
 }
 
 END {
