@@ -340,6 +340,10 @@ sub run_job ($db, $job_id, $host, $parent) {
             $dbh->do('DELETE FROM allocations WHERE job_id = ?', undef, $job_id);
         }
     );
+    if ($host) {    # the host's health record; may quarantine it
+        require Osstest::Host::Health;
+        Osstest::Host::Health::record_job($db, $host, $job_id, $final);
+    }
     return $final;
 }
 

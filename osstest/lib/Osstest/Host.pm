@@ -121,6 +121,10 @@ sub free ($db, $host) {
             $dbh->do(q{UPDATE hosts SET broken = false, broken_why = '' WHERE host = ?},
                 undef, $host);
             $dbh->do('DELETE FROM allocations WHERE host = ?', undef, $host);
+            $dbh->do(
+                q{INSERT INTO host_events (host, kind, status, detail)
+                  VALUES (?, 'free', 'freed', 'osstest hosts free')}, undef, $host
+            );
         }
     );
     return;
