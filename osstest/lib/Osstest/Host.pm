@@ -16,6 +16,12 @@ our %KINDS = (
     'libvirt'      => 'Osstest::Host::Libvirt',
 );
 
+# This controller's name (OSSTEST_CONTROLLER, default the machine's name).
+sub controller_name () {
+    require Sys::Hostname;
+    return $ENV{OSSTEST_CONTROLLER} // Sys::Hostname::hostname();
+}
+
 sub lab_dir () { return $ENV{OSSTEST_LAB_CONFIGS} // top_dir() . '/lab-configs' }
 
 # Parse a host file: "key = value" lines; returns {host, kind, flags => [],
@@ -49,7 +55,14 @@ sub parse_config ($file) {
         unless $KINDS{$cfg{kind}};
     my $class = $KINDS{$cfg{kind}};
     eval "require $class; 1" or die $@;    ## no critic (string eval of a fixed module name)
-    $class->check_props($file, $cfg{props});
+    my %props = %{$cfg{props}};
+
+    # Any kind: the controller the host is wired to (its BMC, lab network);
+    # only that controller allocates it. None: any controller.
+    if (defined(my $c = delete $props{controller})) {
+        die "osstest: $file: 'controller' must be a plain name\n" unless $c =~ /^[\w.-]+$/;
+    }
+    $class->check_props($file, \%props);
     return \%cfg;
 }
 
@@ -192,6 +205,44 @@ sub wait_console ($self, $console, $re, $timeout) {
         Time::HiRes::sleep(0.2);
     }
     return 'timeout';
+}
+
+# For hosts booted by iPXE from the lab's servers (ipmi, libvirt): publish
+# the plan's kernel and modules under the property http-root/HOST (seen by
+# the host as http-url/HOST) and write the iPXE script to tftp-root/
+# boot-script (default boot.ipxe). Returns the script.
+sub publish_ipxe ($self, %plan) {
+    require File::Path;
+    require File::Copy;
+    require File::Basename;
+    my $dir = $self->prop('http-root') . "/$self->{host}";
+    my $url = $self->prop('http-url') =~ s{/*$}{}r . "/$self->{host}";
+    File::Path::make_path($dir);
+    my $put = sub ($file, $name) {
+        unlink "$dir/$name";
+        link($file, "$dir/$name")
+            or File::Copy::copy($file, "$dir/$name")
+            or die "osstest: cannot copy $file to $dir/$name: $!\n";
+        return "$url/$name";
+    };
+    my $s = "#!ipxe\necho osstest: $self->{host} boots from $url\n";
+    $s .= 'kernel ' . $put->($plan{kernel}, 'kernel') . " $plan{cmdline}\n";
+    my $i = 0;
+    for my $m (@{$plan{modules} // []}) {
+        my ($path, $args) = split ' ', $m, 2;
+        $s .= 'module ' . $put->($path, 'module' . $i++ . '-' . File::Basename::basename($path));
+        $s .= " $args" if defined $args && length $args;
+        $s .= "\n";
+    }
+    $s .= "boot\n";
+    my $tftp = $self->prop('tftp-root');
+    File::Path::make_path($tftp);
+    my $script = "$tftp/" . $self->prop('boot-script', 'boot.ipxe');
+    open my $fh, '>', "$script.new" or die "osstest: cannot write $script: $!\n";
+    print $fh $s;
+    close $fh or die "osstest: cannot write $script: $!\n";
+    rename "$script.new", $script or die "osstest: cannot write $script: $!\n";
+    return $s;
 }
 
 # Empty (or create) a console file in place: a reader that already has it

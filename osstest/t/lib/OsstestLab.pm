@@ -12,7 +12,8 @@ use Exporter    qw(import);
 use OsstestTest qw(data_dir);
 
 our @EXPORT =
-    qw(tiny_kernel spawn_bg stop_bg wait_match slurp put_file free_port start_nginx start_bmc);
+    qw(tiny_kernel spawn_bg stop_bg wait_match slurp put_file free_port start_nginx start_bmc
+    start_libvirtd);
 
 # Assemble and link the tiny multiboot kernel into DIR/NAME (silent: it never
 # prints the ready line). Returns its path.
@@ -209,6 +210,45 @@ END
         sleep 0.1;
     }
     die "ipmi_sim does not answer after 10 s\n";
+}
+
+# A libvirt session daemon of its own for the system user osstest-lab
+# (created when missing), everything under DIR (home, run, config, cache;
+# QEMU's stdio to files, no virtlogd), started in the foreground as that
+# user. Returns {pid, user, dir, uri}.
+sub start_libvirtd ($dir) {
+    my $user = 'osstest-lab';
+    if (!defined getpwnam($user)) {
+        system('useradd', '--system', '--no-create-home', '--shell', '/usr/sbin/nologin', $user) ==
+            0
+            or die "cannot create user $user\n";
+    }
+    my (undef, undef, $uid, $gid) = getpwnam($user);
+    require File::Path;
+    File::Path::make_path(map { "$dir/$_" } qw(home run config/libvirt cache serial));
+    put_file("$dir/config/libvirt/qemu.conf", "stdio_handler = \"file\"\n");
+    system('chown', '-R', "$uid:$gid", $dir) == 0 or die "chown $dir failed\n";
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        setpgrp(0, 0);
+        @ENV{qw(HOME XDG_RUNTIME_DIR XDG_CONFIG_HOME XDG_CACHE_HOME)} =
+            map { "$dir/$_" } qw(home run config cache);
+        open STDIN,  '<',  '/dev/null';
+        open STDOUT, '>>', "$dir/libvirtd.log" or POSIX::_exit(126);
+        open STDERR, '>&', \*STDOUT;
+        POSIX::setgid($gid) && POSIX::setuid($uid) or POSIX::_exit(126);
+        exec 'libvirtd'                            or POSIX::_exit(127);
+    }
+    $BG{$pid} = 1;
+    my $deadline = time + 20;
+    while (time < $deadline) {
+        return {pid => $pid, user => $user, dir => $dir, uri => 'qemu:///session'}
+            if -S "$dir/run/libvirt/libvirt-sock";
+        die "libvirtd exited: " . (slurp("$dir/libvirtd.log") // '')
+            if waitpid($pid, WNOHANG) == $pid;
+        sleep 0.1;
+    }
+    die "libvirtd: no socket after 20 s\n";
 }
 
 END {

@@ -19,12 +19,9 @@ use v5.36;
 use strict;
 use warnings;
 use parent -norequire, 'Osstest::Host';
-use POSIX          qw(:sys_wait_h);
-use Fcntl          qw(F_GETFD F_SETFD FD_CLOEXEC);
-use Time::HiRes    qw(time sleep);
-use File::Path     qw(make_path);
-use File::Basename qw(basename);
-use File::Copy     qw(copy);
+use POSIX       qw(:sys_wait_h);
+use Fcntl       qw(F_GETFD F_SETFD FD_CLOEXEC);
+use Time::HiRes qw(time sleep);
 require Osstest::Host;
 
 my %KNOWN = map { $_ => 1 } qw(bmc-address bmc-port bmc-user bmc-cipher bmc-password-file
@@ -165,42 +162,10 @@ sub stop_sol ($self) {
     return;
 }
 
-# The iPXE script of a boot plan, with the files published under http-root.
-sub publish_plan ($self, %plan) {
-    my $dir = $self->prop('http-root') . "/$self->{host}";
-    my $url = $self->prop('http-url') =~ s{/*$}{}r . "/$self->{host}";
-    make_path($dir);
-    my $put = sub ($file, $name) {
-        unlink "$dir/$name";
-        link($file, "$dir/$name")
-            or copy($file, "$dir/$name")
-            or die "osstest: cannot copy $file to $dir/$name: $!\n";
-        return "$url/$name";
-    };
-    my $s = "#!ipxe\necho osstest: $self->{host} boots from $url\n";
-    $s .= 'kernel ' . $put->($plan{kernel}, 'kernel') . " $plan{cmdline}\n";
-    my $i = 0;
-    for my $m (@{$plan{modules} // []}) {
-        my ($path, $args) = split ' ', $m, 2;
-        $s .= 'module ' . $put->($path, 'module' . $i++ . '-' . basename($path));
-        $s .= " $args" if defined $args && length $args;
-        $s .= "\n";
-    }
-    $s .= "boot\n";
-    my $tftp = $self->prop('tftp-root');
-    make_path($tftp);
-    my $script = "$tftp/" . $self->prop('boot-script', 'boot.ipxe');
-    open my $fh, '>', "$script.new" or die "osstest: cannot write $script: $!\n";
-    print $fh $s;
-    close $fh or die "osstest: cannot write $script: $!\n";
-    rename "$script.new", $script or die "osstest: cannot write $script: $!\n";
-    return $s;
-}
-
 # Power off, publish the boot files, start the console capture, power on.
 sub start ($self, %plan) {
     $self->power('off');
-    $self->publish_plan(%plan, cmdline => $plan{cmdline} // '');
+    $self->publish_ipxe(%plan, cmdline => $plan{cmdline} // '');
     $self->{console} = $plan{console};
     Osstest::Host::truncate_console($plan{console});
     $self->start_sol($plan{console});
