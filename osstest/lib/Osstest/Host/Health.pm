@@ -13,7 +13,6 @@ package Osstest::Host::Health;
 use v5.36;
 use strict;
 use warnings;
-use Sys::Hostname qw(hostname);
 use Time::HiRes   qw(time);
 use File::Path    qw(make_path);
 use Osstest::Host;
@@ -33,7 +32,7 @@ sub record ($db, $host, %e) {
     $db->dbh->do(
         q{INSERT INTO host_events (host, kind, status, job_id, detail, seconds, controller)
           VALUES (?, ?, ?, ?, ?, ?, ?)}, undef, $host, $e{kind}, $e{status}, $e{job_id},
-        $e{detail} // '', $e{seconds}, hostname()
+        $e{detail} // '', $e{seconds}, Osstest::Host::controller_name()
     );
     return undef unless counts_against($e{kind}, $e{status});
     my $events = $db->dbh->selectall_arrayref(
@@ -56,7 +55,7 @@ sub record ($db, $host, %e) {
     Osstest::Host::mark_broken($db, $host, $why);
     $db->dbh->do(
         q{INSERT INTO host_events (host, kind, status, detail, controller)
-          VALUES (?, 'quarantine', 'quarantined', ?, ?)}, undef, $host, $why, hostname()
+          VALUES (?, 'quarantine', 'quarantined', ?, ?)}, undef, $host, $why, Osstest::Host::controller_name()
     );
     return $why;
 }
