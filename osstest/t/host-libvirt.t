@@ -2,7 +2,8 @@
 # Osstest::Host::Libvirt against a real libvirt (a session daemon of its
 # own, started here and stopped after): the domain XML is generated from the
 # host file and defined; virsh start boots it over iPXE (boot script by
-# TFTP, kernel and module from nginx) to the ready line on its serial
+# TFTP, kernel and module put on nginx, the artefact store, by HTTP PUT and
+# fetched from there) to the ready line on its serial
 # console; virsh destroy powers it off; the hypervisor itself boots the
 # same way when built. Bad host files are refused.
 use v5.36;
@@ -35,7 +36,7 @@ virsh-user = $lv->{user}
 session-dir = $lv->{dir}
 serial-dir = $lv->{dir}/serial
 tftp-root = $dir/tftp
-http-root = $web->{root}/boot
+http-put-url = $web->{url}/boot
 http-url = http://10.0.2.2:$web->{port}/boot
 mac = 52:54:00:73:02:01
 smp = 1
@@ -68,8 +69,9 @@ my ($vrc, $list) = $h->virsh('list', '--name');
 like($list,                           qr/^tlhost1$/m, 'virsh list shows the running domain');
 like(slurp("$dir/console.log") // '', qr/iPXE/,       'the console shows the iPXE boot');
 my $access = slurp("$web->{dir}/access.log") // '';
-like($access, qr{GET /boot/tlhost1/kernel HTTP},         'kernel fetched from nginx');
-like($access, qr{GET /boot/tlhost1/module0-kernel HTTP}, 'module fetched from nginx');
+like($access, qr{"PUT /boot/tlhost1/kernel HTTP[^"]*" 20[14]}, 'kernel put on nginx (the store)');
+like($access, qr{GET /boot/tlhost1/kernel HTTP},               'kernel fetched from nginx');
+like($access, qr{GET /boot/tlhost1/module0-kernel HTTP},       'module fetched from nginx');
 is($h->power('status'), 'on',  'power status: on');
 is($h->power('off'),    'off', 'virsh destroy');
 is($h->power('status'), 'off', 'power status: off');
@@ -98,6 +100,10 @@ unlike($list, qr/tlhost1/, 'undefined');
 put_file("$lab/hosts/bad", "kind = libvirt\nserial-dir = /tmp\n");
 ($rc, $out) = osstest('hosts', 'add', "$lab/hosts/bad");
 like($out, qr{hosts/bad: a libvirt host needs 'tftp-root'}, 'a missing property is named');
+put_file("$lab/hosts/bad",
+    "kind = libvirt\nserial-dir = /x\ntftp-root = /x\nhttp-url = http://x\n");
+($rc, $out) = osstest('hosts', 'add', "$lab/hosts/bad");
+like($out, qr{hosts/bad: give http-root .* or http-put-url}, 'nowhere to put the boot files');
 put_file("$lab/hosts/bad",
     "kind = libvirt\nserial-dir = /x\ntftp-root = /x\nhttp-root = /x\nhttp-url = http://x\nvirsh-user = nobody-here\n"
 );

@@ -208,17 +208,28 @@ sub wait_console ($self, $console, $re, $timeout) {
 }
 
 # For hosts booted by iPXE from the lab's servers (ipmi, libvirt): publish
-# the plan's kernel and modules under the property http-root/HOST (seen by
-# the host as http-url/HOST) and write the iPXE script to tftp-root/
+# the plan's kernel and modules as http-url/HOST/NAME, the URL the host
+# fetches them from: into the local directory http-root/HOST, or when there
+# is none by HTTP PUT to http-put-url/HOST/NAME (the artefact store's nginx,
+# as this controller reaches it). The iPXE script goes to tftp-root/
 # boot-script (default boot.ipxe). Returns the script.
 sub publish_ipxe ($self, %plan) {
     require File::Path;
     require File::Copy;
     require File::Basename;
-    my $dir = $self->prop('http-root') . "/$self->{host}";
-    my $url = $self->prop('http-url') =~ s{/*$}{}r . "/$self->{host}";
-    File::Path::make_path($dir);
+    my $url  = $self->prop('http-url') =~ s{/*$}{}r . "/$self->{host}";
+    my $root = $self->prop('http-root');
+    my $dir  = defined $root ? "$root/$self->{host}" : undef;
+    File::Path::make_path($dir) if defined $dir;
     my $put = sub ($file, $name) {
+        if (!defined $dir) {
+            require Osstest::Artefacts;
+            my $data = do { local (@ARGV, $/) = $file; <> }
+                // die "osstest: cannot read $file: $!\n";
+            Osstest::Artefacts::put(
+                $self->prop('http-put-url') =~ s{/*$}{}r . "/$self->{host}/$name", $data);
+            return "$url/$name";
+        }
         unlink "$dir/$name";
         link($file, "$dir/$name")
             or File::Copy::copy($file, "$dir/$name")

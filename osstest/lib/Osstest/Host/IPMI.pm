@@ -12,7 +12,7 @@ package Osstest::Host::IPMI;
 # by bmc-password-env), never passed on a command line.
 # Properties: bmc-address, bmc-port (623), bmc-user, bmc-cipher (3),
 # bmc-password-file | bmc-password-env, tftp-root, boot-script (boot.ipxe),
-# http-root, http-url, smp, memory, qemu-cpu (what the machine offers, for
+# http-root or http-put-url, http-url, smp, memory, qemu-cpu (what the machine offers, for
 # the planning of boots), power/console/boot/description for the record.
 
 use v5.36;
@@ -25,7 +25,7 @@ use Time::HiRes qw(time sleep);
 require Osstest::Host;
 
 my %KNOWN = map { $_ => 1 } qw(bmc-address bmc-port bmc-user bmc-cipher bmc-password-file
-    bmc-password-env tftp-root boot-script http-root http-url smp memory qemu-cpu power console
+    bmc-password-env tftp-root boot-script http-root http-put-url http-url smp memory qemu-cpu power console
     boot description);
 
 sub check_props ($class, $file, $props) {
@@ -35,9 +35,12 @@ sub check_props ($class, $file, $props) {
             if $k =~ /pass/ && $k !~ /^bmc-password-(file|env)$/;
         die "osstest: $file: unknown property '$k' for an ipmi host\n" unless $KNOWN{$k};
     }
-    for my $k (qw(bmc-address bmc-user tftp-root http-root http-url)) {
+    for my $k (qw(bmc-address bmc-user tftp-root http-url)) {
         die "osstest: $file: an ipmi host needs '$k'\n" unless defined $props->{$k};
     }
+    die "osstest: $file: give http-root (a local directory) or http-put-url (a store "
+        . "taking PUT) for the files http-url serves\n"
+        unless defined $props->{'http-root'} || defined $props->{'http-put-url'};
     for my $k (qw(smp memory bmc-port bmc-cipher)) {
         die "osstest: $file: '$k' must be a number\n"
             if defined $props->{$k} && $props->{$k} !~ /^\d+$/;

@@ -12,7 +12,7 @@ package Osstest::Host::Libvirt;
 # session under DIR: HOME, XDG_RUNTIME_DIR, XDG_CONFIG_HOME, XDG_CACHE_HOME
 # in DIR/home, run, config, cache), serial-dir (where the domain writes its
 # serial log; writable by the libvirt user), tftp-root, boot-script,
-# http-root, http-url, mac, nic (e1000), smp, memory, qemu-cpu (max: all
+# http-root or http-put-url, http-url, mac, nic (e1000), smp, memory, qemu-cpu (max: all
 # the features QEMU has), power/console/boot/description for the record.
 
 use v5.36;
@@ -25,15 +25,18 @@ use File::Path  qw(make_path);
 require Osstest::Host;
 
 my %KNOWN = map { $_ => 1 } qw(uri domain virsh-user session-dir serial-dir tftp-root boot-script
-    http-root http-url mac nic smp memory qemu-cpu power console boot description);
+    http-root http-put-url http-url mac nic smp memory qemu-cpu power console boot description);
 
 sub check_props ($class, $file, $props) {
     for my $k (sort keys %$props) {
         die "osstest: $file: unknown property '$k' for a libvirt host\n" unless $KNOWN{$k};
     }
-    for my $k (qw(serial-dir tftp-root http-root http-url)) {
+    for my $k (qw(serial-dir tftp-root http-url)) {
         die "osstest: $file: a libvirt host needs '$k'\n" unless defined $props->{$k};
     }
+    die "osstest: $file: give http-root (a local directory) or http-put-url (a store "
+        . "taking PUT) for the files http-url serves\n"
+        unless defined $props->{'http-root'} || defined $props->{'http-put-url'};
     for my $k (qw(smp memory)) {
         die "osstest: $file: '$k' must be a positive number\n"
             if defined $props->{$k} && $props->{$k} !~ /^[1-9]\d*$/;
