@@ -9,7 +9,7 @@
  * @envs hvm64 hvm32pae
  * @domain vcpus=4 mem=16M
  * @smp 2
- * @timeout 420
+ * @timeout 1200
  * @companion bystander
  */
 #define FUZZ_SECONDS 300

@@ -12,7 +12,7 @@
  * @envs hvm64 hvm32pae
  * @domain vcpus=4 mem=16M
  * @smp 2
- * @timeout 120
+ * @timeout 150
  * @companion bystander
  */
 #define FUZZ_SECONDS 20
