@@ -444,6 +444,7 @@ static const char *domain_build(struct domain *d)
         return err;
     write_start_info(d);
     domtime_mark(d, DOMTIME_LOADED);
+    d->tsc_base = rdtsc();
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
 
@@ -463,6 +464,8 @@ static const char *domain_build(struct domain *d)
         v->fpu_initialised = false;
         v->vcpu_info_registered = false;
         v->runstate_guest = 0;
+        v->upcall_vector = 0;
+        v->wait_for_sipi = false;
         v->runstate = i == 0 ? RUNSTATE_runnable : RUNSTATE_offline;
         if (hvm_funcs->vcpu_initialise(v))
             return "out of memory for the vCPU state";
@@ -564,8 +567,8 @@ static void module_attach(unsigned int i, const char *name)
         if (!strcmp(domain_list[j]->name, name) && domain_list[j]->state != DOMSTATE_DEAD)
             d = domain_list[j];
     if (!d) {
-        printk(XENLOG_ERR "module %u (%s) dropped: module_of=%s names no domain of this boot\n",
-               i, m->cmdline, name);
+        printk(XENLOG_ERR "module %u (%s) dropped: module_of=%s names no domain of this boot\n", i,
+               m->cmdline, name);
         return;
     }
     if (d->nr_modules == MAX_DOMAIN_MODULES) {

@@ -117,9 +117,11 @@ static void mark_vcpu_pending(struct domain *d, unsigned int n, unsigned int por
         return;
     if (__atomic_exchange_n(vi, 1, __ATOMIC_SEQ_CST))
         return; /* upcall already pending */
-    if (v && hvm_pending_interrupt(v) >= 0)
+    if (v->upcall_vector)
+        hvm_assert_evtchn_irq(v);
+    else if (hvm_pending_interrupt(v) >= 0)
         vcpu_interrupt(v); /* the callback vector */
-    else if (v)
+    else
         vcpu_wake(v);
 }
 
@@ -186,6 +188,8 @@ void evtchn_move_vcpu_info(struct vcpu *v, unsigned long gfn, unsigned int offse
     }
     spin_unlock_irqrestore(&evtchn_lock, flags);
     shared_info_update_time(v);
+    if (vi)
+        hvm_assert_evtchn_irq(v);
     vcpu_wake(v);
 }
 

@@ -337,6 +337,8 @@ long do_hvm_op(struct vcpu *v, const unsigned long *args, bool compat)
     struct domain *d;
     long err = 0;
 
+    if (op == HVMOP_set_evtchn_upcall_vector)
+        return hvm_set_evtchn_upcall_vector(v, arg);
     if (op != HVMOP_set_param && op != HVMOP_get_param)
         return -ENOSYS;
     if (copy_from_guest(v, &p, arg, sizeof(p)))

@@ -33,6 +33,11 @@ uint64_t tsc_khz(void)
     return tsc_hz / 1000;
 }
 
+uint64_t time_ns_mult(void)
+{
+    return ns_mult;
+}
+
 void udelay(unsigned long us)
 {
     uint64_t start = rdtsc(), ticks = tsc_hz ? tsc_hz / 1000000 * us : us * 3000;

@@ -72,14 +72,14 @@ struct acpi_fadt {
     uint64_t hypervisor_vendor;
 } __attribute__((packed));
 
-#define FADT_RESET_REG_SUP     (1u << 10)
-#define FADT_HW_REDUCED_ACPI   (1u << 20)
-#define BOOT_ARCH_VGA_ABSENT   (1u << 2)
-#define BOOT_ARCH_MSI_ABSENT   (1u << 3)
-#define BOOT_ARCH_CMOS_ABSENT  (1u << 5)
+#define FADT_RESET_REG_SUP    (1u << 10)
+#define FADT_HW_REDUCED_ACPI  (1u << 20)
+#define BOOT_ARCH_VGA_ABSENT  (1u << 2)
+#define BOOT_ARCH_MSI_ABSENT  (1u << 3)
+#define BOOT_ARCH_CMOS_ABSENT (1u << 5)
 
 struct acpi_madt_lapic {
-    uint8_t type; /* 0 */
+    uint8_t type;   /* 0 */
     uint8_t length; /* 8 */
     uint8_t processor_uid;
     uint8_t apic_id;
@@ -96,7 +96,7 @@ _Static_assert(FADT_OFF + sizeof(struct acpi_fadt) <= DSDT_OFF, "FADT fits");
 
 /* Name (_S5, Package () { 5, 5, 0, 0 }) */
 static const uint8_t dsdt_aml[] = {
-    0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, GUEST_ACPI_S5_TYPE, 0x0a, GUEST_ACPI_S5_TYPE,
+    0x08, '_',  'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, GUEST_ACPI_S5_TYPE, 0x0a, GUEST_ACPI_S5_TYPE,
     0x00, 0x00,
 };
 

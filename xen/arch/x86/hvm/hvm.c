@@ -489,12 +489,43 @@ int hvm_pending_interrupt(struct vcpu *v)
 
     if (vec >= 0)
         return vec;
-    if (vcpu_callback_pending(v)) {
+    /* The domain-wide callback vector: level-like while the upcall is
+     * pending; a vCPU with a vector of its own gets it through its APIC. */
+    if (!v->upcall_vector && vcpu_callback_pending(v)) {
         uint64_t cb = v->domain->hvm_params[HVM_PARAM_CALLBACK_IRQ];
         if ((cb >> 56) == HVM_PARAM_CALLBACK_TYPE_VECTOR && (cb & 0xff) >= 16)
             return cb & 0xff;
     }
     return -1;
+}
+
+void hvm_assert_evtchn_irq(struct vcpu *v)
+{
+    if (v->upcall_vector && vlapic_set_irq(v, v->upcall_vector))
+        vcpu_interrupt(v);
+    else
+        vcpu_wake(v); /* a vCPU blocked in SCHEDOP_block wakes for it */
+}
+
+/* As Xen: vectors below 0x10 are -EINVAL, an unknown vCPU -ENOENT; an upcall
+ * already pending is raised at once. */
+long hvm_set_evtchn_upcall_vector(struct vcpu *v, unsigned long arg)
+{
+    struct xen_hvm_evtchn_upcall_vector op;
+    struct domain *d = v->domain;
+    struct vcpu *t;
+
+    if (copy_from_guest(v, &op, arg, sizeof(op)))
+        return -EFAULT;
+    if (op.vector < 0x10)
+        return -EINVAL;
+    if (op.vcpu >= d->nr_vcpus || !(t = d->vcpus[op.vcpu]))
+        return -ENOENT;
+    printk(XENLOG_INFO "d%u v%u: upcall vector %#x\n", d->domain_id, t->vcpu_id, op.vector);
+    t->upcall_vector = op.vector;
+    if (vcpu_callback_pending(t))
+        hvm_assert_evtchn_irq(t);
+    return 0;
 }
 
 /* vec, chosen by hvm_pending_interrupt(), is being injected. Whether it was
