@@ -86,6 +86,8 @@ main() {
     fi
     "$osstest" report "$flight" --strict \
         ${def:+--baseline-branch "$(branch_name "$def")"} || rstatus=$?
+    # Keep logs and artefacts within the disk budget (OSSTEST_DISK_BUDGET).
+    "$osstest" retention | sed 's/^/main job: retention: /' || true
     echo
     echo "main job: report: $top/results/flights/$flight/report.html"
     echo "main job: text:   $top/results/flights/$flight/report.txt"
