@@ -21,6 +21,7 @@
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/string.h>
+#include <xen/subsys.h>
 #include <xen/xenstore_domain.h>
 #include <asm/hvm/hvm.h>
 #include <asm/percpu.h>
@@ -119,9 +120,11 @@ static void mark_vcpu_pending(struct domain *d, unsigned int n, unsigned int por
         return;
     if (__atomic_exchange_n(vi, 1, __ATOMIC_SEQ_CST))
         return; /* upcall already pending */
-    if (v && hvm_pending_interrupt(v) >= 0)
+    if (v->upcall_vector)
+        hvm_assert_evtchn_irq(v);
+    else if (hvm_pending_interrupt(v) >= 0)
         vcpu_interrupt(v); /* the callback vector */
-    else if (v)
+    else
         vcpu_wake(v);
 }
 
@@ -188,6 +191,8 @@ void evtchn_move_vcpu_info(struct vcpu *v, unsigned long gfn, unsigned int offse
     }
     spin_unlock_irqrestore(&evtchn_lock, flags);
     shared_info_update_time(v);
+    if (vi)
+        hvm_assert_evtchn_irq(v);
     vcpu_wake(v);
 }
 
