@@ -74,7 +74,9 @@ class Mutation:
 
 
 def _snippet(lines):
-    while lines and not lines[-1].strip():
+    # Blank lines and "# " comment lines (e.g. a section heading before the
+    # next mutation) at the end belong to the file, not to the snippet.
+    while lines and (not lines[-1].strip() or lines[-1].startswith("# ")):
         lines.pop()
     return "\n".join(lines)
 
@@ -86,7 +88,8 @@ def parse(path):
     (file, kind, check (repeatable), timeout; `#` lines are comments), then
     `--- from` and the exact lines to find, then `--- to` and the lines that
     replace them; it ends at the next `===` line.  Snippet lines are taken
-    verbatim (indentation included); trailing blank lines are dropped."""
+    verbatim (indentation included); trailing blank lines and trailing
+    lines starting with "# " are dropped."""
     muts, cur, part, buf = [], None, None, []
 
     def finish():
