@@ -319,7 +319,8 @@ class Session:
         with open(path, encoding="utf-8") as f:
             original = f.read()
         d = os.path.join(self.logdir, m.name)
-        os.makedirs(d, exist_ok=True)
+        shutil.rmtree(d, ignore_errors=True)  # no logs of an earlier run's checks
+        os.makedirs(d)
         try:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(original.replace(m.old, m.new, 1))

@@ -5,10 +5,12 @@
  * past the last one, an unprivileged remote_shutdown, a build id written
  * past a short buffer).  Proves that CONSOLEIO_write of 64 KiB + 1 bytes
  * gives -E2BIG (a short write is accepted), that SCHEDOP_shutdown and
- * SCHEDOP_shutdown_code with reason SHUTDOWN_MAX + 1 give -EINVAL, that an
- * unprivileged SCHEDOP_remote_shutdown of itself gives -EPERM, and (priv)
- * that XENVER_build_id into a buffer one byte short gives -ENOBUFS and
- * writes nothing.
+ * SCHEDOP_shutdown_code with reason SHUTDOWN_MAX + 1 give -EINVAL, that
+ * memory_op current_reservation with a continuation index (the sub-op has
+ * none; 1 and 2) gives -EINVAL, that an unprivileged
+ * SCHEDOP_remote_shutdown of itself gives -EPERM, and (priv) that
+ * XENVER_build_id into a buffer one byte short gives -ENOBUFS and writes
+ * nothing.
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32pse hvm32
@@ -19,9 +21,10 @@
 
 const char test_title[] = "Core hypercalls at their limits";
 
-#define CONSOLE_IO_MAX (64 * 1024)
-#define SHUTDOWN_MAX   SHUTDOWN_soft_reset
-#define ENOBUFS        105
+#define CONSOLE_IO_MAX     (64 * 1024)
+#define SHUTDOWN_MAX       SHUTDOWN_soft_reset
+#define MEMOP_EXTENT_SHIFT 6
+#define ENOBUFS            105
 
 static char text[CONSOLE_IO_MAX + 1];
 static uint8_t id_buf[4 + 256];
@@ -73,6 +76,14 @@ void test_main(void)
     xtf_expect_rc("shutdown reason ~0", shutdown_op(SCHEDOP_shutdown, ~0u), -EINVAL);
     xtf_expect_rc("shutdown_code reason SHUTDOWN_MAX + 1",
                   shutdown_op(SCHEDOP_shutdown_code, SHUTDOWN_MAX + 1), -EINVAL);
+    for (unsigned int start = 1; start <= 2; start++) {
+        domid_t self = DOMID_SELF;
+
+        xtf_expect_rc(
+            "current_reservation with a continuation index",
+            hypercall_memory_op(XENMEM_current_reservation | (start << MEMOP_EXTENT_SHIFT), &self),
+            -EINVAL);
+    }
     if (priv)
         test_build_id();
     else
