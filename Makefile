@@ -44,7 +44,7 @@ fuzz: deps
 style:
 	@mk/style.sh
 
-# Not part of check (about 25 minutes); check runs its self-test (suite mutate).
+# Not part of check (10-20 minutes); check runs its self-test (suite mutate).
 mutate: deps
 	@xen/test/mutate/mutate.py $(MUTATIONS)
 
