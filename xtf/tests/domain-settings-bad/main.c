@@ -10,6 +10,7 @@
  *
  * @category security
  * @envs hvm64
+ * @needs hypervisor
  * @companion vcpus9 test=example refused vcpus=9
  * @companion vcpus0 test=example refused vcpus=0
  * @companion weight0 test=example refused weight=0

@@ -11,6 +11,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32pse
+ * @needs hypervisor fep
  * @xen-cmdline hvm_fep
  */
 #include <xtf.h>

@@ -14,6 +14,7 @@
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs hypervisor memory
  * @variations unpriv priv
  * @domain ~priv priv=1
  */

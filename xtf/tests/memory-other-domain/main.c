@@ -11,6 +11,7 @@
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs hypervisor memory
  * @companion peer priv=1
  */
 #include <xtf.h>

@@ -9,6 +9,7 @@
  *
  * @category security
  * @envs hvm64 hvm32
+ * @needs hypervisor
  * @domain priv=1 vcpus=2
  */
 #include <xtf.h>
