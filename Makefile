@@ -39,6 +39,9 @@ bench: deps
 
 fuzz: deps
 	$(MAKE) -C xen fuzz
+	$(MAKE) -C xen
+	$(MAKE) -C xtf
+	xtf/xtf-runner --results results/fuzz hostile-fuzz-long
 
 style:
 	@mk/style.sh

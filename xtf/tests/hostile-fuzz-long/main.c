@@ -1,0 +1,18 @@
+/**
+ * @file
+ * The hostile-guest fuzzer, long run (300 s), for `make fuzz`: the same
+ * fuzzer as hostile-fuzz (../hostile-fuzz/fuzz.h says what it does and how
+ * to replay a seed), for longer.  Category special, so that `make check`
+ * leaves it out.
+ *
+ * @category special
+ * @envs hvm64 hvm32pae
+ * @domain vcpus=4 mem=16M
+ * @smp 2
+ * @timeout 420
+ * @companion bystander
+ */
+#define FUZZ_SECONDS 300
+#include "../hostile-fuzz/fuzz.h"
+
+const char test_title[] = "Hostile-guest fuzzer (long run)";
