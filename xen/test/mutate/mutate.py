@@ -14,7 +14,9 @@ order until one fails, and puts the file back.  A mutation is
   SURVIVED  every check passed: a test is missing
   STALE     its snippet no longer occurs exactly once in its file
   INVALID   the mutant does not build (a mutation must compile)
-  UNJUDGED  one of its checks already fails without the mutation
+  UNJUDGED  one of its checks already fails without the mutation (for an
+            XTF check: none of its instances passes without it; instances
+            that fail without the mutation are left out of its verdict)
 
 and the score is killed/total: STALE, INVALID and UNJUDGED count as not
 killed, so a set that drifts from the tree lowers the score and is listed
@@ -41,6 +43,7 @@ Checks (one per `check:` line, run from the top of the scratch tree):
 
 import argparse
 import dataclasses
+import json
 import os
 import shlex
 import shutil
@@ -220,10 +223,41 @@ def sync_scratch(scratch, files=None):
 # Running things
 
 
+def descendants(pid):
+    """PIDs of every process below pid (from /proc), deepest last."""
+    children = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat", encoding="utf-8") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(d))
+    found, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            found.append(c)
+            todo.append(c)
+    return found
+
+
+def stop_tree(p):
+    """Stop the check p and everything it started, by PID: the XTF runner
+    puts each QEMU in a session of its own, out of reach of a group kill."""
+    for pid in [p.pid] + descendants(p.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    p.wait()
+
+
 def run(cmd, cwd, log, timeout):
-    """Run a shell command in its own process group, output to log; return
-    (exit code or None on timeout, seconds).  On a timeout the whole group
-    (e.g. the QEMUs a runner started) is stopped."""
+    """Run a shell command, output to log; return (exit code or None on
+    timeout, seconds).  On a timeout the command and every process it
+    started (e.g. the QEMUs of a runner) are stopped."""
     t0 = time.monotonic()
     with open(log, "w", encoding="utf-8") as out:
         out.write(f"$ {cmd}\n")
@@ -233,12 +267,10 @@ def run(cmd, cwd, log, timeout):
         try:
             rc = p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
+            stop_tree(p)
             rc = None
         except BaseException:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
+            stop_tree(p)
             raise
     return rc, time.monotonic() - t0
 
@@ -249,7 +281,7 @@ def check_command(check, results):
     rest = rest.strip()
     if kind == "xtf":
         return (f"nice -n 10 python3 xtf/xtf-runner --xen xen/xen --results {shlex.quote(results)} "
-                f"{rest}")
+                f"--json {shlex.quote(results)}.json {rest}")
     if kind == "unit":
         return "nice -n 10 make -s -C xen test"
     if kind == "sched":
@@ -278,36 +310,73 @@ class Session:
     def say(self, text):
         print(text, file=self.out, flush=True)
 
-    def run_check(self, label, check, timeout):
-        """(passed, how): run one check, log under logs/<label>/."""
+    def run_check(self, label, check, timeout, green=None):
+        """(passed, how, instances): run one check, log under logs/<label>/.
+
+        An XTF check passes when every instance ends SUCCESS, or SKIP for a
+        need the boot does not offer (the runner fails any other SKIP).
+        With `green` (the instances that passed without the mutation) it
+        passes when each of those ends SUCCESS again: an instance already
+        failing in the tree can neither kill a mutant nor make it unjudged.
+        instances: {name: result} of an XTF check."""
         d = os.path.join(self.logdir, label)
         os.makedirs(d, exist_ok=True)
         slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in check)[:60]
         results = os.path.relpath(os.path.join(d, f"xtf-{slug}"), self.scratch)
-        if os.path.isdir(os.path.join(self.scratch, results)):
-            shutil.rmtree(os.path.join(self.scratch, results))
+        for old in (results, results + ".json"):
+            path = os.path.join(self.scratch, old)
+            if os.path.isdir(path):
+                shutil.rmtree(path)
+            elif os.path.exists(path):
+                os.unlink(path)
         rc, secs = run(check_command(check, results), self.scratch,
                        os.path.join(d, f"{slug}.log"), timeout)
         if rc is None:
-            return False, f"timed out after {secs:.0f} s"
-        return rc == 0, f"exit {rc}, {secs:.0f} s"
+            return False, f"timed out after {secs:.0f} s", {}
+        if not check.startswith("xtf "):
+            return rc == 0, f"exit {rc}, {secs:.0f} s", {}
+        try:
+            with open(os.path.join(self.scratch, results + ".json"), encoding="utf-8") as f:
+                inst = {t["name"]: t["result"] for t in json.load(f)["tests"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            return False, f"exit {rc}, no results, {secs:.0f} s", {}
+        if green is None:
+            bad = sorted(n for n, r in inst.items() if r not in ("SUCCESS", "SKIP"))
+        else:
+            bad = sorted(n for n, r in inst.items() if n in green and r != "SUCCESS")
+        if green is not None:
+            lost = sorted(set(green) - set(inst))
+            bad += [f"{n} (did not run)" for n in lost]
+        if bad:
+            return False, f"{inst.get(bad[0], 'missing')}: {bad[0]}, {secs:.0f} s", inst
+        return True, f"exit {rc}, {secs:.0f} s", inst
 
     def baseline(self, muts):
-        """Run each distinct check once without mutation: {check: how} of red ones."""
-        red = {}
+        """Run each distinct check once without mutation.  Returns ({check:
+        how} of checks that cannot judge, {check: instances that passed})."""
+        red, green = {}, {}
         checks = []
         for m in muts:
             for c in m.checks:
                 if c not in checks:
                     checks.append(c)
         for c in checks:
-            ok, how = self.run_check("baseline", c, self.timeout)
+            ok, how, inst = self.run_check("baseline", c, self.timeout)
+            if c.startswith("xtf ") and inst:
+                green[c] = {n for n, r in inst.items() if r == "SUCCESS"}
+                failing = sorted(n for n, r in inst.items() if r not in ("SUCCESS", "SKIP"))
+                if failing:
+                    self.say(f"baseline  {len(failing)} instance(s) of {c} already fail, left "
+                             f"out: {' '.join(failing)}")
+                ok = bool(green[c])
+                how = (f"{len(green[c])} of {len(inst)} instances pass, {how.split(', ')[-1]}"
+                       if ok else "no instance passes")
             self.say(f"baseline  {'pass' if ok else 'FAIL'}  {c} ({how})")
             if not ok:
                 red[c] = how
-        return red
+        return red, green
 
-    def apply(self, m, red):
+    def apply(self, m, red, green=None):
         """Apply, build, check, restore one mutation: (verdict, detail)."""
         path = os.path.join(self.scratch, m.file)
         n = occurrences(self.scratch, m)
@@ -328,7 +397,8 @@ class Session:
             if rc != 0:
                 return "INVALID", f"does not build (see {os.path.relpath(d, TOP)}/build.log)"
             for c in m.checks:
-                ok, how = self.run_check(m.name, c, m.timeout or self.timeout)
+                ok, how, _ = self.run_check(m.name, c, m.timeout or self.timeout,
+                                            (green or {}).get(c))
                 if not ok:
                     return "KILLED", f"by {c} ({how})"
             return "SURVIVED", "every check passed: " + "; ".join(m.checks)
@@ -368,15 +438,16 @@ def cmd_run(muts, selected, args):
                  f"{os.path.relpath(sess.logdir, TOP)}/build.log")
         return 1
     sess.say(f"baseline  build ({secs:.0f} s)")
-    red = sess.baseline(chosen)
+    red, green = sess.baseline(chosen)
     verdicts = {}
     for i, m in enumerate(chosen, 1):
         t1 = time.monotonic()
-        verdict, detail = sess.apply(m, red)
+        verdict, detail = sess.apply(m, red, green)
         verdicts[m.name] = verdict
         sess.say(f"[{i:2}/{len(chosen)}] {verdict:8} {m.name:34} {detail} "
                  f"[{time.monotonic() - t1:.0f} s]")
-    # Leave the scratch tree built as the tree is (the last restore rebuilt nothing).
+    # The scratch tree now holds the tree's sources again; the objects of the
+    # last mutant are older than its restored file, so the next build redoes them.
     killed = sum(v == "KILLED" for v in verdicts.values())
     total = len(chosen)
     score = 100.0 * killed / total if total else 0.0
@@ -422,7 +493,7 @@ def cmd_self_test(muts, args):
         report(f"mutation {SELF_TEST_MUTATION} is killed", False, "not in the set")
     else:
         rc, _ = build(scratch, sess.logdir, False, 1800)
-        ok, how = sess.run_check("self-test-baseline", "unit", args.timeout)
+        ok, how, _ = sess.run_check("self-test-baseline", "unit", args.timeout)
         report("unit tests pass in the scratch tree", rc == 0 and ok,
                f"{copied} files synced; build exit {rc}; {how}")
         verdict, detail = sess.apply(cheap[0], {})
