@@ -6,12 +6,13 @@
  * burst several times the ring's size, with the guest waiting for room on
  * the event channel) and signals back, and serial input switched to this
  * domain (Ctrl-A on the hypervisor's console, typed by the runner) arrives
- * in the input ring with an event. The test's last lines, the result line
- * included, go through the ring only: if the backend does not print them as
- * "(dN)" lines the runner sees no result (CRASH).
+ * in the input ring with an event (no input is a SKIP, which the runner
+ * turns into a FAILURE when it could type). The test's last lines, the
+ * result line included, go through the ring only: if the backend does not
+ * print them as "(dN)" lines the runner sees no result (CRASH).
  *
  * @category functional
- * @needs hypervisor evtchn memory
+ * @needs hypervisor evtchn memory serial-input
  * @envs hvm64 hvm32pae hvm32pse hvm32
  * @serial-input ring-input-42\r
  * @timeout 60
@@ -153,9 +154,10 @@ void test_main(void)
 
     /* Input: the runner switches the serial console to this domain. */
     printk("console-ring: %s\n", "waiting for serial input");
+    /* A SKIP: only a run that cannot type (a lab boot target) lets it stand. */
     if (!wait_for(in_has_line, 30000))
-        return xtf_failure("Fail: no input line in the ring (in %u/%u)\n", ring->in_cons,
-                           ring->in_prod);
+        return xtf_skip("Skip: no input line in the ring (in %u/%u)\n", ring->in_cons,
+                        ring->in_prod);
     while (ring->in_cons != ring->in_prod) {
         char c = ring->in[ring->in_cons % sizeof(ring->in)];
 
