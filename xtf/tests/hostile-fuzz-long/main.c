@@ -7,9 +7,10 @@
  *
  * @category special
  * @envs hvm64 hvm32pae
+ * @needs hypervisor
  * @domain vcpus=4 mem=16M
  * @smp 2
- * @timeout 420
+ * @timeout 1200
  * @companion bystander
  */
 #define FUZZ_SECONDS 300

@@ -21,6 +21,10 @@
  * from a sacrificial range (9-14 MiB of its 16 MiB) or lie above RAM, never
  * its image, so the hypervisor can map, free and scribble there.
  *
+ * The run lasts FUZZ_SECONDS of the hypervisor's system time, which is as
+ * good as its TSC calibration: the tests' timeouts leave room for a clock
+ * that runs slow by a factor of several.
+ *
  * Replay: the seed is printed; README.md says how to build images that use
  * it.  Each vCPU's sequence of operations is fixed by the seed; their
  * interleaving is not.
