@@ -172,7 +172,7 @@ void evtchn_move_vcpu_info(struct vcpu *v, unsigned long gfn, unsigned int offse
 
     v->vcpu_info_gfn = gfn;
     v->vcpu_info_offset = offset;
-    v->vcpu_info_registered = true;
+    __atomic_store_n(&v->vcpu_info_registered, true, __ATOMIC_RELEASE);
     vi = vcpu_info_ptr(v);
     if (vi && old)
         memmove(vi, old, 64);
