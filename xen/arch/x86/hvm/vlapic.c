@@ -246,15 +246,36 @@ static void timer_update(struct vlapic *vl)
 
 /* --- accepting interrupts --- */
 
-/* Make `vec` pending; false when the APIC does not take it. Lock held. */
+static bool accept_irq(struct vlapic *vl, unsigned int vec, bool level);
+
+/* Latch an error for the next ESR write (SDM "Error Handling") and, when
+ * the error is new and LVT Error is unmasked, raise its vector. An illegal
+ * vector in LVT Error itself only latches a receive error. True when an
+ * interrupt became pending. Lock held. */
+static bool raise_error(struct vlapic *vl, uint32_t err)
+{
+    uint32_t lvt = vl->lvt[LVT_ERROR];
+
+    if ((vl->esr_pending & err) == err)
+        return false;
+    vl->esr_pending |= err;
+    if (lvt & APIC_LVT_MASKED)
+        return false;
+    if ((lvt & 0xff) < 16) {
+        vl->esr_pending |= APIC_ESR_RECV_ILLEGAL;
+        return false;
+    }
+    return accept_irq(vl, lvt & 0xff, false);
+}
+
+/* Make `vec` pending; false when nothing became pending (an illegal
+ * vector may raise the error interrupt instead: true then). Lock held. */
 static bool accept_irq(struct vlapic *vl, unsigned int vec, bool level)
 {
     if (!sw_enabled(vl))
         return false;
-    if (vec < 16) {
-        vl->esr_pending |= APIC_ESR_RECV_ILLEGAL;
-        return false;
-    }
+    if (vec < 16)
+        return raise_error(vl, APIC_ESR_RECV_ILLEGAL);
     if (vec_test(vl->irr, vec))
         vl->coalesced++;
     vec_set(vl->irr, vec);
@@ -357,10 +378,12 @@ static void send_ipi(struct vlapic *src, uint32_t lo, uint32_t dest)
     if (mode != 0 && mode != 1)
         return; /* SMI, NMI, INIT, SIPI: not offered (vCPUs start through VCPUOP_up) */
     if (vec < 16) {
+        /* The sender latches a send error; the message still goes out and
+         * each receiver latches a receive error (SDM, ESR). The sender is
+         * the running vCPU: it sees its error interrupt at its next entry. */
         flags = spin_lock_irqsave(&src->lock);
-        src->esr_pending |= APIC_ESR_SEND_ILLEGAL;
+        raise_error(src, APIC_ESR_SEND_ILLEGAL);
         spin_unlock_irqrestore(&src->lock, flags);
-        return;
     }
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *tv = d->vcpus[i];
@@ -671,7 +694,7 @@ int vlapic_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write, ui
         flags = spin_lock_irqsave(&vl->lock);
         if (reg_read(vl, reg, &r)) {
             r = 0; /* reserved registers read as zero */
-            vl->esr_pending |= APIC_ESR_ILLEGAL_REG;
+            raise_error(vl, APIC_ESR_ILLEGAL_REG);
         }
         spin_unlock_irqrestore(&vl->lock, flags);
         memcpy(slot, &r, 4);
@@ -687,7 +710,7 @@ int vlapic_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write, ui
     /* Writes to read-only registers vanish; to reserved ones they also
      * latch an illegal-register error. */
     if (reg_write(vl, reg, (uint32_t)*val, &ipi) && reg_read(vl, reg, &r))
-        vl->esr_pending |= APIC_ESR_ILLEGAL_REG;
+        raise_error(vl, APIC_ESR_ILLEGAL_REG);
     r = vl->icr_lo;
     spin_unlock_irqrestore(&vl->lock, flags);
     if (ipi)
