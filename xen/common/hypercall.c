@@ -327,7 +327,7 @@ long do_hvm_op(struct vcpu *v, const unsigned long *args, bool compat)
     long err = 0;
 
     if (op != HVMOP_set_param && op != HVMOP_get_param)
-        return -ENOSYS;
+        return hvm_op_other(v, op, arg, compat);
     if (copy_from_guest(v, &p, arg, sizeof(p)))
         return -EFAULT;
     if (p.index >= HVM_NR_PARAMS)
@@ -377,6 +377,7 @@ static hypercall_fn_t *const table[NR_HYPERCALLS] = {
     [__HYPERVISOR_domctl] = do_domctl,
     [__HYPERVISOR_vm_assist] = do_vm_assist,
     [__HYPERVISOR_multicall] = do_multicall,
+    [__HYPERVISOR_physdev_op] = do_physdev_op,
 };
 
 long do_hypercall(struct vcpu *v, unsigned long nr, unsigned long args[5], bool compat)

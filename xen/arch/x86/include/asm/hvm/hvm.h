@@ -67,6 +67,8 @@ void hvm_hypercall(struct vcpu *v);
  * 0 done, or an X86EMUL_* failure already turned into a guest event or a
  * domain crash. */
 int hvm_emulate_one(struct vcpu *v, bool forced);
+/* Flush every vCPU's guest TLB before its next entry (svm.c). */
+void hvm_flush_guest_tlbs(struct domain *d);
 
 /* Pending interrupts (event channel upcall vector, virtual local APIC). */
 void hvm_set_callback_pending(struct vcpu *v);
