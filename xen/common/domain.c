@@ -428,6 +428,7 @@ static struct domain *domain_alloc(unsigned int id)
         return NULL;
     d->domain_id = id;
     d->lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    d->evtchn_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->mem_bytes = opt_dom_mem;
     d->nr_vcpus = 1;
     d->weight = 256;

@@ -114,7 +114,10 @@ struct domain {
     unsigned int console_len;
     unsigned long console_bytes;
     struct evtchn_state *evtchn;
+    spinlock_t evtchn_lock;   /* this domain's ports (docs/locking.md) */
+    unsigned int max_evtchns; /* max_event_channels=, 0: the ABI's limit */
     struct grant_table *grant;
+    unsigned int max_grant_frames; /* max_grant_frames= */
     /* scheduling */
     unsigned int weight, cap;
     char sched_params[128];
