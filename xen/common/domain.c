@@ -50,11 +50,14 @@ WEAK_INIT(shared_info, struct domain *)  /* common/memory.c */
 WEAK_INIT(grant_table, struct domain *)  /* common/grant_table.c */
 WEAK_INIT(sched_domain, struct domain *) /* common/schedule.c */
 WEAK_INIT(vlapic, struct vcpu *)         /* arch/x86/hvm/vlapic.c */
+WEAK_INIT(hvm_platform, struct domain *) /* arch/x86/hvm/platform.c */
 
 static const char *domain_extra_init(struct domain *d)
 {
     if (evtchn_init(d) || shared_info_init(d) || grant_table_init(d) || sched_domain_init(d))
         return "out of memory for event channels, shared info, grant table or scheduler state";
+    if (hvm_platform_init(d))
+        return "out of memory for the platform devices";
     for (unsigned int i = 0; i < d->nr_vcpus; i++)
         if (vlapic_init(d->vcpus[i]))
             return "out of memory for a virtual local APIC";
@@ -63,6 +66,7 @@ static const char *domain_extra_init(struct domain *d)
 
 static void domain_extra_destroy(struct domain *d)
 {
+    hvm_platform_destroy(d);
     for (unsigned int i = 0; i < d->nr_vcpus; i++)
         if (d->vcpus[i])
             vlapic_destroy(d->vcpus[i]);
@@ -124,6 +128,7 @@ static const char *apply_setting(struct domain *d, const char *key, const char *
             return "name must be 1-63 characters";
         strlcpy(d->name, v, sizeof(d->name));
     } else if (!strcmp(key, "type")) {
+        d->is_hvm = !strcmp(v, "hvm");
         if (strcmp(v, "pvh") && strcmp(v, "hvm"))
             return "type must be pvh or hvm";
     } else if (!strcmp(key, "mem") || !strcmp(key, "memory")) {

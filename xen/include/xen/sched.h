@@ -43,6 +43,7 @@ enum vcpu_runstate {
 
 struct evtchn_state;
 struct grant_table;
+struct hvm_platform;
 struct domain;
 
 struct vcpu {
@@ -117,6 +118,8 @@ struct domain {
     spinlock_t evtchn_lock;   /* this domain's ports (docs/locking.md) */
     unsigned int max_evtchns; /* max_event_channels=, 0: the ABI's limit */
     struct grant_table *grant;
+    bool is_hvm;                    /* type=hvm: emulated platform devices */
+    struct hvm_platform *platform;  /* their state (arch/x86/hvm/platform.c) */
     unsigned int max_grant_frames; /* max_grant_frames= */
     /* scheduling */
     unsigned int weight, cap;

@@ -9,6 +9,7 @@
 #include <xen/string.h>
 #include <xen/version.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/platform.h>
 #include <asm/msr-index.h>
 #include <asm/hvm/vlapic.h>
 #include <asm/page.h>
@@ -543,6 +544,8 @@ int hvm_io(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t 
             domain_console_putc(v->domain, (char)*val);
         return X86EMUL_OKAY;
     }
+    if (hvm_platform_io(v, port, bytes, in, val) == 0)
+        return X86EMUL_OKAY;
     if (hvm_io_extra(v, port, bytes, in, val) == 0)
         return X86EMUL_OKAY;
     /* No device: reads float high, writes vanish (as on real hardware).
@@ -555,6 +558,8 @@ int hvm_io(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t 
 int hvm_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write, uint64_t *val)
 {
     if (vlapic_mmio(v, gpa, bytes, write, val) == 0)
+        return X86EMUL_OKAY;
+    if (hvm_platform_mmio(v, gpa, bytes, write, val) == 0)
         return X86EMUL_OKAY;
     domain_crash(v->domain, "%s of %u bytes at unbacked guest-physical address %#lx",
                  write ? "write" : "read", bytes, (unsigned long)gpa);

@@ -21,6 +21,7 @@
 #include <xen/string.h>
 #include <xen/time.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/platform.h>
 #include <asm/hvm/svm.h>
 #include <asm/hvm/vlapic.h>
 #include <asm/percpu.h>
@@ -40,6 +41,7 @@ struct vlapic {
     bool deadline_ok; /* CPUID offers the TSC-deadline timer */
 
     uint32_t tpr, ldr, dfr, svr;
+    int eoi_level_vec; /* a level-triggered vector just EOIed, for the IO-APIC; -1 none */
     uint32_t esr, esr_pending;
     uint32_t icr_lo, icr_hi;
     uint32_t lvt[NR_LVT];
@@ -419,6 +421,41 @@ static void send_ipi(struct vlapic *src, uint32_t lo, uint32_t dest)
     }
 }
 
+/* Interrupts from the platform's IO-APIC: fixed to every vLAPIC dest
+ * names, lowest priority to the first that takes it. */
+void vlapic_deliver_external(struct domain *d, uint32_t dest, bool logical, unsigned int mode,
+                             uint8_t vec, bool level)
+{
+    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *tv = d->vcpus[i];
+        struct vlapic *t = tv ? vcpu_vlapic(tv) : NULL;
+        unsigned long flags;
+        bool raised;
+
+        if (!t || !hw_enabled(t) || !dest_match(t, dest, logical, false))
+            continue;
+        flags = spin_lock_irqsave(&t->lock);
+        raised = accept_irq(t, vec, level);
+        spin_unlock_irqrestore(&t->lock, flags);
+        if (raised)
+            vcpu_interrupt(tv);
+        if (mode == 1 && raised)
+            break;
+    }
+}
+
+/* The EOI of a level-triggered vector goes on to the IO-APIC (its
+ * Remote IRR), outside the vLAPIC lock. */
+static void eoi_broadcast(struct vlapic *vl)
+{
+    int vec = vl->eoi_level_vec;
+
+    if (vec < 0)
+        return;
+    vl->eoi_level_vec = -1;
+    hvm_platform_eoi(vl->v->domain, (uint8_t)vec);
+}
+
 /* --- registers --- */
 
 static void reset_regs(struct vlapic *vl)
@@ -559,6 +596,8 @@ static int reg_write(struct vlapic *vl, unsigned int reg, uint32_t val, bool *ip
         vec = vec_highest(vl->isr);
         if (vec >= 0) {
             vec_clear(vl->isr, vec);
+            if (vec_test(vl->tmr, vec))
+                vl->eoi_level_vec = vec; /* broadcast once the lock is dropped */
             vec_clear(vl->tmr, vec);
         }
         return 0;
@@ -715,6 +754,7 @@ int vlapic_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write, ui
     spin_unlock_irqrestore(&vl->lock, flags);
     if (ipi)
         send_ipi(vl, r, vl->icr_hi >> 24);
+    eoi_broadcast(vl);
     return 0;
 }
 
@@ -797,6 +837,7 @@ int vlapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
     spin_unlock_irqrestore(&vl->lock, flags);
     if (ipi)
         send_ipi(vl, r, dest);
+    eoi_broadcast(vl);
     return rc;
 }
 
@@ -895,6 +936,7 @@ int vlapic_init(struct vcpu *v)
     if (!vl)
         return -ENOMEM;
     vl->v = v;
+    vl->eoi_level_vec = -1;
     hvm_cpuid(v, 1, 0, leaf1);
     vl->x2apic_ok = leaf1[2] & (1u << 21);
     vl->deadline_ok = leaf1[2] & (1u << 24);
