@@ -2,7 +2,8 @@
 # Style checks, one per language, over the files git tracks:
 #   C      clang-format (.clang-format at the top)
 #   shell  shellcheck, on every bash script
-#   Perl   perltidy (.perltidyrc at the top): the file must be unchanged
+#   Perl   perltidy (.perltidyrc at the top): the file must be unchanged;
+#          osstest's Perl says use v5.36, strict and warnings
 # Prints PASS/FAIL per check and ends with "N passed, N failed".
 set -euo pipefail
 
@@ -83,8 +84,21 @@ check_perl() {
     report perltidy "$bad" "${#files[@]}"
 }
 
+# Every osstest Perl file says "use v5.36;", strict and warnings, in that
+# order on consecutive lines (the osstest suite counts no formatting checks).
+check_perl_header() {
+    local -a files
+    local bad="" f
+    mapfile -t files < <(perl_files | grep '^osstest/')
+    for f in "${files[@]}"; do
+        perl -0ne 'exit(/^use v5\.36;\nuse strict;\nuse warnings;$/m ? 0 : 1)' "$f" || bad+="$f "
+    done
+    report perl-v5.36-strict-warnings "$bad" "${#files[@]}"
+}
+
 check_c
 check_shell
 check_perl
+check_perl_header
 echo "$passed passed, $failed failed"
 ((failed == 0))

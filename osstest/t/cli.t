@@ -11,13 +11,37 @@ use Test::More;
 use OsstestTest;
 
 test_db();
-for my $cmd (qw(make-flight run-flight report gate history hosts)) {
+for my $cmd (qw(make-flight run-flight report gate history hosts flights show cancel)) {
     my ($rc, $out) = osstest($cmd, '--help');
     is($rc, 0, "$cmd --help exits 0");
     like($out, qr/^usage: osstest \Q$cmd\E/, "$cmd --help shows its usage");
 }
 my ($rc, $out) = osstest();
-like($out, qr/usage: osstest SUBCOMMAND/, 'no arguments: overview');
+like($out, qr/usage: osstest COMMAND/, 'no arguments: overview');
+for my $cmd (qw(make-flight run-flight report bisect gate history hosts flights show cancel)) {
+    like($out, qr/^  \Q$cmd\E +\S[^\n]*$/m, "overview: one line for $cmd");
+}
+($rc, $out) = osstest('--help');
+is(scalar(() = $out =~ /^  [a-z-]+ +\S/mg), 10, '--help: one line per command');
+
+# flights, show, cancel on a flight made here.
+my $repo = make_repo();
+($rc, my $f) =
+    osstest('make-flight', 'cli', '--template', data_dir() . '/selftest.tmpl', '--repo', $repo);
+chomp $f;
+($rc, $out) = osstest('flights');
+like($out, qr/^\s*$f  cli +queued/m, 'flights lists the new flight');
+($rc, $out) = osstest('show', $f);
+like($out, qr/^job test-a \(test\): queued, host -/m, 'show lists its jobs');
+like($out, qr/runvars: .*hostflags=virt,one/,         'show lists runvars');
+($rc, $out) = osstest('cancel', $f);
+like($out, qr/flight $f cancelled \(3 job\(s\) aborted\)/, 'cancel aborts the queued jobs');
+($rc, $out) = osstest('run-flight', $f);
+($rc, $out) = osstest('show',       $f);
+like($out, qr/blessing cancelled/, 'the flight stays cancelled');
+unlike($out, qr/: (pass|queued),/, 'no job ran after cancel');
+($rc, $out) = osstest('show', 'x');
+like($out, qr/FLIGHT must be a number, not 'x'/, 'show of a bad flight number refused');
 ($rc, $out) = osstest('fly');
 is($rc, 2, 'unknown sub-command: exit 2');
 like($out, qr/unknown sub-command 'fly'/, '... named');

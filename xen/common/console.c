@@ -13,9 +13,67 @@
 #include <asm/io.h>
 
 static char opt_console[64] = "com1";
-string_param("console", opt_console);
 static char opt_com1[64] = "115200,8n1";
-string_param("com1", opt_com1);
+
+/* console=SINK[,SINK...]: each sink must be known, or the option is
+ * refused by name (and the default kept). */
+static const char *parse_console(const char *v)
+{
+    if (!v || !*v)
+        return "needs a value (com1, e9, none, comma separated)";
+    if (strlen(v) >= sizeof(opt_console))
+        return "value too long";
+    for (const char *p = v; *p;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+
+        if (!((n == 4 && !strncmp(p, "com1", 4)) || (n == 2 && !strncmp(p, "e9", 2)) ||
+              (n == 4 && !strncmp(p, "none", 4))))
+            return "unknown sink (known: com1, e9, none)";
+        p += n;
+        if (*p == ',' && !*++p)
+            return "empty sink after ','";
+    }
+    strlcpy(opt_console, v, sizeof(opt_console));
+    return NULL;
+}
+custom_param("console", parse_console);
+
+/* com1=BAUD[,DPS][,0xIOBASE]: BAUD 50-115200, DPS such as 8n1 (data bits
+ * 5-8, parity n/o/e/m/s, stop bits 1-2). Anything else refuses the option. */
+static const char *parse_com1(const char *v)
+{
+    const char *p;
+    unsigned long long n;
+
+    if (!v || !*v)
+        return "needs a value such as 115200,8n1";
+    if (strlen(v) >= sizeof(opt_com1))
+        return "value too long";
+    n = simple_strtoull(v, &p, 10);
+    if (p == v || n < 50 || n > 115200)
+        return "the baud rate must be 50-115200";
+    while (*p == ',') {
+        const char *f = ++p;
+
+        if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+            n = simple_strtoull(p, &p, 16);
+            if (p == f + 2 || n < 0x100 || n > 0xfff8)
+                return "bad I/O base (expected 0x100-0xfff8)";
+        } else if (p[0] >= '5' && p[0] <= '8' && p[1] && strchr("noems", p[1]) &&
+                   (p[2] == '1' || p[2] == '2')) {
+            p += 3;
+        } else
+            return "expected data bits, parity, stop bits (such as 8n1) or an I/O base (0x3f8)";
+        if (*p && *p != ',')
+            return "unexpected characters after a field";
+    }
+    if (*p)
+        return "unexpected characters after the baud rate";
+    strlcpy(opt_com1, v, sizeof(opt_com1));
+    return NULL;
+}
+custom_param("com1", parse_com1);
 static bool opt_timestamps;
 boolean_param("console_timestamps", opt_timestamps);
 static bool opt_sync_console;

@@ -19,6 +19,7 @@
 #include <xen/power.h>
 #include <xen/sched.h>
 #include <xen/string.h>
+#include <asm/hvm/guest_acpi.h>
 #include <asm/hvm/hvm.h>
 #include <asm/percpu.h>
 #include <public/event_channel.h>
@@ -79,6 +80,8 @@ static void domain_extra_destroy(struct domain *d)
 #define START_INFO_GPA 0x1000
 #define MEMMAP_GPA     0x1040
 #define CMDLINE_GPA    0x1100
+#define MODLIST_GPA    0x1400 /* MAX_DOMAIN_MODULES entries */
+#define MODCMD_GPA     0x1500 /* their command lines, DOMAIN_MODULE_CMDLINE each */
 
 static const char *const reason_names[] = {"poweroff", "reboot",   "suspend",
                                            "crash",    "watchdog", "soft_reset"};
@@ -297,10 +300,23 @@ static const char *apply_setting(struct domain *d, const char *key, const char *
     return NULL;
 }
 
-/* "path key=value ... [-- guest command line]" */
+/* A setting's one name (its aliases folded), to find it given twice. */
+static const char *setting_name(const char *key)
+{
+    if (!strcmp(key, "memory"))
+        return "mem";
+    if (!strcmp(key, "privileged"))
+        return "priv";
+    return key;
+}
+
+/* "path key=value ... [-- guest command line]". A setting given again
+ * takes the last value (a toolstack appends overrides to its defaults), but
+ * says so; sched= is a list by design. */
 static const char *parse_module_cmdline(struct domain *d, const char *s, char *bad, size_t badlen)
 {
-    char tok[192];
+    char tok[192], seen[32][24];
+    unsigned int nr_seen = 0;
     bool first = true;
 
     while (*s) {
@@ -344,6 +360,17 @@ static const char *parse_module_cmdline(struct domain *d, const char *s, char *b
             return "expected key=value";
         }
         *eq = '\0';
+        if (strcmp(tok, "sched")) {
+            const char *name = setting_name(tok);
+
+            for (unsigned int i = 0; i < nr_seen; i++)
+                if (!strcmp(seen[i], name))
+                    printk(XENLOG_WARNING "domain d%u: setting '%s=%s' repeats an earlier %s=; "
+                                          "the last one is taken\n",
+                           d->domain_id, tok, eq + 1, name);
+            if (nr_seen < ARRAY_SIZE(seen) && strlen(name) < sizeof(seen[0]))
+                strlcpy(seen[nr_seen++], name, sizeof(seen[0]));
+        }
         if ((err = apply_setting(d, tok, eq + 1))) {
             snprintf(bad, badlen, "%s=%s", tok, eq + 1);
             return err;
@@ -361,10 +388,11 @@ static void write_start_info(struct domain *d)
         .version = 1,
         .cmdline_paddr = d->cmdline[0] ? CMDLINE_GPA : 0,
         .memmap_paddr = MEMMAP_GPA,
-        .memmap_entries = 3,
+        .memmap_entries = 4,
     };
-    struct hvm_memmap_table_entry map[4] = {
-        {0, 0xa0000, XEN_HVM_MEMMAP_TYPE_RAM, 0},
+    struct hvm_memmap_table_entry map[5] = {
+        {0, GUEST_ACPI_GPA, XEN_HVM_MEMMAP_TYPE_RAM, 0},
+        {GUEST_ACPI_GPA, 0xa0000 - GUEST_ACPI_GPA, XEN_HVM_MEMMAP_TYPE_ACPI, 0},
         {0xa0000, 0x60000, XEN_HVM_MEMMAP_TYPE_RESERVED, 0},
         {0x100000, d->mem_bytes - 0x100000, XEN_HVM_MEMMAP_TYPE_RAM, 0},
         {d->mem_bytes - PAGE_SIZE, PAGE_SIZE, XEN_HVM_MEMMAP_TYPE_RESERVED, 0},
@@ -372,10 +400,29 @@ static void write_start_info(struct domain *d)
 
     /* The store page (the last page of RAM) is reserved. */
     if (d->hvm_params[HVM_PARAM_STORE_PFN]) {
-        si.memmap_entries = 4;
-        map[2].size -= PAGE_SIZE;
+        si.memmap_entries = 5;
+        map[3].size -= PAGE_SIZE;
     }
+    si.rsdp_paddr = guest_acpi_build(d);
 
+    if (d->nr_modules) {
+        struct hvm_modlist_entry mods[MAX_DOMAIN_MODULES] = {0};
+
+        for (unsigned int i = 0; i < d->nr_modules; i++) {
+            const struct domain_module *m = &d->modules[i];
+            uint64_t cmd = MODCMD_GPA + i * DOMAIN_MODULE_CMDLINE;
+
+            mods[i].paddr = m->gpa;
+            mods[i].size = m->size;
+            if (m->cmdline[0]) {
+                mods[i].cmdline_paddr = cmd;
+                copy_to_gpa(d, cmd, m->cmdline, strlen(m->cmdline) + 1);
+            }
+        }
+        si.nr_modules = d->nr_modules;
+        si.modlist_paddr = MODLIST_GPA;
+        copy_to_gpa(d, MODLIST_GPA, mods, d->nr_modules * sizeof(mods[0]));
+    }
     copy_to_gpa(d, START_INFO_GPA, &si, sizeof(si));
     copy_to_gpa(d, MEMMAP_GPA, map, sizeof(map));
     if (d->cmdline[0])
@@ -471,6 +518,28 @@ static void xenstore_disconnect(struct domain *d)
         xenstore_intro_update(xs, d, false);
 }
 
+/* The domain's own modules go at the top of its RAM, in order, page
+ * aligned, below the last page (the store ring's when there is one). */
+static const char *load_modules(struct domain *d)
+{
+    uint64_t total = 0, at;
+
+    for (unsigned int i = 0; i < d->nr_modules; i++)
+        total += (d->modules[i].size + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    if (total + PAGE_SIZE > d->mem_bytes || d->mem_bytes - PAGE_SIZE - total < d->image_end)
+        return "its modules do not fit in its memory above the kernel image";
+    at = d->mem_bytes - PAGE_SIZE - total;
+    for (unsigned int i = 0; i < d->nr_modules; i++) {
+        struct domain_module *m = &d->modules[i];
+
+        m->gpa = at;
+        if (copy_to_gpa(d, at, m->data, m->size))
+            return "a module could not be copied into its memory";
+        at += (m->size + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    }
+    return NULL;
+}
+
 /* Memory, image, vCPUs: everything but starting it. Returns NULL or why not. */
 static const char *domain_build(struct domain *d)
 {
@@ -481,6 +550,8 @@ static const char *domain_build(struct domain *d)
         return "out of memory for the domain's RAM";
     domtime_mark(d, DOMTIME_POPULATED);
     err = elf_load_pvh(d, d->image, d->image_size, &d->entry);
+    if (!err)
+        err = load_modules(d);
     if (err)
         return err;
     write_start_info(d);
@@ -499,8 +570,11 @@ static const char *domain_build(struct domain *d)
         } else if (v->arch_hvm)
             hvm_funcs->vcpu_destroy(v);
         v->up = i == 0;
+        v->initialised = false; /* vCPU 0's start state is the build's */
         v->blocked = v->pause = false;
         v->fpu_initialised = false;
+        v->vcpu_info_registered = false;
+        v->runstate_guest = 0;
         v->runstate = i == 0 ? RUNSTATE_runnable : RUNSTATE_offline;
         if (hvm_funcs->vcpu_initialise(v))
             return "out of memory for the vCPU state";
@@ -508,6 +582,7 @@ static const char *domain_build(struct domain *d)
             hvm_funcs->vcpu_set_entry(v, d->entry, d->start_info_gpa);
         sched_add_vcpu(v);
     }
+    domain_watchdogs_init(d);
     err = domain_extra_init(d);
     domtime_mark(d, err ? DOMTIME_BUILD : DOMTIME_READY);
     return err;
@@ -517,14 +592,12 @@ static void domain_free_resources(struct domain *d)
 {
     xenstore_disconnect(d);
     /* Timers of this incarnation must not fire into the next one. */
-    stop_timer(&d->watchdog_timer);
-    d->watchdog_timer.fn = NULL;
+    domain_watchdogs_kill(d);
     domain_extra_destroy(d);
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         if (!v)
             continue;
-        stop_timer(&v->singleshot_timer);
         sched_remove_vcpu(v);
         if (v->arch_hvm)
             hvm_funcs->vcpu_destroy(v);
@@ -563,17 +636,99 @@ static void domain_refuse(struct domain *d, const char *why, const char *what)
     d->shutdown_reason = EXIT_REFUSED;
 }
 
+/* The value of a module's module_of= setting (before any "--"), copied to
+ * name; false if it has none. */
+static bool module_owner(const char *cmdline, char *name, size_t len)
+{
+    const char *s = cmdline;
+
+    while (*s) {
+        size_t n;
+
+        while (*s == ' ')
+            s++;
+        if (s[0] == '-' && s[1] == '-' && (s[2] == ' ' || !s[2]))
+            return false;
+        n = 0;
+        while (s[n] && s[n] != ' ')
+            n++;
+        if (n >= 10 && !strncmp(s, "module_of=", 10)) {
+            size_t v = n - 10 < len - 1 ? n - 10 : len - 1;
+
+            memcpy(name, s + 10, v);
+            name[v] = '\0';
+            return true;
+        }
+        s += n;
+    }
+    return false;
+}
+
+/* Module i says module_of=NAME: it goes to domain NAME as its next PVH
+ * module, with its command line less the module_of= word. */
+static void module_attach(unsigned int i, const char *name)
+{
+    const struct boot_module *m = &boot_info.modules[i];
+    struct domain *d = NULL;
+    struct domain_module *dm;
+    const char *s = m->cmdline;
+    size_t used = 0;
+
+    for (unsigned int j = 0; j < nr_domains && !d; j++)
+        if (!strcmp(domain_list[j]->name, name) && domain_list[j]->state != DOMSTATE_DEAD)
+            d = domain_list[j];
+    if (!d) {
+        printk(XENLOG_ERR "module %u (%s) dropped: module_of=%s names no domain of this boot\n", i,
+               m->cmdline, name);
+        return;
+    }
+    if (d->nr_modules == MAX_DOMAIN_MODULES) {
+        printk(XENLOG_ERR "module %u (%s) dropped: domain '%s' has %u modules already\n", i,
+               m->cmdline, name, MAX_DOMAIN_MODULES);
+        return;
+    }
+    dm = &d->modules[d->nr_modules++];
+    dm->data = __va(m->start);
+    dm->size = m->size;
+    dm->cmdline[0] = '\0';
+    while (*s) {
+        size_t n = 0;
+
+        while (*s == ' ')
+            s++;
+        while (s[n] && s[n] != ' ')
+            n++;
+        if (n && strncmp(s, "module_of=", 10) && used + n + 2 < sizeof(dm->cmdline)) {
+            if (used)
+                dm->cmdline[used++] = ' ';
+            memcpy(dm->cmdline + used, s, n);
+            used += n;
+            dm->cmdline[used] = '\0';
+        }
+        s += n;
+    }
+    printk("module %u (%s) given to domain d%u '%s' as its module %u\n", i, m->cmdline,
+           d->domain_id, d->name, d->nr_modules - 1);
+}
+
 int domains_boot(void)
 {
     int started = 0;
+    unsigned int next_id = 1;
+    char owner[DOMAIN_NAME_LEN];
 
     free_before_domains = total_free_pages();
-    for (unsigned int i = 0; i < boot_info.nr_modules && i < MAX_DOMAINS; i++) {
+    /* Domains first (a module that says module_of= is none, and takes no
+     * domain id), then their modules, then the builds. */
+    for (unsigned int i = 0; i < boot_info.nr_modules && next_id <= MAX_DOMAINS; i++) {
         const struct boot_module *m = &boot_info.modules[i];
-        struct domain *d = domain_alloc(i + 1);
+        struct domain *d;
         char bad[64] = "";
         const char *err;
 
+        if (module_owner(m->cmdline, owner, sizeof(owner)))
+            continue;
+        d = domain_alloc(next_id++);
         if (!d) {
             printk(XENLOG_ERR "module %u: out of memory for a domain\n", i);
             continue;
@@ -587,6 +742,16 @@ int domains_boot(void)
         }
         d->image = __va(m->start);
         d->image_size = m->size;
+    }
+    for (unsigned int i = 0; i < boot_info.nr_modules; i++)
+        if (module_owner(boot_info.modules[i].cmdline, owner, sizeof(owner)))
+            module_attach(i, owner);
+    for (unsigned int i = 0; i < nr_domains; i++) {
+        struct domain *d = domain_list[i];
+        const char *err;
+
+        if (d->state == DOMSTATE_DEAD)
+            continue;
         err = domain_build(d);
         if (err) {
             domain_free_resources(d);

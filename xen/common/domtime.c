@@ -8,15 +8,6 @@
 #include <xen/mm.h>
 #include <xen/sched.h>
 
-struct domtime {
-    s_time_t at[DOMTIME_NR];
-    s_time_t runnable_at_ready;   /* vCPU 0's runnable account at READY */
-    s_time_t runnable_at_destroy; /* and at DESTROY */
-    unsigned long sync_before, sync_after;
-};
-
-static struct domtime times[MAX_DOMAINS + 1];
-
 static unsigned long sync_scrubbed(void)
 {
     unsigned long idle, sync;
@@ -35,9 +26,9 @@ void domtime_mark(struct domain *d, enum domtime_mark m)
     struct domtime *t;
     s_time_t first_run, total;
 
-    if (d->domain_id > MAX_DOMAINS || m >= DOMTIME_NR)
+    if (m >= DOMTIME_NR)
         return;
-    t = &times[d->domain_id];
+    t = &d->timing;
     t->at[m] = NOW();
     switch (m) {
     case DOMTIME_BUILD:

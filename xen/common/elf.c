@@ -153,10 +153,13 @@ static void load_seg(void *ctx, const struct seg *s, const uint8_t *img)
 
     /* Memory is zeroed at allocation, so the part past filesz is zero. */
     copy_to_gpa(d, s->paddr, img + s->offset, s->filesz);
+    if (s->paddr + s->memsz > d->image_end)
+        d->image_end = s->paddr + s->memsz;
 }
 
 const char *elf_load_pvh(struct domain *d, const uint8_t *img, size_t size, uint64_t *entry)
 {
+    d->image_end = 0;
     return walk(img, size, d->mem_bytes, entry, load_seg, d);
 }
 #endif

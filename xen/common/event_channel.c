@@ -166,21 +166,17 @@ static uint8_t *mask_map(struct domain *d)
     return pending_map(d) + (shared_info_is_compat(d) ? 128 : 512);
 }
 
-static uint8_t *vcpu_info_of(struct domain *d, unsigned int vcpu)
-{
-    return (uint8_t *)d->shared_info + 64 * vcpu;
-}
-
 /* Set the upcall flag of vCPU n and make it notice. */
 static void mark_upcall(struct domain *d, unsigned int n)
 {
     struct vcpu *v = domain_vcpu(d, n);
+    uint8_t *vi = v ? vcpu_info_ptr(v) : NULL;
 
-    if (n >= XEN_LEGACY_MAX_VCPUS || __atomic_exchange_n(vcpu_info_of(d, n), 1, __ATOMIC_SEQ_CST))
-        return; /* upcall already pending */
-    if (v && hvm_pending_interrupt(v) >= 0)
+    if (!vi || __atomic_exchange_n(vi, 1, __ATOMIC_SEQ_CST))
+        return; /* no vcpu_info, or upcall already pending */
+    if (hvm_pending_interrupt(v) >= 0)
         vcpu_interrupt(v); /* the callback vector */
-    else if (v)
+    else
         vcpu_wake(v);
 }
 
@@ -188,9 +184,12 @@ static void mark_upcall(struct domain *d, unsigned int n)
  * it notice. */
 static void mark_vcpu_pending(struct domain *d, unsigned int n, unsigned int port)
 {
-    uint8_t *vi = vcpu_info_of(d, n);
+    struct vcpu *v = domain_vcpu(d, n);
+    uint8_t *vi = v ? vcpu_info_ptr(v) : NULL;
     bool was;
 
+    if (!vi)
+        return;
     if (shared_info_is_compat(d))
         was = test_and_set(vi + 4, port / 32);
     else
@@ -433,10 +432,36 @@ static long op_set_priority(struct vcpu *v, struct evtchn_set_priority *sp)
 
 static bool upcall_pending(struct vcpu *v)
 {
-    struct domain *d = v->domain;
+    const uint8_t *vi = vcpu_info_ptr(v);
 
-    return d->shared_info && v->vcpu_id < XEN_LEGACY_MAX_VCPUS &&
-           __atomic_load_n(vcpu_info_of(d, v->vcpu_id), __ATOMIC_SEQ_CST);
+    return vi && __atomic_load_n(vi, __ATOMIC_SEQ_CST);
+}
+
+void evtchn_move_vcpu_info(struct vcpu *v, unsigned long gfn, unsigned int offset)
+{
+    unsigned long flags = evtchn_lock(v->domain);
+    uint8_t *old = vcpu_info_ptr(v), *vi;
+
+    v->vcpu_info_gfn = gfn;
+    v->vcpu_info_offset = offset;
+    v->vcpu_info_registered = true;
+    vi = vcpu_info_ptr(v);
+    if (vi && old)
+        memmove(vi, old, 64);
+    else if (vi)
+        memset(vi, 0, 64);
+    if (vi) {
+        /* As Xen: every selector bit and the upcall flag set, so that the
+         * guest rescans and no event raised before the move is lost. */
+        if (shared_info_is_compat(v->domain))
+            __atomic_store_n((uint32_t *)(vi + 4), ~0u, __ATOMIC_SEQ_CST);
+        else
+            __atomic_store_n((uint64_t *)(vi + 8), ~0ull, __ATOMIC_SEQ_CST);
+        __atomic_store_n(vi, 1, __ATOMIC_SEQ_CST);
+    }
+    evtchn_unlock(v->domain, flags);
+    shared_info_update_time(v);
+    vcpu_wake(v);
 }
 
 /* The callback vector is level-triggered on evtchn_upcall_pending: the
@@ -473,6 +498,7 @@ void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq)
 void send_timer_virq(struct vcpu *v)
 {
     shared_info_update_time(v);
+    vcpu_runstate_area_update(v);
     send_guest_vcpu_virq(v, VIRQ_TIMER);
 }
 
@@ -1096,8 +1122,7 @@ void evtchn_destroy(struct domain *d)
     if (!e)
         return;
     for (unsigned int i = 0; i < MAX_VCPUS; i++)
-        if (e->vcpu[i].poll_timer.fn)
-            stop_timer(&e->vcpu[i].poll_timer);
+        kill_timer(&e->vcpu[i].poll_timer); /* its callback may run elsewhere */
     xfree(e);
 }
 

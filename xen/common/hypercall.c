@@ -182,12 +182,6 @@ bool __attribute__((weak)) vcpu_events_pending(struct vcpu *v)
     return false;
 }
 
-static void vcpu_timer_fired(struct vcpu *v)
-{
-    send_timer_virq(v);
-    vcpu_wake(v);
-}
-
 /* SCHEDOP_block: sleep until an event is pending for this vCPU. */
 static void vcpu_block_for_events(struct vcpu *v)
 {
@@ -196,7 +190,6 @@ static void vcpu_block_for_events(struct vcpu *v)
     vcpu_block(v);
 }
 
-#define MAX_WATCHDOGS 2
 static void watchdog_fired(void *data)
 {
     struct domain *d = data;
@@ -205,46 +198,64 @@ static void watchdog_fired(void *data)
     domain_shutdown(d, SHUTDOWN_watchdog);
 }
 
-/* One watchdog per domain here: id 0 arms a new one (returns its id 1), id 1
- * with a timeout refreshes it, with timeout 0 disarms it. */
-static long domain_watchdog(struct domain *d, const struct sched_watchdog *w)
+void domain_watchdogs_init(struct domain *d)
 {
-    if (w->id == 0) {
-        if (d->watchdog_timer.fn)
-            return -ENOSPC;
-        init_timer(&d->watchdog_timer, watchdog_fired, d, 0);
-        set_timer(&d->watchdog_timer, NOW() + SECONDS(w->timeout));
-        return 1;
-    }
-    if (w->id != 1 || !d->watchdog_timer.fn)
-        return -EINVAL;
-    if (!w->timeout) {
-        stop_timer(&d->watchdog_timer);
-        d->watchdog_timer.fn = NULL;
-        return 0;
-    }
-    set_timer(&d->watchdog_timer, NOW() + SECONDS(w->timeout));
-    return 0;
+    d->watchdog_inuse_map = 0;
+    for (unsigned int i = 0; i < NR_DOMAIN_WATCHDOG_TIMERS; i++)
+        init_timer(&d->watchdog_timer[i], watchdog_fired, d, 0);
 }
 
-static void singleshot_expired(void *data)
+void domain_watchdogs_kill(struct domain *d)
 {
-    struct vcpu *v = data;
+    for (unsigned int i = 0; i < NR_DOMAIN_WATCHDOG_TIMERS; i++)
+        kill_timer(&d->watchdog_timer[i]);
+    d->watchdog_inuse_map = 0;
+}
 
-    vcpu_timer_fired(v);
+/* As Xen: id 0 arms a free watchdog and returns its id (1 or 2), -ENOSPC
+ * when both are armed; a known id with a timeout refreshes it, with timeout
+ * 0 frees it. The domain's watchdog lock makes a slot's claim, arming and
+ * release one step, whatever the domain's other vCPUs do at the time. */
+static long domain_watchdog(struct domain *d, const struct sched_watchdog *w)
+{
+    unsigned long flags = spin_lock_irqsave(&d->watchdog_lock);
+    unsigned int i;
+    long rc = 0;
+
+    if (w->id == 0) {
+        for (i = 0; i < NR_DOMAIN_WATCHDOG_TIMERS; i++)
+            if (!(d->watchdog_inuse_map & (1u << i)))
+                break;
+        if (i == NR_DOMAIN_WATCHDOG_TIMERS) {
+            rc = -ENOSPC;
+        } else {
+            d->watchdog_inuse_map |= 1u << i;
+            set_timer(&d->watchdog_timer[i], NOW() + SECONDS(w->timeout));
+            rc = i + 1;
+        }
+    } else if (w->id > NR_DOMAIN_WATCHDOG_TIMERS ||
+               !(d->watchdog_inuse_map & (1u << (w->id - 1)))) {
+        rc = -EINVAL;
+    } else if (!w->timeout) {
+        stop_timer(&d->watchdog_timer[w->id - 1]);
+        d->watchdog_inuse_map &= ~(1u << (w->id - 1));
+    } else {
+        set_timer(&d->watchdog_timer[w->id - 1], NOW() + SECONDS(w->timeout));
+    }
+    spin_unlock_irqrestore(&d->watchdog_lock, flags);
+    return rc;
 }
 
 long do_set_timer_op(struct vcpu *v, const unsigned long *args, bool compat)
 {
     uint64_t deadline = compat ? (args[0] | ((uint64_t)args[1] << 32)) : args[0];
 
-    v->singleshot_timer.fn = singleshot_expired;
-    v->singleshot_timer.data = v;
-    v->singleshot_timer.cpu = v->processor;
-    if (!deadline)
+    if (!deadline) {
         stop_timer(&v->singleshot_timer);
-    else
-        set_timer(&v->singleshot_timer, (s_time_t)deadline);
+        return 0;
+    }
+    migrate_timer(&v->singleshot_timer, v->processor);
+    set_timer(&v->singleshot_timer, (s_time_t)deadline);
     return 0;
 }
 

@@ -162,16 +162,17 @@ static void time_scale_init(void)
 
 void shared_info_update_time(struct vcpu *v)
 {
-    struct domain *d = v->domain;
     volatile struct vcpu_time_info *t;
     const struct svm_vcpu *s = v->arch_hvm;
     uint64_t tsc;
     s_time_t now;
 
-    if (!d->shared_info || v->vcpu_id >= XEN_LEGACY_MAX_VCPUS || !s || !s->vmcb)
+    uint8_t *vi = vcpu_info_ptr(v);
+
+    if (!vi || !s || !s->vmcb)
         return;
-    t = &((struct shared_info *)d->shared_info)->vcpu_info[v->vcpu_id].time; /* same offset
-                                                                                 in both */
+    /* The same offset in both layouts. */
+    t = (volatile struct vcpu_time_info *)(vi + offsetof(struct vcpu_info, time));
     now = NOW();
     tsc = rdtsc() + s->vmcb->tsc_offset;
     t->version++;

@@ -77,6 +77,10 @@ const char *param_apply(const struct param *start, const struct param *end, cons
             return "not a number";
         if (p->min < p->max && (v < p->min || v > p->max))
             return "out of range";
+        /* The variable's own range, so that nothing is cut to fit. */
+        if (p->type == PARAM_INT ? v < -__INT_MAX__ - 1 || v > __INT_MAX__
+                                 : (unsigned long long)v > 2U * __INT_MAX__ + 1U)
+            return "out of range";
         if (p->type == PARAM_INT)
             *(int *)p->var = (int)v;
         else
@@ -112,6 +116,61 @@ const char *param_apply(const struct param *start, const struct param *end, cons
         return p->custom(value ? buf : NULL);
     }
     return "bad option descriptor";
+}
+
+/* The option's name without a "no-" prefix, and its length. */
+static const char *base_key(const char *key, size_t keylen, size_t *baselen)
+{
+    if (keylen > 3 && !strncmp(key, "no-", 3)) {
+        *baselen = keylen - 3;
+        return key + 3;
+    }
+    *baselen = keylen;
+    return key;
+}
+
+/* The last option of [cmdline, before) with the same name as key (with or
+ * without "no-"), copied into `out`; false if there is none. */
+static bool earlier_option(const char *cmdline, const char *before, const char *key, size_t keylen,
+                           char *out, size_t outlen)
+{
+    const char *s = cmdline, *found = NULL, *found_end = NULL;
+    size_t blen, klen;
+    const char *bkey = base_key(key, keylen, &blen);
+
+    while (s < before) {
+        const char *k, *tok;
+
+        while (s < before && (*s == ' ' || *s == '\t'))
+            s++;
+        if (s >= before)
+            break;
+        tok = k = s;
+        while (*s && *s != ' ' && *s != '\t' && *s != '=')
+            s++;
+        k = base_key(k, s - k, &klen);
+        if (*s == '=') {
+            s++;
+            if (*s == '"') {
+                s++;
+                while (*s && *s != '"')
+                    s++;
+                if (*s)
+                    s++;
+            } else {
+                while (*s && *s != ' ' && *s != '\t')
+                    s++;
+            }
+        }
+        if (klen == blen && !strncmp(k, bkey, blen)) {
+            found = tok;
+            found_end = s;
+        }
+    }
+    if (!found)
+        return false;
+    snprintf(out, outlen, "%.*s", (int)(found_end - found), found);
+    return true;
 }
 
 int cmdline_parse(const char *cmdline, const struct param *start, const struct param *end,
@@ -157,8 +216,16 @@ int cmdline_parse(const char *cmdline, const struct param *start, const struct p
             problems++;
             if (report && report->warn)
                 report->warn(report->ctx, option, err);
-        } else if (report && report->understood)
-            report->understood(report->ctx, option);
+        } else {
+            char earlier[128];
+
+            /* As Xen, the last one counts; but not without a word. */
+            if (report && report->repeated &&
+                earlier_option(cmdline, key, key, keylen, earlier, sizeof(earlier)))
+                report->repeated(report->ctx, option, earlier);
+            if (report && report->understood)
+                report->understood(report->ctx, option);
+        }
     }
     return problems;
 }

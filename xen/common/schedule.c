@@ -95,7 +95,8 @@ static bool a653_auto;
 static struct sched_global_params a653_gp; /* under sched_lock */
 
 /* Indexed by domain id (1..MAX_DOMAINS). */
-static struct sched_dom *sdoms[MAX_DOMAINS + 1];
+/* A domain's scheduling state hangs off d->sched_priv (a struct sched_dom). */
+#define SDOM(d) ((struct sched_dom *)(d)->sched_priv)
 
 /* Wake-up latency (runnable after a block -> running), in log2 buckets of
  * nanoseconds, for the median the benchmark reports. */
@@ -123,7 +124,7 @@ static struct sched_vcpu *sched_vcpu_of(const struct vcpu *v)
 
     if (!v || !v->domain || v->domain->domain_id > MAX_DOMAINS)
         return NULL;
-    sd = sdoms[v->domain->domain_id];
+    sd = SDOM(v->domain);
     if (!sd || sd->d != v->domain || v->vcpu_id >= sd->nr_units)
         return NULL;
     return &sd->units[v->vcpu_id];
@@ -367,18 +368,16 @@ void sched_domain_destroy(struct domain *d);
 
 void sched_add_vcpu(struct vcpu *v)
 {
-    init_timer(&v->singleshot_timer, NULL, v, v->processor);
-    init_timer(&v->periodic_timer, NULL, v, v->processor);
+    init_timer(&v->singleshot_timer, vcpu_singleshot_expired, v, v->processor);
+    init_timer(&v->periodic_timer, vcpu_periodic_expired, v, v->processor);
     v->runstate_entry = NOW();
     v->on_runq = false;
 }
 
 void sched_remove_vcpu(struct vcpu *v)
 {
-    if (v->singleshot_timer.fn)
-        stop_timer(&v->singleshot_timer);
-    if (v->periodic_timer.fn)
-        stop_timer(&v->periodic_timer);
+    kill_timer(&v->singleshot_timer);
+    kill_timer(&v->periodic_timer);
 }
 
 static void warn_parse(const struct domain *d, const char *what, const char *str,
@@ -555,7 +554,7 @@ int sched_domain_init(struct domain *d)
         return 0; /* no scheduler: nothing will run anyway */
     if (d->domain_id == 0 || d->domain_id > MAX_DOMAINS || d->nr_vcpus > MAX_VCPUS)
         return -EINVAL;
-    if (sdoms[d->domain_id])
+    if (SDOM(d))
         return -EBUSY;
     sd = xzalloc(struct sched_dom);
     if (!sd)
@@ -619,14 +618,14 @@ int sched_domain_init(struct domain *d)
         a653_add_slots(d);
     if (!rc) {
         s_time_t now = NOW();
-        sdoms[d->domain_id] = sd;
+        d->sched_priv = sd;
         /* Not runnable until the domain starts (vcpu_wake). */
         for (unsigned int i = 0; i < sd->nr_units; i++)
             vcpu_runstate_change(sd->units[i].v, RUNSTATE_offline, now);
     }
     spin_unlock_irqrestore(&sched_lock, flags);
     if (rc) {
-        sdoms[d->domain_id] = sd; /* so that destroy undoes what was done */
+        d->sched_priv = sd; /* so that destroy undoes what was done */
         sched_domain_destroy(d);
         return rc;
     }
@@ -694,10 +693,13 @@ static s_time_t running_time(const struct sched_dom *sd, s_time_t now)
 static bool snapshot_done;
 static void print_snapshot(s_time_t now)
 {
-    for (unsigned int id = 1; id <= MAX_DOMAINS; id++)
-        if (sdoms[id])
-            printk(XENLOG_DEBUG "sched: snapshot d%u '%s' running %lu us\n", id, sdoms[id]->d->name,
-                   (unsigned long)(running_time(sdoms[id], now) / 1000));
+    for (unsigned int i = 0; i < nr_domains; i++) {
+        const struct domain *d = domain_list[i];
+
+        if (SDOM(d))
+            printk(XENLOG_DEBUG "sched: snapshot d%u '%s' running %lu us\n", d->domain_id, d->name,
+                   (unsigned long)(running_time(SDOM(d), now) / 1000));
+    }
 }
 
 /* Called when the domain's resources go (it no longer runs anywhere). */
@@ -708,7 +710,7 @@ void sched_domain_destroy(struct domain *d)
 
     if (!sched_ops || d->domain_id == 0 || d->domain_id > MAX_DOMAINS)
         return;
-    sd = sdoms[d->domain_id];
+    sd = SDOM(d);
     if (!sd || sd->d != d)
         return;
     if (!snapshot_done) {
@@ -727,7 +729,7 @@ void sched_domain_destroy(struct domain *d)
         sv->inserted = false;
     }
     sched_ops->destroy_domain(&sched_inst, &sd->sd);
-    sdoms[d->domain_id] = NULL;
+    d->sched_priv = NULL;
     spin_unlock_irqrestore(&sched_lock, flags);
     xfree(sd);
 }
@@ -968,7 +970,7 @@ static struct sched_dom *sdom_of(const struct domain *d)
 {
     if (!d || d->domain_id == 0 || d->domain_id > MAX_DOMAINS)
         return NULL;
-    return sdoms[d->domain_id] && sdoms[d->domain_id]->d == d ? sdoms[d->domain_id] : NULL;
+    return SDOM(d) && SDOM(d)->d == d ? SDOM(d) : NULL;
 }
 
 static void rtds_to_params(const struct xen_domctl_sched_rtds *r, struct sched_params *p)
@@ -1399,8 +1401,8 @@ static void dump_runqs(char key)
                pc->curr ? pc->curr->vcpu_id : 0, (unsigned long)pc->decisions,
                (unsigned long)pc->switches, (unsigned long)pc->tickles, (unsigned long)pc->ipis);
     }
-    for (unsigned int id = 1; id <= MAX_DOMAINS; id++) {
-        const struct sched_dom *sd = sdoms[id];
+    for (unsigned int k = 0; k < nr_domains; k++) {
+        const struct sched_dom *sd = SDOM(domain_list[k]);
         if (!sd)
             continue;
         for (unsigned int i = 0; i < sd->nr_units; i++) {
@@ -1412,10 +1414,10 @@ static void dump_runqs(char key)
                 t[v->runstate] += now - v->runstate_entry;
             printk(" d%u.v%u '%s' %s on CPU%u%s: running %lu us runnable %lu us blocked %lu us "
                    "offline %lu us\n",
-                   id, i, sd->d->name, runstate_names[v->runstate], sd->units[i].unit.processor,
-                   sd->units[i].awake ? "" : " (asleep)", (unsigned long)(t[0] / 1000),
-                   (unsigned long)(t[1] / 1000), (unsigned long)(t[2] / 1000),
-                   (unsigned long)(t[3] / 1000));
+                   sd->d->domain_id, i, sd->d->name, runstate_names[v->runstate],
+                   sd->units[i].unit.processor, sd->units[i].awake ? "" : " (asleep)",
+                   (unsigned long)(t[0] / 1000), (unsigned long)(t[1] / 1000),
+                   (unsigned long)(t[2] / 1000), (unsigned long)(t[3] / 1000));
         }
     }
     printk(" last %u of %lu trace events:\n",

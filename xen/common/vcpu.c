@@ -6,10 +6,13 @@
  * before the sub-op is looked at; vCPU 0 is initialised by the domain
  * build, the others by VCPUOP_initialise (a second one gives -EEXIST) and
  * VCPUOP_up of a vCPU never initialised gives -EINVAL. */
+#include <xen/event.h>
 #include <xen/hypercall.h>
 #include <xen/lib.h>
+#include <xen/mm.h>
 #include <xen/string.h>
 #include <asm/hvm/hvm.h>
+#include <asm/config.h>
 #include <asm/processor.h>
 #include <public/vcpu.h>
 
@@ -19,41 +22,22 @@
 
 void send_timer_virq(struct vcpu *v);
 
-/* Which vCPUs have a start state, per domain id, for one incarnation of
- * the domain (a restart gives a fresh mask). */
-static struct {
-    unsigned int restarts;
-    uint8_t mask;
-} vcpu_state[MAX_DOMAINS + 1];
 static DEFINE_SPINLOCK(vcpu_op_lock);
 
-_Static_assert(MAX_VCPUS <= 8, "vcpu_state mask holds 8 vCPUs");
 _Static_assert(sizeof(struct vcpu_hvm_context) == 128, "vcpu_hvm_context layout");
 _Static_assert(sizeof(struct compat_vcpu_runstate_info) == 44, "compat runstate layout");
 _Static_assert(sizeof(struct vcpu_runstate_info) == 48, "runstate layout");
 
+/* Whether v has a start state (vCPU 0 from the build, the others from
+ * VCPUOP_initialise); the build clears it for each incarnation. */
 static bool vcpu_initialised(const struct vcpu *v)
 {
-    const struct domain *d = v->domain;
-
-    if (v->vcpu_id == 0)
-        return true;
-    if (d->domain_id > MAX_DOMAINS || vcpu_state[d->domain_id].restarts != d->restarts)
-        return false;
-    return vcpu_state[d->domain_id].mask & (1u << v->vcpu_id);
+    return v->vcpu_id == 0 || v->initialised;
 }
 
 static void vcpu_set_initialised(struct vcpu *v)
 {
-    struct domain *d = v->domain;
-
-    if (d->domain_id > MAX_DOMAINS)
-        return;
-    if (vcpu_state[d->domain_id].restarts != d->restarts) {
-        vcpu_state[d->domain_id].restarts = d->restarts;
-        vcpu_state[d->domain_id].mask = 0;
-    }
-    vcpu_state[d->domain_id].mask |= 1u << v->vcpu_id;
+    v->initialised = true;
 }
 
 /* Load a complete start state (GPRs, RIP, RFLAGS, segments, CR0/CR3/CR4,
@@ -211,6 +195,49 @@ static long vcpu_initialise(struct vcpu *caller, struct vcpu *v, unsigned long a
     return rc;
 }
 
+/* INIT, as on hardware and Xen: the vCPU stops (as VCPUOP_down) and
+ * waits for a Start-up IPI. */
+void vcpu_init_ipi(struct vcpu *v)
+{
+    unsigned long flags = spin_lock_irqsave(&vcpu_op_lock);
+    bool was_up = v->up;
+
+    v->wait_for_sipi = true;
+    v->up = false;
+    spin_unlock_irqrestore(&vcpu_op_lock, flags);
+    if (was_up)
+        vcpu_kick(v);
+}
+
+/* Start-up: a vCPU waiting since INIT starts in real mode at vector:0000
+ * (CS = vector << 8); a Start-up IPI at any other time is ignored. */
+void vcpu_sipi(struct vcpu *v, unsigned int vector)
+{
+    struct x86_regs r;
+    unsigned long flags = spin_lock_irqsave(&vcpu_op_lock);
+    bool start = v->wait_for_sipi && !v->up && !v->running;
+
+    if (start) {
+        memset(&r, 0, sizeof(r));
+        r.rflags = 2;
+        r.cr0 = X86_CR0_ET;
+        set_seg(&r.seg[x86_seg_cs], vector << 8, vector << 12, 0xffff, 0x9b);
+        for (unsigned int s = x86_seg_es; s < x86_seg_nr; s++)
+            if (s != x86_seg_cs && s != x86_seg_tr)
+                set_seg(&r.seg[s], 0, 0, 0xffff, 0x93);
+        set_seg(&r.seg[x86_seg_tr], 0, 0, 0xffff, 0x8b);
+        start = !arch_vcpu_set_hvm_context(v, &r, 0);
+    }
+    if (start) {
+        v->wait_for_sipi = false;
+        vcpu_set_initialised(v);
+        v->up = true;
+    }
+    spin_unlock_irqrestore(&vcpu_op_lock, flags);
+    if (start)
+        vcpu_wake(v);
+}
+
 static void runstate_snapshot(const struct vcpu *v, struct vcpu_runstate_info *ri)
 {
     s_time_t now = NOW();
@@ -240,12 +267,49 @@ static long get_runstate_info(struct vcpu *caller, struct vcpu *v, unsigned long
     return copy_to_guest(caller, arg, &ri, sizeof(ri)) ? -EFAULT : 0;
 }
 
+void vcpu_runstate_area_update(struct vcpu *v)
+{
+    struct vcpu_runstate_info ri;
+
+    if (!v->runstate_guest)
+        return;
+    runstate_snapshot(v, &ri);
+    if (v->runstate_compat) {
+        struct compat_vcpu_runstate_info cri;
+
+        cri.state = ri.state;
+        cri.state_entry_time = ri.state_entry_time;
+        memcpy(cri.time, ri.time, sizeof(cri.time));
+        copy_to_guest(v, v->runstate_guest, &cri, sizeof(cri));
+    } else
+        copy_to_guest(v, v->runstate_guest, &ri, sizeof(ri));
+}
+
+/* As Xen: the address is the guest's virtual address, used through the
+ * vCPU's own page tables whenever the area is refreshed (a bad one is
+ * skipped then, not refused now); 0 unregisters. */
+static long register_runstate_area(struct vcpu *caller, struct vcpu *v, unsigned long arg,
+                                   bool compat)
+{
+    uint64_t addr;
+
+    if (copy_from_guest(caller, &addr, arg, compat ? 4 : 8))
+        return -EFAULT;
+    if (compat)
+        addr = (uint32_t)addr;
+    v->runstate_compat = compat;
+    v->runstate_guest = addr;
+    if (v == caller)
+        vcpu_runstate_area_update(v);
+    return 0;
+}
+
 static bool domain_live(const struct domain *d)
 {
     return d->state == DOMSTATE_RUNNING;
 }
 
-static void vcpu_timer_expired(void *data)
+void vcpu_singleshot_expired(void *data)
 {
     struct vcpu *v = data;
 
@@ -261,7 +325,7 @@ static void vcpu_timer_expired(void *data)
  * arrives after VCPUOP_stop_periodic_timer has returned. */
 static DEFINE_SPINLOCK(periodic_lock);
 
-static void periodic_expired(void *data)
+void vcpu_periodic_expired(void *data)
 {
     struct vcpu *v = data;
     unsigned long flags = spin_lock_irqsave(&periodic_lock);
@@ -280,28 +344,23 @@ static void periodic_expired(void *data)
     vcpu_wake(v);
 }
 
-/* Stop a timer and point it at a new callback on the vCPU's pCPU. */
-static void timer_rebind(struct timer *t, void (*fn)(void *), struct vcpu *v)
-{
-    if (t->fn)
-        stop_timer(t);
-    init_timer(t, fn, v, v->processor);
-}
-
 #define PERIOD_MIN MILLISECS(1)
 #define PERIOD_MAX SECONDS(3600)
 
 static long set_periodic_timer(struct vcpu *caller, struct vcpu *v, unsigned long arg)
 {
     struct vcpu_set_periodic_timer p;
+    unsigned long flags;
 
     if (copy_from_guest(caller, &p, arg, sizeof(p)))
         return -EFAULT;
     if (p.period_ns < PERIOD_MIN || p.period_ns > PERIOD_MAX)
         return -EINVAL;
-    timer_rebind(&v->periodic_timer, periodic_expired, v);
+    flags = spin_lock_irqsave(&periodic_lock);
     v->periodic_period = p.period_ns;
+    migrate_timer(&v->periodic_timer, v->processor);
     set_timer(&v->periodic_timer, NOW() + p.period_ns);
+    spin_unlock_irqrestore(&periodic_lock, flags);
     return 0;
 }
 
@@ -315,9 +374,53 @@ static long set_singleshot_timer(struct vcpu *caller, struct vcpu *v, unsigned l
         return -EFAULT;
     if ((s.flags & VCPU_SSHOTTMR_future) && (s_time_t)s.timeout_abs_ns < NOW())
         return -ETIME;
-    timer_rebind(&v->singleshot_timer, vcpu_timer_expired, v);
+    migrate_timer(&v->singleshot_timer, v->processor);
     set_timer(&v->singleshot_timer, (s_time_t)s.timeout_abs_ns);
     return 0;
+}
+
+void *vcpu_info_ptr(struct vcpu *v)
+{
+    struct domain *d = v->domain;
+    uint8_t *page;
+
+    if (v->vcpu_info_registered) {
+        page = gfn_to_virt(d, v->vcpu_info_gfn);
+        return page ? page + v->vcpu_info_offset : NULL;
+    }
+    if (!d->shared_info || v->vcpu_id >= XEN_LEGACY_MAX_VCPUS)
+        return NULL;
+    return (uint8_t *)d->shared_info + 64 * v->vcpu_id;
+}
+
+/* Xen's rules: the area lies within one page and is aligned as the
+ * guest's xen_ulong_t (-ENXIO); it is registered once per vCPU (-EINVAL),
+ * by the vCPU itself or for a vCPU that is down (-EINVAL); the frame must
+ * be the domain's RAM (-EINVAL). */
+static long register_vcpu_info(struct vcpu *caller, struct vcpu *v, unsigned long arg, bool compat)
+{
+    struct vcpu_register_vcpu_info info;
+    unsigned int align = compat ? 4 : 8;
+    unsigned long flags;
+    long rc = 0;
+
+    if (copy_from_guest(caller, &info, arg, sizeof(info)))
+        return -EFAULT;
+    if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info) || (info.offset & (align - 1)))
+        return -ENXIO;
+    if (info.mfn >= (1ull << (64 - PAGE_SHIFT)))
+        return -EINVAL; /* the address would not fit */
+    flags = spin_lock_irqsave(&vcpu_op_lock);
+    if (v->vcpu_info_registered)
+        rc = -EINVAL;
+    else if (v != caller && v->up)
+        rc = -EINVAL;
+    else if (!gfn_to_virt(v->domain, info.mfn))
+        rc = -EINVAL;
+    if (!rc)
+        evtchn_move_vcpu_info(v, info.mfn, info.offset);
+    spin_unlock_irqrestore(&vcpu_op_lock, flags);
+    return rc;
 }
 
 long do_vcpu_op(struct vcpu *caller, const unsigned long *args, bool compat)
@@ -357,18 +460,20 @@ long do_vcpu_op(struct vcpu *caller, const unsigned long *args, bool compat)
         unsigned long flags = spin_lock_irqsave(&periodic_lock);
 
         v->periodic_period = 0;
-        if (v->periodic_timer.fn)
-            stop_timer(&v->periodic_timer);
+        stop_timer(&v->periodic_timer);
         spin_unlock_irqrestore(&periodic_lock, flags);
         return 0;
     }
     case VCPUOP_set_singleshot_timer:
         return set_singleshot_timer(caller, v, arg);
+    case VCPUOP_register_vcpu_info:
+        return register_vcpu_info(caller, v, arg, compat);
+    case VCPUOP_register_runstate_memory_area:
+        return register_runstate_area(caller, v, arg, compat);
     case VCPUOP_stop_singleshot_timer:
         if (v != caller)
             return -EINVAL;
-        if (v->singleshot_timer.fn)
-            stop_timer(&v->singleshot_timer);
+        stop_timer(&v->singleshot_timer);
         return 0;
     }
     return -ENOSYS;

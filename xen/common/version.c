@@ -38,6 +38,20 @@ const char *xen_build_opts(void)
     return XEN_BUILD_OPTS;
 }
 
+/*
+ * The guest-visible subsystems this image was built with, as the boot line
+ * `features: ...` that test runners read to know which tests must run (a
+ * test that skips although what it needs is here is a failure).
+ */
+const char *xen_features(void)
+{
+    return "evtchn gnttab memory vcpu-op lapic"
+#ifdef CONFIG_COVERAGE
+           " coverage"
+#endif
+        ;
+}
+
 unsigned int xen_build_id(const uint8_t **id)
 {
     /* ELF note: namesz, descsz, type, "GNU\0", then the id. */

@@ -25,20 +25,34 @@ unsigned long long simple_strtoull(const char *s, const char **end, unsigned int
             base = 8;
     } else if (base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
         s += 2;
-    for (; digit_value(*s) < (int)base; s++)
-        v = v * base + digit_value(*s);
+    /* A value too large for 64 bits saturates: no caller accepts the
+     * maximum, so it is refused as out of range instead of wrapping. */
+    for (; digit_value(*s) < (int)base; s++) {
+        unsigned int d = digit_value(*s);
+
+        if (v > (~0ULL - d) / base)
+            v = ~0ULL;
+        else
+            v = v * base + d;
+    }
     if (end)
         *end = s;
     return v;
 }
 
+/* Saturates at LLONG_MIN and LLONG_MAX likewise. */
 long long simple_strtoll(const char *s, const char **end, unsigned int base)
 {
-    if (*s == '-')
-        return -(long long)simple_strtoull(s + 1, end, base);
+    unsigned long long u;
+
+    if (*s == '-') {
+        u = simple_strtoull(s + 1, end, base);
+        return u > (unsigned long long)__LONG_LONG_MAX__ ? -__LONG_LONG_MAX__ - 1 : -(long long)u;
+    }
     if (*s == '+')
         s++;
-    return simple_strtoull(s, end, base);
+    u = simple_strtoull(s, end, base);
+    return u > (unsigned long long)__LONG_LONG_MAX__ ? __LONG_LONG_MAX__ : (long long)u;
 }
 
 bool parse_size(const char *s, const char **end, uint64_t *out)

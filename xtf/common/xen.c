@@ -212,47 +212,6 @@ long xenstore_event(char *buf, size_t len)
     return 1;
 }
 
-/* --- Hypercalls the hypervisor may not implement yet --- */
-
-bool xtf_skip_absent_hypercalls = true;
-
-bool hypercall_present(unsigned int nr)
-{
-    static int8_t known[64]; /* 0 unknown, 1 present, -1 absent */
-    long rc;
-
-    if (nr >= ARRAY_SIZE(known))
-        return true;
-    if (known[nr])
-        return known[nr] > 0;
-    switch (nr) {
-    case __HYPERVISOR_memory_op:
-        rc = hypercall2(nr, XENMEM_maximum_ram_page, NULL);
-        break;
-    case __HYPERVISOR_event_channel_op:
-        rc = hypercall2(nr, EVTCHNOP_status, NULL); /* -EFAULT when present */
-        break;
-    case __HYPERVISOR_grant_table_op:
-        rc = hypercall3(nr, GNTTABOP_query_size, NULL, 1);
-        break;
-    case __HYPERVISOR_vcpu_op:
-        rc = hypercall3(nr, VCPUOP_is_up, 0, NULL);
-        break;
-    default:
-        return true;
-    }
-    known[nr] = rc == -ENOSYS ? -1 : 1;
-    return known[nr] > 0;
-}
-
-long xtf_hcall_rc(unsigned int nr, long rc)
-{
-    if (rc != -ENOSYS || !xtf_skip_absent_hypercalls || hypercall_present(nr))
-        return rc;
-    xtf_skip("Skip: hypercall %u not implemented by this hypervisor\n", nr);
-    xtf_exit();
-}
-
 /* --- Domains of a multi-domain test (see the runner's @companion) --- */
 
 int xtf_domids(const char *role, domid_t *ids, unsigned int max)

@@ -35,12 +35,13 @@ META = """/**
  *
  * @category {cat}
  * @envs {envs}
-{extra} */
+{extra} * @needs {needs}
+ */
 """
 
 
-def make_test(name, cat="functional", envs="hvm64 hvm32", extra=""):
-    return xr.parse_test_meta(META.format(cat=cat, envs=envs, extra=extra),
+def make_test(name, cat="functional", envs="hvm64 hvm32", extra="", needs="none"):
+    return xr.parse_test_meta(META.format(cat=cat, envs=envs, extra=extra, needs=needs),
                               f"/x/tests/{name}/main.c")
 
 
@@ -69,6 +70,19 @@ class MetaTests(unittest.TestCase):
     def test_missing_envs(self):
         with self.assertRaisesRegex(xr.RunnerError, "no @envs"):
             xr.parse_test_meta("/**\n * @category functional\n */\n", "/x/tests/a/main.c")
+
+    def test_needs(self):
+        t = make_test("foo", extra=" * @variations a b\n * @needs ~a fep\n",
+                      needs="hypervisor evtchn")
+        self.assertEqual(t.needs, ["hypervisor", "evtchn"])
+        self.assertEqual(t.needs_var, {"a": ["fep"]})
+
+    def test_needs_required_and_known(self):
+        with self.assertRaisesRegex(xr.RunnerError, "no @needs"):
+            xr.parse_test_meta("/**\n * @category functional\n * @envs hvm64\n */\n",
+                               "/x/tests/a/main.c")
+        with self.assertRaisesRegex(xr.RunnerError, r"main.c:7: unknown need 'wings'"):
+            make_test("foo", needs="hypervisor wings")
 
     def test_real_tests_parse(self):
         tests = xr.discover_tests(os.path.join(HERE, "..", "tests"))
@@ -142,6 +156,31 @@ class PlanTests(unittest.TestCase):
 
     def test_few_tests(self):
         self.assertEqual(len(xr.plan_boots(self.inst(1), 8, 32)), 1)
+
+    def test_global_state_owners_boot_apart(self):
+        inst = self.inst(6)
+        for i in inst[:3]:
+            i.test.global_state = "the credit2 rate limit"
+        boots = xr.plan_boots(inst, 1, 32)
+        self.assertEqual(len(boots), 3)
+        self.assertTrue(all(sum(bool(i.test.global_state) for i in b.instances) == 1
+                            for b in boots))
+        with self.assertRaisesRegex(xr.RunnerError, "hypervisor-wide state"):
+            xr.check_plan([xr.Boot(0, inst[:2])])
+
+    def test_global_state_tag(self):
+        t = make_test("g", extra=" * @global-state the ARINC653 schedule\n")
+        self.assertEqual(t.global_state, "the ARINC653 schedule")
+
+    def test_xenstore_boots_first(self):
+        inst = self.inst(3)
+        inst[0].test.needs = ["xenstore"]
+        boots = xr.plan_boots(inst, 1, 32, xenstore="/b/xsdom")
+        xs = [b for b in boots if b.xenstore]
+        self.assertEqual([i.name for b in xs for i in b.instances], [inst[0].name])
+        xr.assign_modules(xs[0], "/b")
+        self.assertEqual((xs[0].modules[0].role, xs[0].modules[0].domid), ("xenstore", 1))
+        self.assertEqual(xs[0].modules[1].domid, 2)
 
     def test_options_do_not_mix(self):
         inst = self.inst(3) + self.inst(3, "hvm_fep")
@@ -270,7 +309,7 @@ class ReportTests(unittest.TestCase):
                 data = json.load(f)
             self.assertEqual(data["tests"][0],
                              {"name": "test-hvm64-a", "result": "SUCCESS", "log": log,
-                              "seconds": 0.5})
+                              "seconds": 0.5, "detail": ""})
             self.assertEqual(data["summary"]["CRASH"], 1)
             self.assertEqual(data["summary"]["FAILURE"], 0)
             xr.write_junit(res, os.path.join(d, "r.xml"))
@@ -297,30 +336,78 @@ class BootLoopTests(unittest.TestCase):
         xr.QEMU = self.saved
         shutil.rmtree(self.dir)
 
-    def run_names(self, names, timeout=2.0):
-        tests = [make_test(n, envs="hvm64") for n in names]
+    def run_names(self, names, timeout=2.0, needs=None, retry=0, extra=None):
+        tests = [make_test(n, envs="hvm64", needs=(needs or {}).get(n, "hypervisor"),
+                           extra=(extra or {}).get(n, ""))
+                 for n in names]
         inst = xr.all_instances(tests, self.dir)
         opts = types.SimpleNamespace(
             qemu_cpu="max", memory=64, smp=1, xen="/x/xen", xen_cmdline="", timeout=timeout,
-            jobs=2, per_boot=32, bare=False, results=self.dir,
+            jobs=getattr(self, "jobs", 2), per_boot=32, bare=False, results=self.dir, retry=retry,
             logdir=os.path.join(self.dir, "logs"), bootdir=os.path.join(self.dir, "boots"))
         os.makedirs(opts.logdir)
         os.makedirs(opts.bootdir)
         runner = xr.Runner(opts)
-        runner.report = lambda res: None
+        runner.report = lambda res, attempt=1: None
         return {r.name.split("-", 2)[2]: r for r in runner.run(inst)}
 
     def test_mixed_boot(self):
-        r = self.run_names(["ok1", "fail1", "skip1", "crash1", "refuse1", "ok2"])
+        r = self.run_names(["ok1", "fail1", "skip1", "crash1", "refuse1", "ok2"],
+                           needs={"skip1": "hypervisor gnttab"})
         self.assertEqual(r["ok1"].result, "SUCCESS")
         self.assertEqual(r["ok2"].result, "SUCCESS")
         self.assertEqual(r["fail1"].result, "FAILURE")
         self.assertEqual(r["skip1"].result, "SKIP")
+        self.assertIn("needs gnttab, not offered", r["skip1"].detail)
         self.assertEqual(r["crash1"].result, "CRASH")
         self.assertEqual(r["refuse1"].result, "ERROR")
         with open(r["ok1"].log) as f:
             self.assertIn("Test result: SUCCESS", f.read())
         self.assertTrue(os.path.exists(os.path.join(self.dir, "plan.json")))
+
+    def test_skip_with_needs_met_fails(self):
+        # The fake hypervisor offers evtchn, and nothing else is needed: the
+        # SKIP proves nothing and is a FAILURE; fep is never offered here.
+        r = self.run_names(["skip1", "skip2", "skip3"],
+                           needs={"skip1": "hypervisor evtchn", "skip2": "none",
+                                  "skip3": "hypervisor fep"})
+        self.assertEqual(r["skip1"].result, "FAILURE")
+        self.assertIn("unexpected SKIP", r["skip1"].detail)
+        self.assertEqual(r["skip2"].result, "FAILURE")
+        self.assertEqual(r["skip3"].result, "SKIP")
+
+    def test_retry_same_plan_flake_and_failure(self):
+        # jobs=1: one boot of three; flaky1 fails, then passes when the same
+        # boot runs again: a FLAKE; fail1 fails both times: a FAILURE.
+        self.jobs = 1
+        r = self.run_names(["ok1", "flaky1", "fail1"], retry=1)
+        self.assertEqual(r["ok1"].result, "SUCCESS")
+        self.assertEqual(r["flaky1"].result, "FLAKE")
+        self.assertIn("SUCCESS on attempt 2 in the same boot plan", r["flaky1"].detail)
+        self.assertEqual(r["fail1"].result, "FAILURE")
+        self.assertIn("attempt 2", r["fail1"].detail)
+        logs = os.path.join(self.dir, "logs")
+        for name in ("flaky1", "fail1"):
+            for k in (1, 2):
+                self.assertTrue(os.path.exists(os.path.join(
+                    logs, f"test-hvm64-{name}.attempt-{k}.log")), (name, k))
+        self.assertEqual([a[0] for a in r["flaky1"].attempts], ["FAILURE", "SUCCESS"])
+        with open(r["flaky1"].first.log) as f:
+            self.assertIn("Test result: FAILURE", f.read())
+        boots = os.listdir(os.path.join(self.dir, "boots"))
+        self.assertIn("boot-0.attempt-1.log", boots)
+        self.assertIn("boot-0.attempt-2.log", boots)
+
+    def test_no_retry_keeps_failure(self):
+        r = self.run_names(["flaky1"])
+        self.assertEqual(r["flaky1"].result, "FAILURE")
+
+    def test_junit_valid_whatever_guests_print(self):
+        r = self.run_names(["noisy1"])
+        path = os.path.join(self.dir, "r.xml")
+        xr.write_junit(list(r.values()), path)
+        case = ET.parse(path).getroot().find("testsuite").find("testcase")
+        self.assertIn("bell\\x07 escape\\x1b[31m nul\\x00", case.find("system-out").text)
 
     def test_hang_times_out_others_survive(self):
         r = self.run_names(["hang1", "ok1", "ok2", "ok3"], timeout=1.0)

@@ -12,6 +12,7 @@ use DBI;
 use Fcntl         qw(:flock);
 use File::Path    qw(make_path);
 use Osstest::Util qw(top_dir results_dir die_usage);
+use Osstest::Errors;
 
 my $MIGRATION_LOCK = 0x05575e57;
 
@@ -20,7 +21,10 @@ sub connect ($class, %opt) {
     my $self = bless {%opt, pid => $$}, $class;
     my $dsn  = $opt{dsn} // $ENV{OSSTEST_DSN} // config_dsn();
     if (defined $dsn && length $dsn) {
-        die "osstest: database DSN '$dsn' is not a dbi:Pg DSN\n" unless $dsn =~ /^dbi:Pg:/;
+        die "osstest: database DSN '"
+            . Osstest::Errors::mask_secrets($dsn)
+            . "' is not a dbi:Pg DSN\n"
+            unless $dsn =~ /^dbi:Pg:/;
         $self->{dsn} = $dsn;
         $self->{user}     //= $ENV{OSSTEST_DB_USER}     // '';
         $self->{password} //= $ENV{OSSTEST_DB_PASSWORD} // '';
@@ -35,8 +39,10 @@ sub connect ($class, %opt) {
     }
     $self->{dbh} =
         DBI->connect($self->{dsn}, $self->{user}, $self->{password},
-        {RaiseError => 1, PrintError => 0, AutoCommit => 1, pg_enable_utf8 => 1})
-        or die "osstest: cannot connect to $self->{dsn}: $DBI::errstr\n";
+        {RaiseError => 1, PrintError => 0, PrintWarn => 0, AutoCommit => 1, pg_enable_utf8 => 1})
+        or die 'osstest: cannot connect to '
+        . Osstest::Errors::mask_secrets($self->{dsn}) . ': '
+        . Osstest::Errors::mask_secrets($DBI::errstr) . "\n";
     $self->{dbh}->do('SET client_min_messages = warning');
     $self->migrate unless $opt{no_migrate};
     return $self;

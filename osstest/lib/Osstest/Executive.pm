@@ -15,7 +15,12 @@ use Osstest::DB;
 use Osstest::Flight;
 use Osstest::Template;
 use Osstest::Host;
-use Osstest::Util qw(top_dir results_dir);
+use Osstest::Errors;
+use Osstest::Owned qw(owner_token kill_owned);
+use Osstest::Util  qw(top_dir results_dir);
+
+# Set in a job's process when run-flight tells it to stop.
+our $JOB_STOP = 0;
 
 sub heartbeat_expiry () { return $ENV{OSSTEST_HEARTBEAT_EXPIRY} // 60 }
 
@@ -88,7 +93,15 @@ sub sweep_dead_workers ($db, $me = 0) {
     my @dead;
     for my $r (@$rows) {
         my ($w, $host, $pid, $expired) = @$r;
-        push @dead, $w if $expired || ($host eq $here && !kill(0, $pid) && $!{ESRCH});
+        next unless $expired || ($host eq $here && !kill(0, $pid) && $!{ESRCH});
+        push @dead, $w;
+        next unless $host eq $here;
+
+        # What the dead worker's steps started on this machine goes with it.
+        my $jobs = $db->dbh->selectcol_arrayref(
+            q{SELECT job_id FROM jobs WHERE worker = ? AND status IN ('preparing', 'running')},
+            undef, $w);
+        kill_owned(owner_token($db->dsn, $_)) for @$jobs;
     }
     release_worker($db, $_) for @dead;
     return scalar @dead;
@@ -203,19 +216,16 @@ sub run_flight ($self, $flight) {
     local $SIG{INT}  = sub { $stop = 'INT' };
     local $SIG{TERM} = sub { $stop = 'TERM' };
     local $SIG{HUP}  = sub { $stop = 'HUP' };
-    while (1) {
-        $self->heartbeat;
-        $self->reap($flight);
-        last if $stop;
-        sweep_dead_workers($db, $self->{worker});
-        block_jobs($db, $flight);
-        while (keys %{$self->{children}} < $self->{max_jobs}) {
-            my ($job, $host) = $self->claim_job($flight) or last;
-            $self->start_job($flight, $job, $host);
-        }
-        last if !%{$self->{children}} && active_jobs($db, $flight) == 0;
-        sleep 0.25;
+    my $ok = eval { $self->run_loop($flight, \$stop); 1 };
+    if (!$ok) {
+        my $err = $@;
+
+        # The database (or this loop) failed: stop the jobs; whatever they
+        # left unfinished is resumed by the next run-flight.
+        $self->stop_children;
+        die $err;
     }
+    return $stop if ref $stop;
     if ($stop) {
         $self->interrupt;
         die "osstest: run-flight $flight interrupted (SIG$stop); run it again to resume\n";
@@ -227,14 +237,46 @@ sub run_flight ($self, $flight) {
     return Osstest::Flight::get($db, $flight);
 }
 
-sub interrupt ($self) {
+sub run_loop ($self, $flight, $stop) {
+    my $db = $self->{db};
+    while (1) {
+        $self->heartbeat;
+        $self->reap($flight);
+        last if $$stop;
+        my ($blessing) = $db->dbh->selectrow_array('SELECT blessing FROM flights WHERE flight = ?',
+            undef, $flight);
+        if ($blessing eq 'cancelled') {
+            $self->interrupt;
+            $self->say_("flight $flight: cancelled");
+            $$stop = Osstest::Flight::get($db, $flight);
+            return;
+        }
+        sweep_dead_workers($db, $self->{worker});
+        block_jobs($db, $flight);
+        while (keys %{$self->{children}} < $self->{max_jobs}) {
+            my ($job, $host) = $self->claim_job($flight) or last;
+            $self->start_job($flight, $job, $host);
+        }
+        last if !%{$self->{children}} && active_jobs($db, $flight) == 0;
+        sleep 0.25;
+    }
+    return;
+}
+
+sub stop_children ($self) {
     for my $pid (keys %{$self->{children}}) {
         kill 'TERM', -$pid;
     }
     for my $pid (keys %{$self->{children}}) {
         waitpid $pid, 0;
+        kill_owned(owner_token($self->{db}->dsn, $self->{children}{$pid}{job}{job_id}));
     }
     $self->{children} = {};
+    return;
+}
+
+sub interrupt ($self) {
+    $self->stop_children;
     release_worker($self->{db}, $self->{worker});
     $self->{worker} = 0;
     return;
@@ -252,7 +294,10 @@ sub start_job ($self, $flight, $job, $host) {
     my $pid = fork // die "osstest: fork: $!\n";
     if ($pid == 0) {
         setpgrp(0, 0);
-        $SIG{$_} = 'DEFAULT' for qw(INT TERM HUP);
+        $SIG{$_} = 'DEFAULT' for qw(INT HUP);
+
+        # Stopped by run-flight: the running step is stopped with everything it started.
+        $SIG{TERM} = sub { $JOB_STOP = 1 };
         my $rc = eval {
             my $cdb = Osstest::DB->connect(
                 dsn        => $db->dsn,
@@ -263,7 +308,13 @@ sub start_job ($self, $flight, $job, $host) {
             my $status = run_job($cdb, $job->{job_id}, $host, getppid());
             $cdb->disconnect;
             0;
-        } // do { print STDERR $@; 1 };
+        } // do {
+
+            # A lost database is told once, by run-flight itself.
+            print STDERR Osstest::Errors::mask_secrets($@)
+                unless Osstest::Errors::is_db_lost($@);
+            1;
+        };
         POSIX::_exit($rc);
     }
     $self->{children}{$pid} = {job => $job, host => $host};
@@ -273,8 +324,9 @@ sub start_job ($self, $flight, $job, $host) {
 sub reap ($self, $flight) {
     my $db = $self->{db};
     while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
-        my $c   = delete $self->{children}{$pid} or next;
-        my $rc  = $?;
+        my $c  = delete $self->{children}{$pid} or next;
+        my $rc = $?;
+        kill_owned(owner_token($db->dsn, $c->{job}{job_id})); # a job killed mid-step leaves nothing
         my $row = $db->dbh->selectrow_hashref('SELECT status FROM jobs WHERE job_id = ?',
             undef, $c->{job}{job_id});
         if ($row->{status} =~ /^(preparing|running)$/) {
@@ -378,6 +430,7 @@ sub run_step ($db, $job, $step, $dir, $host, $parent) {
         OSSTEST_RESULTS => results_dir(),
         OSSTEST_TOP     => top_dir(),
         OSSTEST_HOST    => $host // '',
+        OSSTEST_OWNER   => owner_token($db->dsn, $job_id, $stepno),
         PERL5LIB        => join(':', top_dir() . '/osstest/lib', $ENV{PERL5LIB} // ()),
         map { ("OSSTEST_RV_$_" => $rv->{$_}) } grep { /^\w+$/ && $_ ne 'recipe_steps' }
             keys %$rv,
@@ -404,9 +457,10 @@ sub run_step ($db, $job, $step, $dir, $host, $parent) {
             $status = $rc == 0 ? 'pass' : $rc == 1 ? 'fail' : $rc == 3 ? 'skip' : 'broken';
             last;
         }
-        if (getppid() != $parent) {
+        if (getppid() != $parent || $JOB_STOP) {
             kill 'KILL', -$pid;
             waitpid $pid, 0;
+            kill_owned(owner_token($db->dsn, $job_id, $stepno));
             POSIX::_exit(3);
         }
         if (time - $start > $timeout) {
@@ -418,6 +472,8 @@ sub run_step ($db, $job, $step, $dir, $host, $parent) {
         sleep 0.1;
     }
     kill 'KILL', -$pid;    # anything the step left behind in its group
+    my $left = kill_owned(owner_token($db->dsn, $job_id, $stepno));    # or in sessions of its own
+    $why = ($why ? "$why; " : '') . "stopped $left process(es) it left running" if $left;
     if ($why) {
         open my $fh, '>>', results_dir() . "/$log";
         print $fh "osstest: step $why\n";

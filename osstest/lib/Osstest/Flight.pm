@@ -40,8 +40,13 @@ sub make ($db, %a) {
             unless exists $rev{$tree};
     }
     my $primary  = $t->{trees}[0];
-    my $base_ref = $a{baseline_ref}                                 // 'master';
-    my $baseline = eval { git_resolve($repo{$primary}, $base_ref) } // '';
+    my $base_ref = $a{baseline_ref} // 'master';
+    my $baseline = eval { git_resolve($repo{$primary}, $base_ref) };
+
+    # A baseline named by the caller must exist; the default may be absent.
+    die "osstest: --baseline-ref '$base_ref' names no commit in $repo{$primary}\n"
+        if !defined $baseline && defined $a{baseline_ref};
+    $baseline //= '';
     return $db->txn(
         sub ($dbh) {
             my ($flight) = $dbh->selectrow_array(

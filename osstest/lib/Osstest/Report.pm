@@ -30,6 +30,27 @@ sub read_allow ($file) {
     return \@pats;
 }
 
+# The baseline flight of F and why it is that one (or why there is none).
+# With BRANCH: the newest finished real flight of BRANCH other than F (a local
+# run is compared with the last flight of the repository's default branch).
+sub find_baseline_why ($db, $f, $branch = undef) {
+    if (defined $branch) {
+        my ($b) = $db->dbh->selectrow_array(
+            q{SELECT flight FROM flights
+              WHERE branch = ? AND blessing = 'real' AND finished IS NOT NULL AND flight < ?
+              ORDER BY flight DESC LIMIT 1}, undef, $branch, $f->{flight}
+        );
+        return ($b,    "last finished real flight of branch $branch") if defined $b;
+        return (undef, "no finished real flight of branch $branch before flight $f->{flight}");
+    }
+    return (undef, 'the flight names no baseline revision') unless length $f->{baseline_revision};
+    my $b = find_baseline($db, $f);
+    return ($b, "last real flight of branch $f->{branch} that tested $f->{baseline_revision}")
+        if defined $b;
+    return (undef,
+        "no finished real flight of branch $f->{branch} tested revision $f->{baseline_revision}");
+}
+
 sub find_baseline ($db, $f) {
     return undef unless length $f->{baseline_revision};
     my ($b) = $db->dbh->selectrow_array(
@@ -84,8 +105,11 @@ sub outcomes ($db, $flight) {
 # Analyse FLIGHT; returns a hash with flight, baseline, verdict (perfect,
 # tolerable, regressions, incomplete), items => [{job, testid, class, why}].
 sub analyse ($db, $flight, %opt) {
-    my $f     = Osstest::Flight::get($db, $flight);
-    my $base  = exists $opt{baseline} ? $opt{baseline} : find_baseline($db, $f);
+    my $f = Osstest::Flight::get($db, $flight);
+    my ($base, $base_why) =
+        exists $opt{baseline}
+        ? ($opt{baseline}, 'given on the command line')
+        : find_baseline_why($db, $f, $opt{baseline_branch});
     my $allow = $opt{allow} // [];
     my $jobs  = Osstest::Flight::jobs($db, $flight);
     my $now   = outcomes($db, $flight);
@@ -116,7 +140,11 @@ sub analyse ($db, $flight, %opt) {
                 : $b_entry && $b_entry->{pass};
             my ($pat) = grep { $j->{job} =~ $_->{job} && $testid =~ $_->{testid} } @$allow;
             if ($e->{pass}) {
-                @it{qw(class why)} = ('excused', 'heisenbug: passed on retry in this flight');
+                my ($first_pass) = grep { $_->{status} eq 'pass' } @{$e->{steps}};
+                @it{qw(class why)} = (
+                    'flake',
+                    "flake: failed, then passed in attempt $first_pass->{attempt} of this flight"
+                );
             }
             elsif ($pat) {
                 @it{qw(class why)} = ('excused', "allow-list: $pat->{text}");
@@ -143,20 +171,41 @@ sub analyse ($db, $flight, %opt) {
         }
     }
     my $regressions = grep { $_->{class} eq 'regression' } @items;
+
+    # An infrastructure failure says nothing about the code: it blocks the push.
+    my $broken = grep { $_->{status} eq 'broken' } @$jobs;
     my $verdict =
           $incomplete  ? 'incomplete'
         : $regressions ? 'regressions'
+        : $broken      ? 'broken'
         : $failures    ? 'tolerable'
         :                'perfect';
     return {
-        flight   => $f,
-        baseline => $base,
-        verdict  => $verdict,
-        push     => ($verdict eq 'perfect' || $verdict eq 'tolerable') ? 1 : 0,
-        items    => \@items,
-        jobs     => $jobs,
-        outcomes => $now,
+        flight       => $f,
+        baseline     => $base,
+        baseline_why => $base_why,
+        verdict      => $verdict,
+        push         => ($verdict eq 'perfect' || $verdict eq 'tolerable') ? 1 : 0,
+        items        => \@items,
+        jobs         => $jobs,
+        outcomes     => $now,
     };
+}
+
+# What failed in an analysed flight, flakes excepted, one line each: the job
+# and test, what it ended as and its class; unfinished jobs too.
+sub failed ($r) {
+    my @out;
+    for my $j (@{$r->{jobs}}) {
+        push @out, "$j->{job} (job): $j->{status}"
+            if $j->{status} =~ /^(queued|preparing|running)$/;
+    }
+    for my $it (@{$r->{items}}) {
+        next if $it->{class} eq 'flake';
+        next if $it->{testid} eq '(job)' && $it->{status} eq 'pass';
+        push @out, "$it->{job} $it->{testid}: $it->{status} ($it->{class}: $it->{why})";
+    }
+    return @out;
 }
 
 sub text ($r) {
@@ -167,18 +216,22 @@ sub text ($r) {
         'baseline flight: '
             . ($r->{baseline} // 'none')
             . " (revision "
-            . ($f->{baseline_revision} || 'none') . ')',
+            . ($f->{baseline_revision} || 'none')
+            . "; $r->{baseline_why})",
         '',
         'jobs:',
         (map { sprintf '  %-40s %s', $_->{job}, $_->{status} } @{$r->{jobs}}),
         '',
     );
     my @reg   = grep { $_->{class} eq 'regression' } @{$r->{items}};
-    my @other = grep { $_->{class} ne 'regression' } @{$r->{items}};
+    my @flake = grep { $_->{class} eq 'flake' } @{$r->{items}};
+    my @other = grep { $_->{class} !~ /^(regression|flake)$/ } @{$r->{items}};
     push @out, @reg ? 'regressions:' : 'regressions: none';
     push @out, map { sprintf '  REGRESSION %s %s: %s (%s)', @$_{qw(job testid status why)} } @reg;
     push @out, 'other failures:' if @other;
     push @out, map { sprintf '  %s %s %s: %s (%s)', @$_{qw(class job testid status why)} } @other;
+    push @out, 'flakes (' . scalar(@flake) . '):' if @flake;
+    push @out, map { sprintf '  flake %s %s: %s (%s)', @$_{qw(job testid status why)} } @flake;
     push @out, '', "verdict: $r->{verdict}", 'push: ' . ($r->{push} ? 'yes' : 'no');
     return join("\n", @out) . "\n";
 }

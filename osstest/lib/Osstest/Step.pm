@@ -134,53 +134,117 @@ sub read_results_json ($file) {
         my $status = $RESULT{$t->{result} // ''}
             // die "osstest: $file: tests[$i] ($t->{name}) has unknown result '"
             . ($t->{result} // '') . "'\n";
-        push @out,
-            {
+        my %one = (
             name    => $t->{name},
             status  => $status,
             log     => $t->{log}     // '',
-            seconds => $t->{seconds} // 0
-            };
+            seconds => $t->{seconds} // 0,
+        );
+        my $detail = $t->{detail} // $t->{reason};
+        $one{detail} = $detail if defined $detail;
+
+        # A runner that retried a test itself lists every attempt.
+        if (ref $t->{attempts} eq 'ARRAY' && @{$t->{attempts}}) {
+            $one{attempts} = [
+                map {
+                    {
+                        status => $RESULT{$_->{result} // ''}
+                            // die("osstest: $file: $t->{name}: bad attempt result\n"),
+                        log     => $_->{log}     // '',
+                        seconds => $_->{seconds} // 0,
+                    }
+                } @{$t->{attempts}}
+            ];
+        }
+        push @out, \%one;
         $i++;
     }
     return @out;
 }
 
-# Run a test suite that writes runner JSON, record each test as a subtest
-# PREFIX/NAME, retry failing tests up to RETRIES times (each retry is another
-# attempt of the same testid). RUN->(json_file, @selection) runs the suite
-# and returns its exit status. Returns the step's exit code.
+# The directory for attempt N (default: the current one) of a suite whose
+# results go under BASE: every attempt keeps its own logs.
+sub attempt_dir ($self, $base, $attempt = $self->{attempt} // 1) {
+    return "$base/attempt-$attempt";
+}
+
+# The boots of a runner's plan file (plan.json): lists of instance names,
+# in boot order. Empty when there is no plan.
+sub plan_boots ($file) {
+    open my $fh, '<', $file or return ();
+    my $plan = eval {
+        JSON::PP->new->decode(do { local $/; <$fh> });
+    } or return ();
+    my @boots;
+    for my $b (@{$plan->{boots} // []}) {
+        my %seen;    # a test with companions has several modules
+        push @boots, [grep { !$seen{$_}++ } map { $_->{instance} } @{$b->{modules} // []}];
+    }
+    return @boots;
+}
+
+# Run a test suite that writes runner JSON and record each test as a subtest
+# PREFIX/NAME. A failing test is run again (up to RETRIES times) in the same
+# packing: the tests of the boot it failed in, in one boot (runner arguments
+# RETRY_ARGS, e.g. --jobs 1), when PLAN->(attempt) names the runner's plan
+# file; else alone. Each retry is another attempt of the same testid, with
+# its own logs (attempt_dir); a pass on retry is a flake, which the report
+# counts apart. Tests the runner already retried itself ("attempts" in its
+# JSON) are recorded attempt by attempt and not run again here.
+# RUN->(json_file, @selection) runs the suite and returns its exit status.
+# Returns the step's exit code.
 sub run_json_suite ($self, %a) {
     my $retries = $a{retries} // 0;
-    my @sel;
-    my %final;
+    my (%final, %retried_by_runner);
+    my @groups = ([]);    # selections to run for this attempt
     for my $try (0 .. $retries) {
-        my $json = "$self->{dir}/$a{name}" . ($try ? "-retry$try" : '') . '.json';
-        unlink $json;
-        $self->log("running $a{name}" . ($try ? " (retry $try: @sel)" : ''));
-        my $rc = $a{run}->($json, @sel);
-        $self->log("$a{name} exit status $rc");
-        if (!-s $json) {
-            $self->log("no results file $json");
-            return BROKEN;
+        $self->{attempt} = $try + 1;
+        my @next;
+        for my $sel (@groups) {
+            my $json = "$self->{dir}/$a{name}-attempt-$self->{attempt}"
+                . (@groups > 1 ? '-' . (1 + scalar @next) : '') . '.json';
+            unlink $json;
+            $self->log("running $a{name}" . ($try ? " (attempt $self->{attempt}: @$sel)" : ''));
+            my $rc = $a{run}->($json, @$sel);
+            $self->log("$a{name} exit status $rc");
+            if (!-s $json) {
+                $self->log("no results file $json");
+                return BROKEN;
+            }
+            my @tests = eval { read_results_json($json) };
+            if ($@)               { $self->log($@);             return BROKEN }
+            if (!@tests && !$try) { $self->log('no tests ran'); return BROKEN }
+            for my $t (@tests) {
+
+                # In a same-packing retry, only the tests that failed count.
+                next if $try && ($final{$t->{name}} // '') ne 'fail';
+                for my $at (@{$t->{attempts} // [$t]}) {
+                    $self->record_subtest(
+                        testid  => "$a{prefix}$t->{name}",
+                        status  => $at->{status},
+                        log     => $at->{log},
+                        seconds => $at->{seconds}
+                    );
+                    $self->log("  $a{prefix}$t->{name}: $at->{status}"
+                            . ($try || $t->{attempts} ? " (attempt $self->{attempt})" : ''));
+                }
+                $retried_by_runner{$t->{name}} = 1 if $t->{attempts};
+                $final{$t->{name}}             = $t->{status};
+            }
         }
-        my @tests = eval { read_results_json($json) };
-        if ($@)               { $self->log($@);             return BROKEN }
-        if (!@tests && !$try) { $self->log('no tests ran'); return BROKEN }
-        for my $t (@tests) {
-            $self->record_subtest(
-                testid  => "$a{prefix}$t->{name}",
-                status  => $t->{status},
-                log     => $t->{log},
-                seconds => $t->{seconds}
-            );
-            $final{$t->{name}} = $t->{status};
-            $self->log("  $a{prefix}$t->{name}: $t->{status}");
+        my @failed = sort grep { $final{$_} eq 'fail' && !$retried_by_runner{$_} } keys %final;
+        last unless @failed && $try < $retries;
+        my @boots   = $a{plan} ? plan_boots($a{plan}->($self->{attempt})) : ();
+        my %pending = map { $_ => 1 } @failed;
+        @groups = ();
+        for my $b (@boots) {
+            next unless grep { $pending{$_} } @$b;
+            delete @pending{@$b};
+            push @groups, [grep { defined $final{$_} } @$b];
         }
-        @sel = sort grep { $final{$_} eq 'fail' } keys %final;
-        last unless @sel;
+        push @groups, [$_] for sort keys %pending;
     }
-    return @sel ? FAIL : PASS;
+    return (grep { $final{$_} eq 'fail' } keys %final) ? FAIL : PASS;
 }
 
 1;

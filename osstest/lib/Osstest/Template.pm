@@ -35,6 +35,7 @@ sub parse ($file, @lines) {
         if ($line =~ /^tree\s+(\S+)\s*$/) {
             my $tree = $1;
             $err->("bad tree name '$tree'") unless $tree =~ /^\w+$/;
+            $err->("tree '$tree' given twice") if grep { $_ eq $tree } @{$t->{trees}};
             push @{$t->{trees}}, $tree;
         }
         elsif ($line =~ /^job\s+(\S+)\s*(.*)$/) {

@@ -76,7 +76,7 @@ void page_scrub_notify(void)
     if (!opt_idle_scrub)
         return;
     for (unsigned int c = 0; c < NR_CPUS; c++)
-        if (__atomic_load_n(&scrub_ready[c], __ATOMIC_ACQUIRE) && !scrub_timer[c].active)
+        if (__atomic_load_n(&scrub_ready[c], __ATOMIC_ACQUIRE) && !timer_is_active(&scrub_timer[c]))
             set_timer(&scrub_timer[c], NOW());
 }
 

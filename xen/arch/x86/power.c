@@ -5,6 +5,7 @@
 #include <xen/lib.h>
 #include <xen/param.h>
 #include <xen/power.h>
+#include <xen/string.h>
 #include <xen/time.h>
 #include <asm/apic.h>
 #include <asm/io.h>
@@ -19,6 +20,24 @@ bool opt_debug_exit_set;
 void power_postparse(void)
 {
     opt_debug_exit_set = opt_debug_exit != 0;
+}
+
+/* debug_exit= alone, read from the loader's command line before anything
+ * else, so that a boot refused at its first step (bad loader information,
+ * too many modules, a command line too long) still powers off with a
+ * failure status instead of halting. Problems are left to the full parse. */
+void power_early_parse(const char *cmdline)
+{
+    static const struct param early[] = {
+        {.name = "debug_exit", .type = PARAM_UINT, .var = &opt_debug_exit, .min = 1, .max = 0xffff},
+    };
+    static char copy[4096];
+
+    if (!cmdline)
+        return;
+    strlcpy(copy, cmdline, sizeof(copy));
+    cmdline_parse(copy, early, early + 1, NULL);
+    power_postparse();
 }
 
 void smp_stop_other_cpus(void)

@@ -40,10 +40,13 @@ void percpu_init(unsigned int cpu);
 void smp_boot_cpus(void);
 void timers_init(void);
 void power_postparse(void);
+void power_early_parse(const char *cmdline);
 int domains_boot(void); /* common/domain.c: domains from boot modules */
 void domains_start(void);
 void idle_loop(void);
 void hvm_start_cpus(void);
+
+static void __noreturn boot_fail(const char *what);
 
 /* The loader's strings live in memory the allocator will reuse: copy them. */
 static char cmdline_copy[1024];
@@ -84,6 +87,13 @@ static void copy_loader_strings(void)
     }
     while (*s == ' ')
         s++;
+    if (strlen(s) >= sizeof(cmdline_copy)) {
+        static char msg[96];
+
+        snprintf(msg, sizeof(msg), "the command line is %zu bytes long, at most %zu fit", strlen(s),
+                 sizeof(cmdline_copy) - 1);
+        boot_fail(msg); /* cut, it could lose any option: refused whole */
+    }
     strlcpy(cmdline_copy, s, sizeof(cmdline_copy));
     boot_info.cmdline = cmdline_copy;
     for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
@@ -101,9 +111,10 @@ static void copy_loader_strings(void)
             base = m;
         n = strlen(base) + 1;
         if (used + n > sizeof(module_cmdlines)) {
-            printk(XENLOG_ERR "boot: module command lines exceed %zu bytes; module %u's dropped\n",
+            printk(XENLOG_ERR "boot: module command lines exceed %zu bytes; module %u dropped\n",
                    sizeof(module_cmdlines), i);
             boot_info.modules[i].cmdline = "";
+            boot_info.modules[i].size = 0; /* refused rather than built without its settings */
             continue;
         }
         memcpy(module_cmdlines + used, base, n);
@@ -148,6 +159,12 @@ static void param_understood(void *ctx, const char *option)
                  "%s%s", understood_len ? " " : "", option);
     if (understood_len >= sizeof(understood))
         understood_len = sizeof(understood) - 1;
+}
+
+static void param_repeated(void *ctx, const char *option, const char *earlier)
+{
+    printk(XENLOG_WARNING "command line: '%s' repeats '%s'; the last one is taken\n", option,
+           earlier);
 }
 
 static void __noreturn boot_fail(const char *what)
@@ -217,12 +234,13 @@ void __start_xen(uint32_t magic, uint32_t info)
     trap_init();
 
     err = multiboot_parse(magic, info, &boot_info);
+    power_early_parse(boot_info.cmdline); /* set even when the rest is refused */
     if (err)
         boot_fail(err);
     copy_loader_strings();
     check_module_placement();
     cmdline_parse(boot_info.cmdline, __param_start, __param_end,
-                  &(struct param_report){param_warn, param_understood, NULL});
+                  &(struct param_report){param_warn, param_understood, NULL, param_repeated});
     console_init_postparse();
     power_postparse();
 #ifdef CONFIG_COVERAGE
@@ -231,6 +249,7 @@ void __start_xen(uint32_t magic, uint32_t info)
 
     printk("Xen version %s (%s) %s\n", xen_version_string(), xen_compiler(), xen_build_opts());
     printk("Changeset %s, build id %s\n", xen_changeset(), xen_build_id_string());
+    printk("features: %s\n", xen_features());
     printk("Command line: %s\n", boot_info.cmdline);
     printk("Command line understood: %s\n", understood_len ? understood : "(defaults)");
 

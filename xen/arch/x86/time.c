@@ -2,6 +2,7 @@
  * the PIT at boot together with the local APIC timer, which drives per-CPU
  * one-shot software timers. */
 #include <xen/lib.h>
+#include <xen/mm.h>
 #include <xen/spinlock.h>
 #include <xen/time.h>
 #include <asm/apic.h>
@@ -17,7 +18,6 @@
 static uint64_t tsc_at_boot, tsc_hz, apic_hz;
 static uint64_t ns_mult;  /* ns = (tsc delta * ns_mult) >> 32 */
 static uint64_t apic_khz; /* APIC timer frequency in kHz */
-static spinlock_t timer_locks[NR_CPUS];
 
 s_time_t NOW(void)
 {
@@ -108,21 +108,175 @@ void time_init(void)
            (unsigned long)(apic_hz / 1000000), (unsigned long)(apic_hz / 1000 % 1000));
 }
 
-/* --- software timers --- */
+/* --- software timers ---
+ *
+ * The rules (those of Xen's common/timer.c):
+ * - each pCPU has a lock, a min-heap of armed timers ordered by expiry, and
+ *   the timer whose handler it is running;
+ * - a timer's fields change only under the lock of the pCPU named by its
+ *   `cpu` field, and `cpu` itself changes only in migrate_timer() with both
+ *   pCPUs' locks held, so whoever holds the lock of t->cpu owns t;
+ * - init_timer() is for a timer nobody else can reach (new, or killed);
+ * - kill_timer() disarms for good and waits for a running handler to return,
+ *   after which the memory may be freed or the timer initialised again.
+ * A timer that does not fit in the heap (no memory to grow it) waits on a
+ * per-CPU list instead, scanned on every interrupt. */
 
-static void program_apic(struct cpu_info *ci)
+#define TIMER_HEAP_FIRST 64
+
+struct cpu_timers {
+    spinlock_t lock;
+    struct timer **heap; /* heap[0] expires first */
+    unsigned int nr, limit;
+    struct timer *overflow; /* TIMER_in_list timers */
+    struct timer *running;  /* whose handler runs now, or NULL */
+};
+
+static struct cpu_timers cpu_timers[NR_CPUS];
+
+static bool earlier(const struct timer *a, const struct timer *b)
 {
-    s_time_t now, delta;
+    return a->expires < b->expires;
+}
+
+static void heap_put(struct cpu_timers *ct, unsigned int pos, struct timer *t)
+{
+    ct->heap[pos] = t;
+    t->heap_pos = pos;
+}
+
+static void heap_up(struct cpu_timers *ct, unsigned int pos)
+{
+    struct timer *t = ct->heap[pos];
+
+    while (pos > 0 && earlier(t, ct->heap[(pos - 1) / 2])) {
+        heap_put(ct, pos, ct->heap[(pos - 1) / 2]);
+        pos = (pos - 1) / 2;
+    }
+    heap_put(ct, pos, t);
+}
+
+static void heap_down(struct cpu_timers *ct, unsigned int pos)
+{
+    struct timer *t = ct->heap[pos];
+
+    for (;;) {
+        unsigned int c = 2 * pos + 1;
+
+        if (c >= ct->nr)
+            break;
+        if (c + 1 < ct->nr && earlier(ct->heap[c + 1], ct->heap[c]))
+            c++;
+        if (!earlier(ct->heap[c], t))
+            break;
+        heap_put(ct, pos, ct->heap[c]);
+        pos = c;
+    }
+    heap_put(ct, pos, t);
+}
+
+static bool heap_grow(struct cpu_timers *ct)
+{
+    unsigned int limit = ct->limit ? ct->limit * 2 : TIMER_HEAP_FIRST;
+    struct timer **heap = xmalloc_bytes(sizeof(*heap) * limit);
+
+    if (!heap)
+        return false;
+    for (unsigned int i = 0; i < ct->nr; i++)
+        heap[i] = ct->heap[i];
+    xfree(ct->heap);
+    ct->heap = heap;
+    ct->limit = limit;
+    return true;
+}
+
+/* The earliest expiry on this CPU, or 0 when nothing is armed. */
+static s_time_t first_expiry(const struct cpu_timers *ct)
+{
+    s_time_t first = ct->nr ? ct->heap[0]->expires : 0;
+
+    for (const struct timer *t = ct->overflow; t; t = t->list_next)
+        if (!first || t->expires < first)
+            first = t->expires;
+    return first;
+}
+
+/* Caller holds ct->lock. Returns whether t became the CPU's first expiry. */
+static bool activate(struct cpu_timers *ct, struct timer *t)
+{
+    if (ct->nr < ct->limit || heap_grow(ct)) {
+        t->status = TIMER_in_heap;
+        heap_put(ct, ct->nr++, t);
+        heap_up(ct, t->heap_pos);
+        return t->heap_pos == 0 && first_expiry(ct) == t->expires;
+    }
+    t->status = TIMER_in_list;
+    t->list_next = ct->overflow;
+    ct->overflow = t;
+    return first_expiry(ct) == t->expires;
+}
+
+/* Caller holds ct->lock. */
+static void deactivate(struct cpu_timers *ct, struct timer *t)
+{
+    if (t->status == TIMER_in_heap) {
+        unsigned int pos = t->heap_pos;
+        struct timer *last = ct->heap[--ct->nr];
+
+        if (pos != ct->nr) {
+            heap_put(ct, pos, last);
+            heap_up(ct, pos);
+            heap_down(ct, last->heap_pos);
+        }
+    } else if (t->status == TIMER_in_list) {
+        for (struct timer **pp = &ct->overflow; *pp; pp = &(*pp)->list_next)
+            if (*pp == t) {
+                *pp = t->list_next;
+                break;
+            }
+    }
+    if (t->status == TIMER_in_heap || t->status == TIMER_in_list)
+        t->status = TIMER_inactive;
+}
+
+/* Lock the pCPU that owns t. Fails (returns false, nothing locked) for a
+ * timer never initialised or killed: arming those does nothing. */
+static bool timer_lock(struct timer *t, unsigned long *flags)
+{
+    for (;;) {
+        unsigned int cpu = __atomic_load_n(&t->cpu, __ATOMIC_ACQUIRE);
+
+        if (cpu >= NR_CPUS)
+            return false;
+        *flags = spin_lock_irqsave(&cpu_timers[cpu].lock);
+        if (cpu == t->cpu)
+            break;
+        spin_unlock_irqrestore(&cpu_timers[cpu].lock, *flags); /* migrated meanwhile */
+    }
+    if (t->status == TIMER_invalid || t->status == TIMER_killed) {
+        spin_unlock_irqrestore(&cpu_timers[t->cpu].lock, *flags);
+        return false;
+    }
+    return true;
+}
+
+static void timer_unlock(struct timer *t, unsigned long flags)
+{
+    spin_unlock_irqrestore(&cpu_timers[t->cpu].lock, flags);
+}
+
+static void program_apic(struct cpu_timers *ct)
+{
+    struct cpu_info *ci = this_cpu();
+    s_time_t delta, first = first_expiry(ct);
     uint64_t ticks;
 
-    if (!ci->timers) {
-        ci->timer_deadline = 0;
+    ci->timer_deadline = first;
+    if (!first) {
         apic_timer_oneshot(0);
         return;
     }
-    ci->timer_deadline = ci->timers->expires;
-    now = NOW();
-    delta = ci->timer_deadline - now;
+    delta = first - NOW();
     if (delta < 1000)
         delta = 1000;
     if (delta > SECONDS(10))
@@ -135,91 +289,144 @@ static void program_apic(struct cpu_info *ci)
     apic_timer_oneshot((uint32_t)ticks);
 }
 
+/* t's CPU has a new first expiry: have its APIC timer follow. */
+static void first_changed(unsigned int cpu)
+{
+    if (cpu == smp_processor_id())
+        program_apic(&cpu_timers[cpu]);
+    else
+        apic_send_ipi(per_cpu(cpu)->apic_id, EVENT_CHECK_VECTOR); /* it reprograms on the IPI */
+}
+
 void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
 {
-    *t = (struct timer){.fn = fn, .data = data, .cpu = cpu, .on_cpu = cpu};
-}
-
-static void timer_unlink(struct cpu_info *ci, struct timer *t)
-{
-    for (struct timer **pp = &ci->timers; *pp; pp = &(*pp)->next)
-        if (*pp == t) {
-            *pp = t->next;
-            break;
-        }
-    t->active = false;
-}
-
-/* Take t off the list it is on, whichever CPU's that is: a user may have
- * changed t->cpu since it was set (a vCPU's timer follows the vCPU). */
-void stop_timer(struct timer *t)
-{
-    for (;;) {
-        unsigned int c = __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE);
-        unsigned long flags = spin_lock_irqsave(&timer_locks[c]);
-
-        if (t->on_cpu != c) { /* moved meanwhile: try again */
-            spin_unlock_irqrestore(&timer_locks[c], flags);
-            continue;
-        }
-        if (t->active)
-            timer_unlink(per_cpu(c), t);
-        spin_unlock_irqrestore(&timer_locks[c], flags);
-        return;
-    }
+    BUG_ON(cpu >= NR_CPUS);
+    BUG_ON(t->status == TIMER_in_heap || t->status == TIMER_in_list);
+    *t = (struct timer){.fn = fn, .data = data, .cpu = cpu, .status = TIMER_inactive};
 }
 
 void set_timer(struct timer *t, s_time_t expires)
 {
-    unsigned int cpu = t->cpu;
-    struct cpu_info *ci = per_cpu(cpu);
     unsigned long flags;
-    struct timer **pp;
 
-    for (;;) {
-        stop_timer(t);
-        flags = spin_lock_irqsave(&timer_locks[cpu]);
-        if (!t->active)
-            break;
-        if (t->on_cpu == cpu) { /* set again here meanwhile */
-            timer_unlink(ci, t);
-            break;
-        }
-        spin_unlock_irqrestore(&timer_locks[cpu], flags); /* ... or elsewhere: again */
-    }
+    if (!timer_lock(t, &flags))
+        return;
+    deactivate(&cpu_timers[t->cpu], t);
     t->expires = expires;
-    for (pp = &ci->timers; *pp && (*pp)->expires <= expires; pp = &(*pp)->next)
-        ;
-    t->next = *pp;
-    *pp = t;
-    t->on_cpu = cpu;
-    t->active = true;
-    if (cpu == smp_processor_id()) {
-        if (ci->timers == t)
-            program_apic(ci);
-    } else if (ci->timers == t)
-        apic_send_ipi(ci->apic_id, EVENT_CHECK_VECTOR); /* it reprograms on the IPI */
-    spin_unlock_irqrestore(&timer_locks[cpu], flags);
+    if (activate(&cpu_timers[t->cpu], t))
+        first_changed(t->cpu);
+    timer_unlock(t, flags);
+}
+
+void stop_timer(struct timer *t)
+{
+    unsigned long flags;
+
+    if (!timer_lock(t, &flags))
+        return;
+    deactivate(&cpu_timers[t->cpu], t);
+    timer_unlock(t, flags); /* an early APIC interrupt finds nothing and reprograms */
+}
+
+bool timer_is_active(struct timer *t)
+{
+    unsigned long flags;
+    bool active;
+
+    if (!timer_lock(t, &flags))
+        return false;
+    active = t->status == TIMER_in_heap || t->status == TIMER_in_list;
+    timer_unlock(t, flags);
+    return active;
+}
+
+void migrate_timer(struct timer *t, unsigned int new_cpu)
+{
+    for (;;) {
+        unsigned int old_cpu = __atomic_load_n(&t->cpu, __ATOMIC_ACQUIRE);
+        unsigned long flags;
+        bool active;
+
+        if (old_cpu >= NR_CPUS || old_cpu == new_cpu || new_cpu >= NR_CPUS)
+            return;
+        /* Both locks, lower CPU first, so two migrations cannot deadlock. */
+        flags = local_irq_save();
+        spin_lock(&cpu_timers[old_cpu < new_cpu ? old_cpu : new_cpu].lock);
+        spin_lock(&cpu_timers[old_cpu < new_cpu ? new_cpu : old_cpu].lock);
+        if (t->cpu != old_cpu || t->status == TIMER_killed || t->status == TIMER_invalid) {
+            bool again = t->cpu != old_cpu && t->status != TIMER_killed;
+
+            spin_unlock(&cpu_timers[new_cpu].lock);
+            spin_unlock(&cpu_timers[old_cpu].lock);
+            local_irq_restore(flags);
+            if (again)
+                continue;
+            return;
+        }
+        active = t->status == TIMER_in_heap || t->status == TIMER_in_list;
+        deactivate(&cpu_timers[old_cpu], t);
+        __atomic_store_n(&t->cpu, new_cpu, __ATOMIC_RELEASE);
+        if (active && activate(&cpu_timers[new_cpu], t))
+            first_changed(new_cpu);
+        spin_unlock(&cpu_timers[new_cpu].lock);
+        spin_unlock(&cpu_timers[old_cpu].lock);
+        local_irq_restore(flags);
+        return;
+    }
+}
+
+void kill_timer(struct timer *t)
+{
+    unsigned long flags;
+    unsigned int me = smp_processor_id();
+
+    if (!timer_lock(t, &flags))
+        return;
+    deactivate(&cpu_timers[t->cpu], t);
+    t->status = TIMER_killed;
+    timer_unlock(t, flags);
+    /* A handler of t may be running elsewhere: t is its to use until it
+     * returns. (On this CPU, the caller is that handler.) */
+    for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+        if (cpu != me)
+            while (__atomic_load_n(&cpu_timers[cpu].running, __ATOMIC_ACQUIRE) == t)
+                cpu_relax();
+}
+
+/* The expired timer that goes first, taken off its heap or list, or NULL. */
+static struct timer *take_expired(struct cpu_timers *ct, s_time_t now)
+{
+    struct timer *t = NULL;
+
+    if (ct->nr && ct->heap[0]->expires <= now)
+        t = ct->heap[0];
+    for (struct timer *l = ct->overflow; l; l = l->list_next)
+        if (l->expires <= now && (!t || l->expires < t->expires))
+            t = l;
+    if (t)
+        deactivate(ct, t);
+    return t;
 }
 
 /* Run expired timers of this CPU and reprogram the APIC timer. */
 void timer_interrupt(void)
 {
-    unsigned int cpu = smp_processor_id();
-    struct cpu_info *ci = per_cpu(cpu);
-    unsigned long flags = spin_lock_irqsave(&timer_locks[cpu]);
+    struct cpu_timers *ct = &cpu_timers[smp_processor_id()];
+    unsigned long flags = spin_lock_irqsave(&ct->lock);
+    struct timer *t;
 
-    while (ci->timers && ci->timers->expires <= NOW()) {
-        struct timer *t = ci->timers;
+    while ((t = take_expired(ct, NOW()))) {
+        void (*fn)(void *) = t->fn;
+        void *data = t->data;
 
-        ci->timers = t->next;
-        t->active = false;
-        spin_unlock_irqrestore(&timer_locks[cpu], flags);
-        t->fn(t->data);
-        flags = spin_lock_irqsave(&timer_locks[cpu]);
+        __atomic_store_n(&ct->running, t, __ATOMIC_RELEASE);
+        spin_unlock_irqrestore(&ct->lock, flags);
+        fn(data);
+        flags = spin_lock_irqsave(&ct->lock);
+        __atomic_store_n(&ct->running, NULL, __ATOMIC_RELEASE);
     }
-    program_apic(ci);
-    spin_unlock_irqrestore(&timer_locks[cpu], flags);
+    program_apic(ct);
+    spin_unlock_irqrestore(&ct->lock, flags);
 }
 
 static void timer_vector(struct cpu_user_regs *regs)
@@ -240,23 +447,32 @@ void timers_init(void)
     set_irq_handler(EVENT_CHECK_VECTOR, event_check_vector);
 }
 
+static void dump_timer(const struct timer *t, s_time_t now)
+{
+    printk("   expires in %lld ns: %pS(%p)\n", (long long)(t->expires - now), (void *)t->fn,
+           t->data);
+}
+
 void dump_timers(void)
 {
     s_time_t now = NOW();
 
     printk("Timers (now %lld ns):\n", (long long)now);
     for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+        struct cpu_timers *ct = &cpu_timers[cpu];
         struct cpu_info *ci = per_cpu(cpu);
         unsigned long flags;
 
         if (!ci->online)
             continue;
-        flags = spin_lock_irqsave(&timer_locks[cpu]);
-        printk(" CPU%u: deadline %lld, %lu interrupts\n", cpu, (long long)ci->timer_deadline,
-               (unsigned long)ci->irq_count);
-        for (struct timer *t = ci->timers; t; t = t->next)
-            printk("   expires in %lld ns: %pS(%p)\n", (long long)(t->expires - now), (void *)t->fn,
-                   t->data);
-        spin_unlock_irqrestore(&timer_locks[cpu], flags);
+        flags = spin_lock_irqsave(&ct->lock);
+        printk(" CPU%u: deadline %lld, %lu interrupts, %u in the heap (room for %u)%s\n", cpu,
+               (long long)ci->timer_deadline, (unsigned long)ci->irq_count, ct->nr, ct->limit,
+               ct->overflow ? ", more on the overflow list" : "");
+        for (unsigned int i = 0; i < ct->nr; i++)
+            dump_timer(ct->heap[i], now);
+        for (const struct timer *t = ct->overflow; t; t = t->list_next)
+            dump_timer(t, now);
+        spin_unlock_irqrestore(&ct->lock, flags);
     }
 }

@@ -48,6 +48,14 @@ struct vcpu_set_singleshot_timer {
 };
 #define VCPU_SSHOTTMR_future (1u << 0)
 
+/* VCPUOP_register_vcpu_info: the vCPU's vcpu_info moves to guest frame mfn
+ * (a gfn for HVM/PVH guests) at offset; rsvd is unused. */
+struct vcpu_register_vcpu_info {
+    uint64_t mfn;
+    uint32_t offset;
+    uint32_t rsvd;
+};
+
 /* VCPUOP_initialise for HVM guests (public/hvm/hvm_vcpu.h in Xen). */
 struct vcpu_hvm_x86_32 {
     uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi;

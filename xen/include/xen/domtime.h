@@ -6,6 +6,8 @@
 #ifndef XEN_DOMTIME_H
 #define XEN_DOMTIME_H
 
+#include <xen/time.h>
+
 struct domain;
 
 enum domtime_mark {
@@ -16,6 +18,14 @@ enum domtime_mark {
     DOMTIME_DESTROY,   /* domain_free_resources() starts */
     DOMTIME_DESTROYED, /* every frame returned: the line is printed */
     DOMTIME_NR
+};
+
+/* Kept in struct domain. */
+struct domtime {
+    s_time_t at[DOMTIME_NR];
+    s_time_t runnable_at_ready;   /* vCPU 0's runnable account at READY */
+    s_time_t runnable_at_destroy; /* and at DESTROY */
+    unsigned long sync_before, sync_after;
 };
 
 void domtime_mark(struct domain *d, enum domtime_mark m);

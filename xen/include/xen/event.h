@@ -24,6 +24,14 @@ unsigned int evtchn_max_ports(const struct domain *d);
  * it maps shared info, or at its first event channel call before that). */
 void shared_info_latch_layout(struct domain *d, bool compat);
 bool shared_info_is_compat(const struct domain *d);
+/* v's vcpu_info (registered area or shared info slot), or NULL if none is
+ * mapped; the 64- and 32-bit layouts are both 64 bytes. */
+void *vcpu_info_ptr(struct vcpu *v);
+/* VCPUOP_register_vcpu_info's move: copy the current contents to the new
+ * place and mark everything pending there, under the delivery lock. */
+void evtchn_move_vcpu_info(struct vcpu *v, unsigned long gfn, unsigned int offset);
+/* Copy v's runstate to the area the guest registered, if any. */
+void vcpu_runstate_area_update(struct vcpu *v);
 /* Refresh vcpu_info.time of v (version, TSC stamp, system time, scale). */
 void shared_info_update_time(struct vcpu *v);
 

@@ -55,6 +55,9 @@ struct param_report {
     void (*warn)(void *ctx, const char *option, const char *problem);
     void (*understood)(void *ctx, const char *option);
     void *ctx;
+    /* An option given again (`earlier` is its last previous occurrence):
+     * the later value is taken. Optional. */
+    void (*repeated)(void *ctx, const char *option, const char *earlier);
 };
 
 /* Parse `cmdline` (space separated, values may be "quoted") against the

@@ -2,6 +2,7 @@
 #ifndef XEN_SCHED_H
 #define XEN_SCHED_H
 
+#include <xen/domtime.h>
 #include <xen/spinlock.h>
 #include <xen/time.h>
 #include <xen/types.h>
@@ -9,10 +10,12 @@
 #include <public/sched.h>
 #include <public/xen.h>
 
-#define MAX_VCPUS       8
-#define MAX_DOMAINS     256
-#define DOMAIN_NAME_LEN 64
-#define CONSOLE_LINE    256
+#define MAX_VCPUS             8
+#define MAX_DOMAINS           256
+#define DOMAIN_NAME_LEN       64
+#define CONSOLE_LINE          256
+#define MAX_DOMAIN_MODULES    4 /* boot modules given to one domain (module_of=) */
+#define DOMAIN_MODULE_CMDLINE 128
 
 enum domain_state {
     DOMSTATE_CREATED, /* built, not yet started */
@@ -55,6 +58,7 @@ struct vcpu {
     struct domain *domain;
     unsigned int processor; /* pCPU it runs on */
     bool up;                /* brought up (vCPU 0 at start, others by vcpu_op) */
+    bool initialised;       /* has a start state (VCPUOP_initialise) */
     bool blocked;           /* waiting for an event */
     bool pause;             /* paused by the toolstack or shutdown */
     bool running;           /* on a pCPU right now */
@@ -74,6 +78,17 @@ struct vcpu {
     bool fpu_initialised;
     /* Event channel state of this vCPU */
     uint32_t poll_mask_pending;
+    /* VCPUOP_register_vcpu_info: the guest frame and offset of this vCPU's
+     * vcpu_info, found through the p2m at every use, so a frame the guest
+     * gave back is never written. Unset: the slot in shared info. */
+    bool vcpu_info_registered;
+    unsigned long vcpu_info_gfn;
+    unsigned int vcpu_info_offset;
+    /* VCPUOP_register_runstate_memory_area: a guest virtual address (0:
+     * none), refreshed at registration and at each timer event. */
+    uint64_t runstate_guest;
+    bool runstate_compat;
+    bool wait_for_sipi; /* INIT received: a Start-up IPI starts it */
 };
 
 struct domain {
@@ -106,6 +121,16 @@ struct domain {
     char cmdline[512];
     uint64_t entry; /* PHYS32 entry */
     uint64_t start_info_gpa;
+    uint64_t image_end; /* end of the highest loaded segment */
+    /* Boot modules given to this domain (module_of=NAME), in boot order:
+     * PVH modules in its start info. */
+    unsigned int nr_modules;
+    struct domain_module {
+        const void *data;
+        uint64_t size;
+        uint64_t gpa; /* where the build put it */
+        char cmdline[DOMAIN_MODULE_CMDLINE];
+    } modules[MAX_DOMAIN_MODULES];
 
     unsigned int nr_vcpus;
     struct vcpu *vcpus[MAX_VCPUS];
@@ -126,12 +151,21 @@ struct domain {
     struct hvm_platform *platform; /* their state (arch/x86/hvm/platform.c) */
     unsigned int max_grant_frames; /* max_grant_frames=, 0: GNTTAB_DEFAULT_FRAMES */
     spinlock_t grant_lock;         /* this domain's grant table (docs/locking.md) */
+    struct domtime timing;         /* creation and destruction times (domtime.c) */
     /* scheduling */
+    void *sched_priv; /* the scheduler's state of this domain (schedule.c) */
     unsigned int weight, cap;
     char sched_params[128];
-    /* watchdog */
-    struct timer watchdog_timer;
+    /* watchdogs (SCHEDOP_watchdog): slot i is id i + 1 */
+#define NR_DOMAIN_WATCHDOG_TIMERS 2
+    spinlock_t watchdog_lock;
+    unsigned int watchdog_inuse_map;
+    struct timer watchdog_timer[NR_DOMAIN_WATCHDOG_TIMERS];
     s_time_t created_at, finished_at;
+    /* accesses to unbacked addresses and ports: rate limit of the report */
+    s_time_t unbacked_window;
+    unsigned int unbacked_lines;
+    unsigned long unbacked_quiet;
     uint64_t hypercalls, exits;
 };
 
@@ -172,9 +206,18 @@ void vcpu_kick(struct vcpu *v);
 void sched_wait_in_place(struct vcpu *v);
 void schedule_init(void);
 void sched_add_vcpu(struct vcpu *v);
+/* The vCPU timers' callbacks (common/vcpu.c); data is the vCPU. */
+void vcpu_singleshot_expired(void *data);
+void vcpu_periodic_expired(void *data);
+/* A domain's SCHEDOP_watchdog timers: set up at build, killed at teardown. */
+void domain_watchdogs_init(struct domain *d);
+void domain_watchdogs_kill(struct domain *d);
 void sched_remove_vcpu(struct vcpu *v);
 void __attribute__((noreturn)) schedule_loop(void);
 struct vcpu *current_vcpu(void);
+/* INIT and Start-up IPIs from a local APIC (common/vcpu.c). */
+void vcpu_init_ipi(struct vcpu *v);
+void vcpu_sipi(struct vcpu *v, unsigned int vector);
 void vcpu_runstate_change(struct vcpu *v, enum vcpu_runstate st, s_time_t now);
 
 #endif

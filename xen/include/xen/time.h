@@ -15,20 +15,36 @@ void udelay(unsigned long us);
 void mdelay(unsigned long ms);
 void time_init(void); /* calibrate the TSC and the APIC timer */
 
-/* One-shot timers on the local CPU's APIC timer. The callback runs in
- * interrupt context on the CPU that set the timer. */
+/* One-shot software timers, each owned by one pCPU (its `cpu`) whose APIC
+ * timer fires it; the callback runs in interrupt context on that pCPU. The
+ * locking rules are in arch/x86/time.c. A zeroed timer is inert until
+ * init_timer(); a killed one until init_timer() again. */
+enum timer_status {
+    TIMER_invalid,  /* never initialised: set/stop do nothing */
+    TIMER_inactive, /* initialised, not armed */
+    TIMER_killed,   /* kill_timer()ed: set/stop do nothing */
+    TIMER_in_heap,  /* armed, in its pCPU's heap */
+    TIMER_in_list,  /* armed, on its pCPU's overflow list */
+};
+
 struct timer {
     s_time_t expires;
     void (*fn)(void *data);
     void *data;
-    unsigned int cpu;    /* where it fires next time it is set (may change) */
-    unsigned int on_cpu; /* whose list holds it while active */
-    bool active;
-    struct timer *next;
+    unsigned int cpu;      /* owning pCPU: changes only in migrate_timer() */
+    unsigned int heap_pos; /* index in that pCPU's heap while TIMER_in_heap */
+    uint8_t status;        /* enum timer_status */
+    struct timer *list_next;
 };
+/* Only on a timer no one else can reach (zeroed, inactive and private, or killed). */
 void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu);
 void set_timer(struct timer *t, s_time_t expires);
 void stop_timer(struct timer *t);
+/* Move t to another pCPU, keeping it armed if it was. */
+void migrate_timer(struct timer *t, unsigned int cpu);
+/* Disarm for good and wait until no handler of t runs on another pCPU. */
+void kill_timer(struct timer *t);
+bool timer_is_active(struct timer *t);
 void timer_interrupt(void);
 void dump_timers(void);
 

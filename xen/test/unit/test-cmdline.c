@@ -1,6 +1,7 @@
 /* The typed command-line parser: each type parses, bad values and unknown
  * options are reported by name and keep the default. */
 #include <string.h>
+#include <xen/lib.h>
 #include <xen/param.h>
 #include "harness.h"
 
@@ -28,7 +29,7 @@ static const struct param table[] = {
     {.name = "cust", .type = PARAM_CUSTOM, .custom = custom},
 };
 
-static char warnings[1024], understood[1024];
+static char warnings[1024], understood[1024], repeats[1024];
 static void warn(void *ctx, const char *o, const char *p)
 {
     strcat(warnings, o);
@@ -41,11 +42,18 @@ static void ok(void *ctx, const char *o)
     strcat(understood, o);
     strcat(understood, " ");
 }
-static const struct param_report report = {warn, ok, NULL};
+static void repeated(void *ctx, const char *o, const char *earlier)
+{
+    strcat(repeats, o);
+    strcat(repeats, " after ");
+    strcat(repeats, earlier);
+    strcat(repeats, ";");
+}
+static const struct param_report report = {warn, ok, NULL, repeated};
 
 static int parse(const char *s)
 {
-    warnings[0] = understood[0] = '\0';
+    warnings[0] = understood[0] = repeats[0] = '\0';
     return cmdline_parse(s, table, table + sizeof(table) / sizeof(table[0]), &report);
 }
 
@@ -98,4 +106,33 @@ TEST(cmdline_empty)
 {
     CHECK(parse("") == 0 && parse("   ") == 0);
     CHECK(param_apply(table, table + 1, "flag", 4, NULL, 0) == NULL && opt_flag);
+}
+
+TEST(cmdline_numbers_never_wrap)
+{
+    const char *e;
+    uint64_t size;
+
+    /* 2^64 + 1 and beyond saturate instead of wrapping to small values. */
+    CHECK(simple_strtoull("18446744073709551617", &e, 10) == ~0ULL && !*e);
+    CHECK(simple_strtoull("0x10000000000000001", &e, 0) == ~0ULL && !*e);
+    CHECK(simple_strtoll("-9223372036854775809", &e, 10) == -9223372036854775807LL - 1);
+    CHECK(simple_strtoll("9223372036854775808", &e, 10) == 9223372036854775807LL);
+    CHECK(!parse_size("99999999999999999999", &e, &size) || size == ~0ULL);
+    CHECK(!parse_size("17179869184G", &e, &size));
+    opt_uint = 7;
+    CHECK(parse("uint=4294967297") == 1 && opt_uint == 7);
+    CHECK(strstr(warnings, "uint=4294967297: out of range"));
+    CHECK(parse("uint=18446744073709551617") == 1 && opt_uint == 7);
+    CHECK(parse("uint=4294967295") == 0 && opt_uint == 4294967295u);
+}
+
+TEST(cmdline_repeats_are_reported)
+{
+    CHECK(parse("uint=3 flag uint=4") == 0 && opt_uint == 4);
+    CHECK_STR(repeats, "uint=4 after uint=3;");
+    CHECK(parse("flag str=\"x y\" no-flag str=z") == 0 && !opt_flag);
+    CHECK(strstr(repeats, "no-flag after flag;"));
+    CHECK(strstr(repeats, "str=z after str=\"x y\";"));
+    CHECK(parse("flag other int=1") == 0 && !repeats[0]);
 }

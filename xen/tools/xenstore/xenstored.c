@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "xs_core.h"
@@ -36,6 +38,14 @@ static size_t nclients, cap_clients;
 static struct client *pending_head, *dead_head;
 static size_t npaused;
 static volatile sig_atomic_t stop;
+/* Out of descriptors: the listener leaves the poll set until a client goes
+ * (or a retry interval passes), so a full table costs no CPU and no log. */
+static int listen_fd = -1;
+static bool listener_paused;
+static unsigned long accept_refusals;
+static bool refusal_logged;
+static time_t paused_at;
+#define ACCEPT_RETRY_SECONDS 1
 
 static void usage(void)
 {
@@ -73,8 +83,11 @@ static void output_ready(void *ctx, struct xs_conn *conn)
     }
 }
 
+static void resume_listener(void);
+
 static void close_client(struct client *cl)
 {
+    resume_listener(); /* its descriptor is free now */
     if (cl->dead)
         return;
     cl->dead = true;
@@ -170,6 +183,33 @@ static void read_client(struct client *cl)
     }
 }
 
+static void pause_listener(int err)
+{
+    accept_refusals++;
+    if (!refusal_logged) {
+        fprintf(stderr,
+                "xenstored: accept: %s; not accepting until a client disconnects (logged once)\n",
+                strerror(err));
+        refusal_logged = true;
+    }
+    if (!listener_paused) {
+        epoll_ctl(epfd, EPOLL_CTL_DEL, listen_fd, NULL);
+        listener_paused = true;
+        paused_at = time(NULL);
+    }
+}
+
+/* Listen again: a descriptor may be free (a client went, or time passed). */
+static void resume_listener(void)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+
+    if (!listener_paused)
+        return;
+    listener_paused = false;
+    epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev);
+}
+
 static void accept_clients(int lfd)
 {
     for (;;) {
@@ -178,7 +218,10 @@ static void accept_clients(int lfd)
         struct client *cl;
 
         if (fd < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                pause_listener(errno);
+            else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+                     errno != ECONNABORTED)
                 perror("xenstored: accept");
             return;
         }
@@ -339,10 +382,14 @@ int main(int argc, char **argv)
 
         epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
     }
+    listen_fd = lfd;
     fprintf(stderr, "xenstored: listening on %s\n", path);
     while (!stop) {
         struct epoll_event evs[256];
         int n = epoll_wait(epfd, evs, 256, 1000);
+
+        if (listener_paused && time(NULL) - paused_at >= ACCEPT_RETRY_SECONDS)
+            resume_listener(); /* descriptors freed elsewhere in the system */
 
         if (n < 0 && errno != EINTR) {
             perror("xenstored: epoll_wait");
@@ -366,6 +413,9 @@ int main(int argc, char **argv)
         }
         run_pending();
     }
+    if (accept_refusals)
+        fprintf(stderr, "xenstored: %lu connection attempts met a full descriptor table\n",
+                accept_refusals);
     while (nclients)
         close_client(clients[0]);
     run_pending();

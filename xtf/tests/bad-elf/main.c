@@ -10,6 +10,7 @@
  *
  * @category security
  * @envs hvm64
+ * @needs hypervisor
  * @companion truncated image=hostile-truncated refused
  * @companion badmagic image=hostile-badmagic refused
  * @companion badmachine image=hostile-badmachine refused

@@ -7,6 +7,7 @@
  *
  * @category utility
  * @envs hvm64
+ * @needs hypervisor
  */
 #include <xtf.h>
 

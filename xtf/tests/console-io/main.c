@@ -5,6 +5,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs hypervisor
  */
 #include <xtf.h>
 

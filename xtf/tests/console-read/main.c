@@ -4,12 +4,16 @@
  * hypervisor's console input or making it touch bad buffers.  Proves that
  * CONSOLEIO_read from an unprivileged domain gives -EPERM and leaves the
  * buffer untouched, that a privileged domain's read returns a count within
- * the buffer (no serial input is queued for guests here, so 0), that writes
- * of zero bytes from NULL succeed, writes from a bad buffer give -EFAULT
- * and unknown sub-ops -ENOSYS.
+ * the buffer and writes nothing past it, that writes of zero bytes from NULL
+ * succeed, writes from a bad buffer give -EFAULT and unknown sub-ops
+ * -ENOSYS.  A privileged read of 0 bytes proves nothing about the read path
+ * (a stub answers 0 too): it needs serial input queued for the domain
+ * (need console-input, which no run offers yet), and SKIPs without it.
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32
+ * @needs hypervisor
+ * @needs ~priv console-input
  * @variations unpriv priv
  * @domain ~priv priv=1
  */
@@ -45,6 +49,8 @@ void test_main(void)
     xtf_expect_rc("write from a bad buffer", hypercall_console_io(CONSOLEIO_write, 8, XTF_BAD_PTR),
                   -EFAULT);
     xtf_expect_rc("unknown sub-op", hypercall_console_io(77, 0, NULL), -ENOSYS);
+    if (!strcmp(test_variation, "priv") && rc == 0)
+        xtf_skip("Skip: no serial input queued: the privileged read path is not exercised\n");
     if (xtf_status_is_success())
         xtf_success(NULL);
 }

@@ -9,6 +9,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs hypervisor coverage
  * @domain priv=1
  */
 #include <xtf.h>

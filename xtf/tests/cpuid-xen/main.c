@@ -11,6 +11,7 @@
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs hypervisor
  * @companion peer test=example
  */
 #include <xtf.h>

@@ -12,6 +12,7 @@
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32
+ * @needs hypervisor
  */
 #include <xtf.h>
 

@@ -16,6 +16,7 @@
  *
  * @category utility
  * @envs hvm64
+ * @needs hypervisor evtchn memory
  * @variations churn paced
  * @domain mem=16M on_reboot=restart
  * @timeout 120

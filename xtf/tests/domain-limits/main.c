@@ -10,6 +10,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32
+ * @needs hypervisor evtchn gnttab
  * @domain max_event_channels=63 max_grant_frames=8
  * @companion xlmaxmem maxmem=64 refused
  * @companion xlvif vif=bridge=xenbr0 refused

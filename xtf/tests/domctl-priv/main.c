@@ -9,6 +9,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32
+ * @needs hypervisor
  * @domain priv=1
  */
 #include <xtf.h>

@@ -9,6 +9,7 @@
  *
  * @category security
  * @envs hvm64 hvm32pae
+ * @needs hypervisor vcpu-op
  * @domain vcpus=2 affinity=0
  */
 #include <xtf.h>

@@ -7,6 +7,7 @@
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs hypervisor evtchn
  */
 #include <xtf.h>
 

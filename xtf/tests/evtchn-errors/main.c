@@ -15,6 +15,7 @@
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs hypervisor evtchn memory
  */
 #include <xtf.h>
 #include <xtf/evtchn.h>

@@ -9,6 +9,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32
+ * @needs hypervisor evtchn memory vcpu-op
  * @domain vcpus=2
  */
 #include <xtf.h>

@@ -6,6 +6,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs hypervisor fep
  * @xen-cmdline hvm_fep
  */
 #include <xtf.h>

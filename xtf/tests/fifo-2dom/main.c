@@ -18,6 +18,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32
+ * @needs hypervisor evtchn memory
  * @companion peer
  */
 #include <xtf.h>

@@ -11,6 +11,7 @@
  *
  * @category security
  * @envs hvm64
+ * @needs hypervisor vcpu-op
  * @smp 1
  * @companion peer
  */

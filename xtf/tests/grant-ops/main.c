@@ -13,6 +13,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs hypervisor gnttab memory
  */
 #include <xtf.h>
 #include <xtf/gnttab-vcpu.h>

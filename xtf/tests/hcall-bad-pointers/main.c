@@ -8,6 +8,7 @@
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs hypervisor evtchn memory gnttab vcpu-op
  */
 #include <xtf.h>
 
@@ -23,13 +24,14 @@ static void try_ptr(void *p, const char *what)
     xtf_expect_rc(desc, hypercall_console_io(CONSOLEIO_write, 16, p), -EFAULT);
     snprintf(desc, sizeof(desc), "hvm_op(get_param, %s)", what);
     xtf_expect_rc(desc, hypercall_hvm_op(HVMOP_get_param, p), -EFAULT);
-    /* Hypercalls not implemented yet answer -ENOSYS before reading anything. */
     snprintf(desc, sizeof(desc), "evtchn_op(status, %s)", what);
-    if (hypercall_present(__HYPERVISOR_event_channel_op))
-        xtf_expect_rc(desc, hypercall_evtchn_op(EVTCHNOP_status, p), -EFAULT);
+    xtf_expect_rc(desc, hypercall_evtchn_op(EVTCHNOP_status, p), -EFAULT);
     snprintf(desc, sizeof(desc), "memory_op(add_to_physmap, %s)", what);
-    if (hypercall_present(__HYPERVISOR_memory_op))
-        xtf_expect_rc(desc, hypercall_memory_op(XENMEM_add_to_physmap, p), -EFAULT);
+    xtf_expect_rc(desc, hypercall_memory_op(XENMEM_add_to_physmap, p), -EFAULT);
+    snprintf(desc, sizeof(desc), "grant_table_op(query_size, %s)", what);
+    xtf_expect_rc(desc, hypercall_grant_table_op(GNTTABOP_query_size, p, 1), -EFAULT);
+    snprintf(desc, sizeof(desc), "vcpu_op(get_runstate_info, %s)", what);
+    xtf_expect_rc(desc, hypercall_vcpu_op(VCPUOP_get_runstate_info, 0, p), -EFAULT);
     snprintf(desc, sizeof(desc), "sched_op(shutdown, %s)", what);
     xtf_expect_rc(desc, hypercall_sched_op(SCHEDOP_shutdown, p), -EFAULT);
 }

@@ -10,6 +10,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32
+ * @needs hypervisor
  */
 #include <xtf.h>
 

@@ -10,6 +10,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32
+ * @needs hypervisor vcpu-op lapic
  * @domain vcpus=2
  */
 #include <xtf.h>

@@ -12,6 +12,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs hypervisor lapic
  */
 #include <xtf.h>
 #include <xtf/lapic.h>

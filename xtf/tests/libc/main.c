@@ -7,6 +7,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs none
  */
 #include <xtf.h>
 

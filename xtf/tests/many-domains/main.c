@@ -8,6 +8,7 @@
  *
  * @category functional
  * @envs hvm64
+ * @needs hypervisor
  * @companion peer x63 mem=4M
  * @timeout 90
  */

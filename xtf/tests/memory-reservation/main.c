@@ -13,6 +13,7 @@
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs hypervisor memory
  */
 #include <xtf.h>
 

@@ -13,6 +13,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32
+ * @needs hypervisor lapic
  * @domain type=hvm
  */
 #include <xtf.h>

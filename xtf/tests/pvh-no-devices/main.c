@@ -8,6 +8,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32
+ * @needs hypervisor
  */
 #include <xtf.h>
 

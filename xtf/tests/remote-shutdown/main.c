@@ -10,6 +10,7 @@
  *
  * @category security
  * @envs hvm64 hvm32
+ * @needs hypervisor memory
  * @domain priv=1
  * @companion victim
  * @companion unpriv

@@ -9,6 +9,8 @@
  *
  * @category special
  * @envs hvm64 hvm32
+ * @needs none
+ * @needs ~skip absent
  * @variations success warning skip error failure rising nostatus panic fault hang
  */
 #include <xtf.h>

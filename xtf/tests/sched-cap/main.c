@@ -14,6 +14,7 @@
  *
  * @category in-development
  * @envs hvm64
+ * @needs hypervisor
  * @domain cap=50
  * @xen-cmdline sched=credit2
  */

@@ -11,6 +11,8 @@
  *
  * @category functional
  * @envs hvm64 hvm32
+ * @needs hypervisor
+ * @global-state the ARINC653 schedule of pool 0 (sysctl scheduler_op putinfo)
  * @domain priv=1
  * @xen-cmdline sched=arinc653
  * @smp 2

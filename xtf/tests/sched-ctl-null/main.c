@@ -10,6 +10,8 @@
  *
  * @category functional
  * @envs hvm64 hvm32
+ * @needs hypervisor
+ * @global-state the null scheduler's parameters of pool 0 (sysctl scheduler_op putinfo)
  * @domain priv=1
  * @xen-cmdline sched=null
  * @smp 2

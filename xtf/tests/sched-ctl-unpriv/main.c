@@ -6,6 +6,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32
+ * @needs hypervisor
  */
 #include <xtf.h>
 #include <xtf/gnttab-vcpu.h>

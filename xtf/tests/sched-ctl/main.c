@@ -10,6 +10,8 @@
  *
  * @category functional
  * @envs hvm64 hvm32
+ * @needs hypervisor
+ * @global-state the credit2 rate limit of pool 0 (sysctl scheduler_op putinfo)
  * @domain priv=1
  * @xen-cmdline sched=credit2
  * @smp 2

@@ -23,6 +23,7 @@
  *
  * @category utility
  * @envs hvm64
+ * @needs hypervisor evtchn memory vcpu-op
  * @variations block spin poll
  * @companion peer
  * @smp 2

@@ -11,6 +11,7 @@
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32
+ * @needs hypervisor evtchn memory vcpu-op
  * @domain vcpus=2
  */
 #include <xtf.h>

@@ -9,6 +9,7 @@
  *
  * @category utility
  * @envs hvm64
+ * @needs hypervisor
  */
 #include <xtf.h>
 

@@ -9,6 +9,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32
+ * @needs hypervisor
  * @domain on_reboot=destroy
  * @expect-end shutdown: reboot; destroyed
  */

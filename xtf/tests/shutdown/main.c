@@ -8,6 +8,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32
+ * @needs hypervisor
  * @variations poweroff-destroy poweroff-preserve poweroff-restart reboot-restart
  * @variations reboot-destroy suspend crash-destroy crash-restart crash-preserve
  * @variations watchdog watchdog-restart soft_reset

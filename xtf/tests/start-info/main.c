@@ -10,6 +10,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs hypervisor memory
  * @companion peer test=example
  */
 #include <xtf.h>

@@ -9,6 +9,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32
+ * @needs hypervisor memory
  */
 #include <xtf.h>
 #include <xtf/evtchn.h>

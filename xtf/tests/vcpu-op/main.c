@@ -12,6 +12,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs hypervisor vcpu-op
  * @domain vcpus=2
  */
 #include <xtf.h>

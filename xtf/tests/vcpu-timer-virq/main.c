@@ -9,6 +9,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32pse hvm32
+ * @needs hypervisor evtchn memory vcpu-op
  */
 #include <xtf.h>
 #include <xtf/evtchn.h>

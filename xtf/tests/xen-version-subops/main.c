@@ -13,6 +13,7 @@
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32
+ * @needs hypervisor
  * @variations unpriv priv
  * @domain ~priv priv=1
  */

@@ -12,6 +12,7 @@
  *
  * @category functional
  * @envs hvm64
+ * @needs hypervisor evtchn xenstore
  * @companion ring
  * @companion proto
  */

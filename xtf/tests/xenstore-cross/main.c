@@ -14,6 +14,7 @@
  *
  * @category functional
  * @envs hvm64 hvm32
+ * @needs hypervisor memory xenstore
  * @companion peer
  */
 #include <xtf.h>

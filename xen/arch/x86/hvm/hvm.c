@@ -8,6 +8,7 @@
 #include <xen/sched.h>
 #include <xen/string.h>
 #include <xen/version.h>
+#include <asm/hvm/guest_acpi.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/platform.h>
 #include <asm/msr-index.h>
@@ -243,6 +244,9 @@ void hvm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
         else
             out[3] &= ~(1u << 28);
         out[3] &= ~((1u << 22) | (1u << 29) | (1u << 31)); /* ACPI thermal, TM, PBE */
+        /* No machine-check architecture is emulated (no MCG_* or bank
+         * MSRs): a guest that saw MCE/MCA would read them and stop. */
+        out[3] &= ~((1u << 7) | (1u << 14));
         break;
     case 4:
     case 6:
@@ -267,6 +271,8 @@ void hvm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
     case 0x80000001:
         /* LAHF, CMP_LEGACY, ABM, SSE4A, MISALIGNSSE, 3DNowPrefetch: no SVM. */
         out[2] &= (1u << 0) | (1u << 1) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8);
+        /* No RDTSCP: TSC_AUX is not kept per vCPU. */
+        out[3] &= ~(1u << 27);
         break;
     case 0x80000002 ... 0x80000008:
         break;
@@ -529,6 +535,45 @@ int hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 
 /* --- port I/O and MMIO --- */
 
+/* A debug line per access to nothing, at most UNBACKED_LINES a second per
+ * domain (Linux probes legacy ports in tight loops); the next line says
+ * how many were not reported. */
+#define UNBACKED_LINES 5
+
+static void unbacked_access(struct vcpu *v, const char *what, uint64_t addr, unsigned int bytes,
+                            bool write, uint64_t val)
+{
+    struct domain *d = v->domain;
+    s_time_t now = NOW();
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+    unsigned long quiet = 0;
+    bool say;
+
+    if (now - d->unbacked_window >= SECONDS(1)) {
+        d->unbacked_window = now;
+        d->unbacked_lines = 0;
+    }
+    say = d->unbacked_lines < UNBACKED_LINES;
+    if (say) {
+        d->unbacked_lines++;
+        quiet = d->unbacked_quiet;
+        d->unbacked_quiet = 0;
+    } else
+        d->unbacked_quiet++;
+    spin_unlock_irqrestore(&d->lock, flags);
+    if (!say)
+        return;
+    if (write)
+        printk(XENLOG_DEBUG "d%u v%u: write of %u bytes (%#lx) to unbacked %s %#lx dropped\n",
+               d->domain_id, v->vcpu_id, bytes, (unsigned long)val, what, (unsigned long)addr);
+    else
+        printk(XENLOG_DEBUG "d%u v%u: read of %u bytes from unbacked %s %#lx gives all ones\n",
+               d->domain_id, v->vcpu_id, bytes, what, (unsigned long)addr);
+    if (quiet)
+        printk(XENLOG_DEBUG "d%u: %lu more accesses to unbacked addresses not reported\n",
+               d->domain_id, quiet);
+}
+
 int __attribute__((weak))
 hvm_io_extra(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t *val)
 {
@@ -546,10 +591,12 @@ int hvm_io(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t 
     }
     if (hvm_platform_io(v, port, bytes, in, val) == 0)
         return X86EMUL_OKAY;
-    if (hvm_io_extra(v, port, bytes, in, val) == 0)
+    if (guest_acpi_io(v, port, bytes, in, val) == 0 || hvm_io_extra(v, port, bytes, in, val) == 0)
         return X86EMUL_OKAY;
-    /* No device: reads float high, writes vanish (as on real hardware).
-     * Notably the test harness's exit port is not reachable by guests. */
+    /* No device: reads float high, writes vanish (as on real hardware, and
+     * on Xen with no device model). Notably the test harness's exit port is
+     * not reachable by guests. */
+    unbacked_access(v, "port", port, bytes, !in, in ? 0 : *val);
     if (in)
         *val = 0xffffffff;
     return X86EMUL_OKAY;
@@ -561,9 +608,13 @@ int hvm_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write, uint6
         return X86EMUL_OKAY;
     if (hvm_platform_mmio(v, gpa, bytes, write, val) == 0)
         return X86EMUL_OKAY;
-    domain_crash(v->domain, "%s of %u bytes at unbacked guest-physical address %#lx",
-                 write ? "write" : "read", bytes, (unsigned long)gpa);
-    return X86EMUL_UNHANDLEABLE;
+    /* Nothing behind the address (no RAM, no device): as on Xen with no
+     * device model, reads give all ones, writes are dropped, and the
+     * domain goes on. */
+    unbacked_access(v, "guest-physical address", gpa, bytes, write, write ? *val : 0);
+    if (!write)
+        *val = ~0ULL;
+    return X86EMUL_OKAY;
 }
 
 /* --- interrupts --- */
@@ -582,11 +633,13 @@ int hvm_pending_interrupt(struct vcpu *v)
     return -1;
 }
 
+/* vec, chosen by hvm_pending_interrupt(), is being injected. Whether it was
+ * the vLAPIC's is decided by its IRR bit, not by asking again for the
+ * highest pending vector: another pCPU may have raised a higher one since,
+ * and then vec would stay in the IRR (delivered twice, never in the ISR). */
 void hvm_interrupt_delivered(struct vcpu *v, int vec)
 {
-    if (vlapic_pending_irq(v) == vec)
-        vlapic_irq_delivered(v, vec);
-    else
+    if (!vlapic_irq_delivered(v, vec))
         vcpu_callback_delivered(v);
 }
 
@@ -644,19 +697,22 @@ static int emul_access(uint64_t linear, void *buf, unsigned int bytes, bool writ
             else
                 memcpy(buf, p + (gpa & 0xfff), chunk);
         } else {
-            uint64_t val = 0;
-
-            if (fetch || chunk > 8) {
-                domain_crash(v->domain, "instruction fetch or wide access from MMIO %#lx",
-                             (unsigned long)gpa);
+            if (fetch) {
+                domain_crash(v->domain, "instruction fetch from MMIO %#lx", (unsigned long)gpa);
                 return X86EMUL_UNHANDLEABLE;
             }
-            if (write)
-                memcpy(&val, buf, chunk);
-            if (hvm_mmio(v, gpa, chunk, write, &val) != X86EMUL_OKAY)
-                return X86EMUL_UNHANDLEABLE;
-            if (!write)
-                memcpy(buf, &val, chunk);
+            /* Wide (SSE) accesses go to the device 8 bytes at a time. */
+            for (unsigned int off = 0; off < chunk; off += 8) {
+                unsigned int n = chunk - off < 8 ? chunk - off : 8;
+                uint64_t val = 0;
+
+                if (write)
+                    memcpy(&val, (uint8_t *)buf + off, n);
+                if (hvm_mmio(v, gpa + off, n, write, &val) != X86EMUL_OKAY)
+                    return X86EMUL_UNHANDLEABLE;
+                if (!write)
+                    memcpy((uint8_t *)buf + off, &val, n);
+            }
         }
         buf = (uint8_t *)buf + chunk;
         linear += chunk;

@@ -56,7 +56,6 @@ struct vlapic {
     s_time_t next_fire;     /* periodic: expiry of the armed period */
     uint64_t deadline;      /* TSC deadline, guest TSC; 0 = disarmed */
     struct timer timer;
-    volatile int in_callback;
 
     /* statistics, printed when the vCPU goes */
     unsigned long timer_fires, coalesced, late, delivered, ipis;
@@ -239,7 +238,7 @@ static void timer_update(struct vlapic *vl)
             break;
         if (vl->start + timer_period(vl) > now)
             set_timer(&vl->timer, vl->start + timer_period(vl));
-        else if (!vl->timer.active)
+        else if (!timer_is_active(&vl->timer))
             break; /* expired already: it fired, or was masked then */
         return;
     }
@@ -295,7 +294,6 @@ static void timer_fn(void *data)
     bool raised = false;
     s_time_t now, pe;
 
-    __atomic_store_n(&vl->in_callback, 1, __ATOMIC_SEQ_CST);
     flags = spin_lock_irqsave(&vl->lock);
     vl->timer_fires++;
     if (!(vl->lvt[LVT_TIMER] & APIC_LVT_MASKED) && sw_enabled(vl)) {
@@ -341,7 +339,6 @@ static void timer_fn(void *data)
     spin_unlock_irqrestore(&vl->lock, flags);
     if (raised)
         vcpu_interrupt(vl->v);
-    __atomic_store_n(&vl->in_callback, 0, __ATOMIC_SEQ_CST);
 }
 
 /* --- IPIs --- */
@@ -370,6 +367,8 @@ static bool dest_match(const struct vlapic *t, uint32_t dest, bool logical, bool
 
 /* Send the IPI described by ICR (low word) to `dest`. The sender's lock is
  * not held. */
+static void reset_regs(struct vlapic *vl);
+
 static void send_ipi(struct vlapic *src, uint32_t lo, uint32_t dest)
 {
     struct domain *d = src->v->domain;
@@ -377,8 +376,30 @@ static void send_ipi(struct vlapic *src, uint32_t lo, uint32_t dest)
     bool logical = lo & (1u << 11), level = lo & (1u << 15), x2 = x2apic_mode(src);
     unsigned long flags;
 
+    if (mode == 5 || mode == 6) {
+        /* INIT (assert; a de-assert does nothing) and Start-up, to the
+         * other vCPUs addressed: how a PVH Linux starts its vCPUs. */
+        if (mode == 5 && !(lo & (1u << 14)))
+            return;
+        for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+            struct vcpu *tv = d->vcpus[i];
+            struct vlapic *t = tv ? vcpu_vlapic(tv) : NULL;
+
+            if (!t || t == src || shorthand == 1 ||
+                (shorthand == 0 && !dest_match(t, dest, logical, x2)))
+                continue;
+            if (mode == 5) {
+                vcpu_init_ipi(tv);
+                flags = spin_lock_irqsave(&t->lock);
+                reset_regs(t);
+                spin_unlock_irqrestore(&t->lock, flags);
+            } else
+                vcpu_sipi(tv, vec);
+        }
+        return;
+    }
     if (mode != 0 && mode != 1)
-        return; /* SMI, NMI, INIT, SIPI: not offered (vCPUs start through VCPUOP_up) */
+        return; /* SMI, NMI: not offered */
     if (vec < 16) {
         /* The sender latches a send error; the message still goes out and
          * each receiver latches a receive error (SDM, ESR). The sender is
@@ -846,20 +867,10 @@ int vlapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 static void timer_follow(struct vlapic *vl)
 {
     unsigned int cpu = smp_processor_id();
-    unsigned long flags;
-    s_time_t expires;
-    bool armed;
 
     if (vl->timer.cpu == cpu || !vl->v->running)
         return;
-    flags = spin_lock_irqsave(&vl->lock);
-    armed = vl->timer.active;
-    expires = vl->timer.expires;
-    stop_timer(&vl->timer);
-    vl->timer.cpu = cpu;
-    if (armed)
-        set_timer(&vl->timer, expires);
-    spin_unlock_irqrestore(&vl->lock, flags);
+    migrate_timer(&vl->timer, cpu);
 }
 
 int vlapic_pending_irq(struct vcpu *v)
@@ -886,15 +897,17 @@ int vlapic_pending_irq(struct vcpu *v)
     return vec;
 }
 
-void vlapic_irq_delivered(struct vcpu *v, int vec)
+bool vlapic_irq_delivered(struct vcpu *v, int vec)
 {
     struct vlapic *vl = vcpu_vlapic(v);
     unsigned long flags;
+    bool pending;
 
     if (!vl || vec < 0 || vec > 255)
-        return;
+        return false;
     flags = spin_lock_irqsave(&vl->lock);
-    if (vec_test(vl->irr, vec)) {
+    pending = vec_test(vl->irr, vec);
+    if (pending) {
         vec_clear(vl->irr, vec);
         vec_set(vl->isr, vec);
         vl->delivered++;
@@ -904,6 +917,7 @@ void vlapic_irq_delivered(struct vcpu *v, int vec)
         }
     }
     spin_unlock_irqrestore(&vl->lock, flags);
+    return pending;
 }
 
 void vlapic_destroy(struct vcpu *v)
@@ -912,11 +926,7 @@ void vlapic_destroy(struct vcpu *v)
 
     if (!vl)
         return;
-    stop_timer(&vl->timer);
-    /* The callback may be running on another pCPU right now. */
-    while (__atomic_load_n(&vl->in_callback, __ATOMIC_SEQ_CST))
-        cpu_relax();
-    stop_timer(&vl->timer);
+    kill_timer(&vl->timer); /* and wait for its callback on another pCPU */
     if (vl->delivered || vl->timer_fires)
         printk("vlapic d%uv%u: %lu interrupts delivered, %lu timer expiries (%lu late, %lu "
                "coalesced in the IRR), %lu IPIs received\n",

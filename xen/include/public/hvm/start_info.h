@@ -35,5 +35,6 @@ struct hvm_memmap_table_entry {
 
 #define XEN_HVM_MEMMAP_TYPE_RAM      1
 #define XEN_HVM_MEMMAP_TYPE_RESERVED 2
+#define XEN_HVM_MEMMAP_TYPE_ACPI     3
 
 #endif

@@ -335,11 +335,33 @@ static void svm_set_regs(struct vcpu *v, const struct x86_regs *r)
     from_x86_seg(&vmcb->gs, &r->seg[x86_seg_gs]);
 }
 
+/* Exception classes for delivering one exception while another is being
+ * delivered (the x86 double-fault rules): #DE #TS #NP #SS #GP. */
+static bool contributory(unsigned int vec)
+{
+    return vec == 0 || (vec >= 10 && vec <= 13);
+}
+
 static void svm_inject_exception(struct vcpu *v, uint8_t vec, bool has_ec, uint32_t ec,
                                  uint64_t cr2)
 {
     struct svm_vcpu *s = VCPU_SVM(v);
+    uint64_t first = s->pending_event;
 
+    /* An exception raised while delivering another one (the first came
+     * back from EXITINTINFO) is combined with it as the CPU would. */
+    if ((first & EVENTINJ_VALID) && (first & (7ULL << 8)) == EVENTINJ_TYPE_EXC) {
+        unsigned int fvec = first & 0xff;
+
+        if (fvec == 8) {
+            domain_crash(v->domain, "triple fault: vector %u while delivering a double fault", vec);
+            return;
+        }
+        if ((contributory(fvec) && contributory(vec)) ||
+            (fvec == 14 && (vec == 14 || contributory(vec)))) {
+            vec = 8, has_ec = true, ec = 0;
+        }
+    }
     if (vec == 14)
         s->vmcb->cr2 = cr2;
     s->pending_event = EVENTINJ_VALID | EVENTINJ_TYPE_EXC | vec |
@@ -399,6 +421,37 @@ static void svm_dump(struct vcpu *v)
            (unsigned long)vmcb->cr4, (unsigned long)vmcb->efer);
 }
 
+/* Exits that do not change the guest's state (its event's delivery fails
+ * at the same RIP, the same way, again and again) get it crashed, as Xen
+ * crashes a domain whose fault it cannot deliver. Exits for interrupts and
+ * the like are no evidence: the guest did not choose them. */
+#define STUCK_LIMIT 1000
+
+static bool made_progress(struct vcpu *v, uint32_t code)
+{
+    struct svm_vcpu *s = VCPU_SVM(v);
+    struct vmcb *vmcb = s->vmcb;
+
+    if (code == VMEXIT_INTR || code == VMEXIT_NMI || code == VMEXIT_SMI || code == VMEXIT_INIT ||
+        code == VMEXIT_VINTR)
+        return true;
+    if (!(vmcb->exitintinfo & EVENTINJ_VALID)) {
+        s->stuck_count = 0;
+        return true;
+    }
+    if (s->stuck_count && s->stuck_code == code && s->stuck_rip == vmcb->rip &&
+        s->stuck_info1 == vmcb->exitinfo1 && s->stuck_info2 == vmcb->exitinfo2 &&
+        s->stuck_event == vmcb->exitintinfo)
+        return ++s->stuck_count < STUCK_LIMIT;
+    s->stuck_code = code;
+    s->stuck_rip = vmcb->rip;
+    s->stuck_info1 = vmcb->exitinfo1;
+    s->stuck_info2 = vmcb->exitinfo2;
+    s->stuck_event = vmcb->exitintinfo;
+    s->stuck_count = 1;
+    return true;
+}
+
 /* Handle one #VMEXIT. Returns false when the vCPU must leave the pCPU. */
 static bool svm_handle_exit(struct vcpu *v)
 {
@@ -411,6 +464,11 @@ static bool svm_handle_exit(struct vcpu *v)
     /* An event cut short by this exit is delivered again. */
     if ((vmcb->exitintinfo & EVENTINJ_VALID) && !(s->pending_event & EVENTINJ_VALID))
         s->pending_event = vmcb->exitintinfo;
+    if (!made_progress(v, code)) {
+        domain_crash(d, "no progress: exit %#x at RIP %#lx repeats while delivering event %#lx",
+                     code, (unsigned long)vmcb->rip, (unsigned long)vmcb->exitintinfo);
+        return false;
+    }
     vmcb->exitintinfo = 0;
 
     switch (code) {
@@ -506,6 +564,15 @@ static bool svm_handle_exit(struct vcpu *v)
         if (gpa >> 12 < d->nr_pages && gfn_to_virt(d, gpa >> 12)) {
             domain_crash(d, "nested page fault on RAM gpa %#lx (error %#lx)", (unsigned long)gpa,
                          (unsigned long)ec);
+            return false;
+        }
+        /* The CPU faulted delivering an event (its IDT, GDT or stack is not
+         * RAM), not executing the instruction at RIP: there is nothing to
+         * emulate, and the event can never be delivered. */
+        if (s->pending_event & EVENTINJ_VALID) {
+            domain_crash(d, "cannot deliver vector %u: gpa %#lx has no RAM (RIP %#lx RSP %#lx)",
+                         (unsigned int)(s->pending_event & 0xff), (unsigned long)gpa,
+                         (unsigned long)vmcb->rip, (unsigned long)vmcb->rsp);
             return false;
         }
         hvm_emulate_one(v, false);
@@ -669,6 +736,15 @@ int arch_vcpu_set_hvm_context(struct vcpu *v, const struct x86_regs *r, uint64_t
     if (efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
         return -EINVAL;
     svm_set_regs(v, r);
+    /* Nothing of the previous context's event delivery survives: an event
+     * cut short before the vCPU went down would hit the new context. */
+    s->pending_event = 0;
+    s->stuck_count = 0;
+    vmcb->eventinj = 0;
+    vmcb->exitintinfo = 0;
+    vmcb->int_state = 0;
+    vmcb->int_ctl &= ~(INT_CTL_V_IRQ | INT_CTL_V_INTR_PRIO(0xf) | INT_CTL_V_IGN_TPR);
+    vmcb->intercepts1 &= ~INTERCEPT_VINTR;
     from_x86_seg(&vmcb->cs, &r->seg[x86_seg_cs]);
     from_x86_seg(&vmcb->tr, &r->seg[x86_seg_tr]);
     vmcb->cr0 = r->cr0 | X86_CR0_ET;

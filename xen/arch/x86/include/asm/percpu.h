@@ -26,7 +26,6 @@ struct cpu_info {
     unsigned long stack_top; /* primary stack */
     struct tss64 tss;
     struct vcpu *curr_vcpu;  /* vCPU running or about to run here */
-    struct timer *timers;    /* pending timers, sorted by expiry */
     s_time_t timer_deadline; /* what the APIC timer is programmed for */
     uint64_t irq_count;
     void *svm; /* arch HVM per-CPU state */

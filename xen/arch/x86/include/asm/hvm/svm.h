@@ -162,6 +162,11 @@ struct svm_vcpu {
     struct vmcb *vmcb;
     paddr_t vmcb_pa;
     uint64_t pending_event; /* EVENTINJ to deliver at the next entry */
+    /* The last exit that made no progress (an event's delivery cut short
+     * at the same RIP for the same reason), and how often in a row. */
+    uint64_t stuck_rip, stuck_info1, stuck_info2, stuck_event;
+    uint32_t stuck_code;
+    unsigned int stuck_count;
     bool need_flush;
     unsigned int last_cpu;
     /* Guest state VMRUN does not switch: DR0-3 are loaded while the vCPU

@@ -69,6 +69,6 @@ int vlapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
 /* The highest-priority deliverable vector, or -1. */
 int vlapic_pending_irq(struct vcpu *v);
 /* The vector went to the guest: IRR -> ISR. */
-void vlapic_irq_delivered(struct vcpu *v, int vec);
+bool vlapic_irq_delivered(struct vcpu *v, int vec); /* false: vec was not pending here */
 
 #endif
