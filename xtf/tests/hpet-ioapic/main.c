@@ -91,9 +91,10 @@ static void wait_hpet(uint64_t ticks, volatile unsigned int *count, unsigned int
     uint64_t end = hpet_read(0xf0) + ticks;
 
     sti();
+    /* Yield between counter reads: other domains of the boot get the pCPU,
+     * and this vCPU takes its pending interrupts each time it is back. */
     while ((int64_t)(hpet_read(0xf0) - end) < 0 && (!count || *count < want))
-        for (unsigned int i = 0; i < 2000; i++) /* each counter read is an exit */
-            asm volatile("pause");
+        hypercall_yield();
     cli();
 }
 
@@ -184,15 +185,18 @@ void test_main(void)
     hpet_write(0x100, (pin2 << 9) | (1u << 2) | (1u << 3) | (1u << 6) | (1u << 8));
     *(volatile uint32_t *)(HPET + 0x108) = (uint32_t)(hpet_read(0xf0) + 20 * per_ms);
     *(volatile uint32_t *)(HPET + 0x108) = (uint32_t)(2 * per_ms);
-    wait_hpet(1000 * per_ms, &hits_per, 5);
+    wait_hpet(3000 * per_ms, &hits_per, 3);
     n = hits_per;
-    if (n < 5)
+    if (n < 3)
         printk("timer 0: config %#llx cmp %#llx counter %#llx, pin %u entry %#x\n",
                (unsigned long long)hpet_read(0x100), (unsigned long long)hpet_read(0x108),
                (unsigned long long)hpet_read(0xf0), pin2, ioapic_read(0x10 + 2 * pin2));
     hpet_write(0x100, 0);
-    if (n < 5)
-        xtf_failure("Fail: periodic timer 0 on pin %u: %u interrupts in 1 s (2 ms period)\n", pin2,
+    /* Three prove it re-arms itself (a one-shot gives one). Periods the
+     * host could not run in time are dropped, not queued: on a loaded host
+     * there are far fewer than the 1500 periods of 3 s. */
+    if (n < 3)
+        xtf_failure("Fail: periodic timer 0 on pin %u: %u interrupts in 3 s (2 ms period)\n", pin2,
                     n);
 
     /* Timer 1, level-triggered. */

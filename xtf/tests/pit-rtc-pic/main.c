@@ -106,8 +106,10 @@ static void test_pit(void)
     outb(1193 & 0xff, 0x40);
     outb(1193 >> 8, 0x40);
     sti();
-    for (unsigned int i = 0; i < 2000 && pit_irqs < 5; i++)
+    for (unsigned int i = 0; i < 2000 && pit_irqs < 5; i++) {
         spin_ms(1);
+        hypercall_yield(); /* let other domains run; interrupts come on return */
+    }
     cli();
     outb(0x30, 0x43); /* mode 0 with no count: stops the IRQs */
     if (pit_irqs < 5)

@@ -625,6 +625,10 @@ int hvm_pending_interrupt(struct vcpu *v)
 
     if (vec >= 0)
         return vec;
+    /* The PIC's INTR: vCPU 0, when its local APIC lets ExtINT in. */
+    if (v->vcpu_id == 0 && v->domain->platform && vlapic_accepts_extint(v) &&
+        (vec = vpic_pending_vector(v->domain)) >= 0)
+        return vec;
     if (vcpu_callback_pending(v)) {
         uint64_t cb = v->domain->hvm_params[HVM_PARAM_CALLBACK_IRQ];
         if ((cb >> 56) == HVM_PARAM_CALLBACK_TYPE_VECTOR && (cb & 0xff) >= 16)
@@ -639,7 +643,7 @@ int hvm_pending_interrupt(struct vcpu *v)
  * and then vec would stay in the IRR (delivered twice, never in the ISR). */
 void hvm_interrupt_delivered(struct vcpu *v, int vec)
 {
-    if (!vlapic_irq_delivered(v, vec))
+    if (!vlapic_irq_delivered(v, vec) && !(v->vcpu_id == 0 && vpic_ack(v->domain, vec)))
         vcpu_callback_delivered(v);
 }
 

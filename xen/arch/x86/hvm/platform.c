@@ -34,10 +34,8 @@ void hvm_platform_destroy(struct domain *d)
 
     if (!p)
         return;
-    vhpet_destroy(p);
+    vhpet_destroy(p); /* kill their timers: no handler runs after */
     vpit_destroy(p);
-    while (__atomic_load_n(&p->in_callback, __ATOMIC_SEQ_CST))
-        cpu_relax();
     d->platform = NULL;
     xfree(p);
 }

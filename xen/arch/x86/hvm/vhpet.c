@@ -124,8 +124,8 @@ static void arm(struct hvm_platform *p, unsigned int n)
         diff = 0;
     /* Fire where vCPU 0 runs (where the interrupts usually go): no IPI,
      * and no wait for another pCPU. */
-    if (p->d->vcpus[0])
-        t->timer.cpu = p->d->vcpus[0]->processor;
+    if (p->d->vcpus[0] && t->timer.cpu != p->d->vcpus[0]->processor)
+        migrate_timer(&t->timer, p->d->vcpus[0]->processor);
     set_timer(&t->timer, NOW() + (s_time_t)(diff * TICK_NS));
 }
 
@@ -136,7 +136,6 @@ static void timer_fn(void *data)
     struct vhpet *h = &p->hpet;
     unsigned long flags;
 
-    __atomic_fetch_add(&p->in_callback, 1, __ATOMIC_SEQ_CST);
     flags = spin_lock_irqsave(&p->lock);
     uint64_t now = counter_now(h);
     uint64_t left = is32(t) ? (uint32_t)(t->cmp - now) : t->cmp - now;
@@ -158,7 +157,6 @@ static void timer_fn(void *data)
         }
     }
     spin_unlock_irqrestore(&p->lock, flags);
-    __atomic_fetch_sub(&p->in_callback, 1, __ATOMIC_SEQ_CST);
 }
 
 void vhpet_init(struct hvm_platform *p)
@@ -176,7 +174,7 @@ void vhpet_init(struct hvm_platform *p)
 void vhpet_destroy(struct hvm_platform *p)
 {
     for (unsigned int i = 0; i < VHPET_NR_TIMERS; i++)
-        stop_timer(&p->hpet.t[i].timer);
+        kill_timer(&p->hpet.t[i].timer); /* waits for a running handler */
 }
 
 static uint64_t reg_read(struct vhpet *h, unsigned int reg)

@@ -465,6 +465,20 @@ void vlapic_deliver_external(struct domain *d, uint32_t dest, bool logical, unsi
     }
 }
 
+/* Whether an external interrupt (the PIC's INTR) reaches v: with its APIC
+ * disabled (INTR goes straight to the CPU), or through LINT0 unmasked in
+ * ExtINT mode. */
+bool vlapic_accepts_extint(struct vcpu *v)
+{
+    struct vlapic *vl = vcpu_vlapic(v);
+    uint32_t lvt0;
+
+    if (!vl || !hw_enabled(vl))
+        return true;
+    lvt0 = vl->lvt[LVT_LINT0];
+    return sw_enabled(vl) && !(lvt0 & APIC_LVT_MASKED) && ((lvt0 >> 8) & 7) == 7;
+}
+
 /* The EOI of a level-triggered vector goes on to the IO-APIC (its
  * Remote IRR), outside the vLAPIC lock. */
 static void eoi_broadcast(struct vlapic *vl)

@@ -76,8 +76,8 @@ static void arm(struct hvm_platform *p)
         stop_timer(&pit->timer);
         return;
     }
-    if (p->d->vcpus[0])
-        pit->timer.cpu = p->d->vcpus[0]->processor; /* as vhpet.c */
+    if (p->d->vcpus[0] && pit->timer.cpu != p->d->vcpus[0]->processor)
+        migrate_timer(&pit->timer, p->d->vcpus[0]->processor); /* as vhpet.c */
     set_timer(&pit->timer, pit->next);
 }
 
@@ -87,13 +87,11 @@ static void pit_timer_fn(void *data)
     struct vpit_channel *c = &p->pit.ch[0];
     unsigned long flags;
 
-    __atomic_fetch_add(&p->in_callback, 1, __ATOMIC_SEQ_CST);
     flags = spin_lock_irqsave(&p->lock);
     hvm_isa_irq_pulse(p, 0);
     if (c->mode == 2 || c->mode == 3)
         arm(p);
     spin_unlock_irqrestore(&p->lock, flags);
-    __atomic_fetch_sub(&p->in_callback, 1, __ATOMIC_SEQ_CST);
 }
 
 void vpit_init(struct hvm_platform *p)
@@ -112,7 +110,7 @@ void vpit_init(struct hvm_platform *p)
 
 void vpit_destroy(struct hvm_platform *p)
 {
-    stop_timer(&p->pit.timer);
+    kill_timer(&p->pit.timer); /* waits for a running handler */
 }
 
 static void load(struct hvm_platform *p, unsigned int n, uint32_t val)

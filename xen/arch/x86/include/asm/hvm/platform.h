@@ -71,7 +71,6 @@ struct hvm_platform {
     struct vpic_chip pic[2];
     struct vpit pit;
     struct vrtc rtc;
-    int in_callback; /* timer callbacks running: destroy waits for them */
 };
 
 /* Domain lifetime (type=hvm only; a no-op for PVH). */
@@ -80,6 +79,10 @@ void hvm_platform_destroy(struct domain *d);
 /* Guest accesses: 0 when a device took it, -1 when the address is not one. */
 int hvm_platform_io(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t *val);
 int hvm_platform_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write, uint64_t *val);
+/* The PIC's INTR for vCPU 0: the vector presented, or -1; and its
+ * acknowledgement when injected (false if the vector is not the PIC's). */
+int vpic_pending_vector(struct domain *d);
+bool vpic_ack(struct domain *d, int vec);
 /* A vLAPIC took an EOI for a level-triggered vector (no lock held). */
 void hvm_platform_eoi(struct domain *d, uint8_t vec);
 
@@ -107,6 +110,7 @@ int vrtc_io(struct hvm_platform *p, uint16_t port, bool in, uint32_t *val);
  * priority). */
 void vlapic_deliver_external(struct domain *d, uint32_t dest, bool logical, unsigned int mode,
                              uint8_t vec, bool level);
+bool vlapic_accepts_extint(struct vcpu *v);
 /* Host wall clock at boot (seconds since 1970), for the RTC. */
 int64_t wallclock_boot_seconds(void);
 
