@@ -35,6 +35,7 @@
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/string.h>
+#include <xen/subsys.h>
 #include <xen/xenstore_domain.h>
 #include <asm/hvm/hvm.h>
 #include <asm/percpu.h>
@@ -174,7 +175,9 @@ static void mark_upcall(struct domain *d, unsigned int n)
 
     if (!vi || __atomic_exchange_n(vi, 1, __ATOMIC_SEQ_CST))
         return; /* no vcpu_info, or upcall already pending */
-    if (hvm_pending_interrupt(v) >= 0)
+    if (v->upcall_vector)
+        hvm_assert_evtchn_irq(v); /* its own vector, through its APIC */
+    else if (hvm_pending_interrupt(v) >= 0)
         vcpu_interrupt(v); /* the callback vector */
     else
         vcpu_wake(v);
@@ -461,6 +464,8 @@ void evtchn_move_vcpu_info(struct vcpu *v, unsigned long gfn, unsigned int offse
     }
     evtchn_unlock(v->domain, flags);
     shared_info_update_time(v);
+    if (vi)
+        hvm_assert_evtchn_irq(v);
     vcpu_wake(v);
 }
 

@@ -27,6 +27,7 @@
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/string.h>
+#include <xen/subsys.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/svm.h>
 #include <asm/io.h>
@@ -136,49 +137,55 @@ static void shared_info_write_wallclock(struct domain *d)
 
 static uint32_t tsc_mul;
 static int8_t tsc_shift;
+/* Every vcpu_time_info is stamped with this one (host TSC, system time)
+ * pair: each vCPU's guest then computes system time as the same function
+ * of the TSC, so it is monotonic across vCPUs, and no restamp makes it
+ * step back (the guest's scale is not exactly NOW()'s). */
+static uint64_t ref_tsc;
+static s_time_t ref_ns;
 
+/* The guests' scale is NOW()'s own (so their time does not drift from the
+ * hypervisor's timers); with no calibration yet, one from tsc_khz(). */
 static void time_scale_init(void)
 {
     uint64_t khz = tsc_khz() ? tsc_khz() : 1000000;
+    uint64_t mul = time_ns_mult();
     int shift = 0;
-    uint64_t mul = (1000000ULL << 32) / khz;
 
-    while (mul >> 32 && shift < 31) {
-        shift++;
-        mul = (1000000ULL << 32) / (khz << shift);
-    }
-    while (mul < (1ULL << 31) && shift > -31) {
-        shift--;
-        mul = ((1000000ULL << 32) / khz) << (-shift);
-        if (mul >> 32) {
-            shift++;
-            mul = ((1000000ULL << 32) / khz) << (-shift);
-            break;
+    if (!mul) {
+        mul = (1000000ULL << 32) / khz;
+        while (mul < (1ULL << 31) && shift > -31) {
+            shift--;
+            mul <<= 1;
         }
+    }
+    /* (delta << shift) * mul >> 32 with a 32-bit mul */
+    while (mul >> 32) {
+        shift++;
+        mul >>= 1;
     }
     tsc_mul = (uint32_t)mul;
     tsc_shift = (int8_t)shift;
+    /* TSC first: guest time is then at or ahead of NOW(), so a guest never
+     * sees its timer fire before the deadline it set. */
+    ref_tsc = rdtsc();
+    ref_ns = NOW();
 }
 
 void shared_info_update_time(struct vcpu *v)
 {
     volatile struct vcpu_time_info *t;
     const struct svm_vcpu *s = v->arch_hvm;
-    uint64_t tsc;
-    s_time_t now;
-
     uint8_t *vi = vcpu_info_ptr(v);
 
     if (!vi || !s || !s->vmcb)
         return;
     /* The same offset in both layouts. */
     t = (volatile struct vcpu_time_info *)(vi + offsetof(struct vcpu_info, time));
-    now = NOW();
-    tsc = rdtsc() + s->vmcb->tsc_offset;
     t->version++;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    t->tsc_timestamp = tsc;
-    t->system_time = (uint64_t)now;
+    t->tsc_timestamp = ref_tsc + s->vmcb->tsc_offset;
+    t->system_time = (uint64_t)ref_ns;
     t->tsc_to_system_mul = tsc_mul;
     t->tsc_shift = tsc_shift;
     t->flags = 0;
@@ -414,13 +421,6 @@ static int move_gmfn(struct domain *d, unsigned long idx, unsigned long gpfn)
     }
     d->p2m[gpfn] = (uint32_t)mfn;
     return 0;
-}
-
-/* Grant table frames are mapped by the grant table code (common/grant_table.c
- * overrides this): 0 or -errno. */
-int __attribute__((weak)) gnttab_map_frame(struct domain *d, unsigned long idx, unsigned long gfn)
-{
-    return -ENOSYS;
 }
 
 /* --- foreign mappings --- */

@@ -128,13 +128,18 @@ sub block_jobs ($db, $flight) {
 # transaction. Returns the host name, '' if none is free now, undef if no
 # usable host has those flags at all.
 sub allocate_host ($dbh, $job_id, $worker, @flags) {
+
+    # A host wired to another controller (property controller) is not ours.
     my ($host) = $dbh->selectrow_array(
         q{SELECT h.host FROM hosts h
           WHERE NOT h.broken
             AND NOT EXISTS (SELECT 1 FROM allocations a WHERE a.host = h.host)
+            AND NOT EXISTS (SELECT 1 FROM host_props p WHERE p.host = h.host
+                            AND p.name = 'controller' AND p.value <> ?)
             AND (SELECT count(*) FROM host_flags f
                  WHERE f.host = h.host AND f.flag = ANY (?)) = ?
-          ORDER BY h.host LIMIT 1 FOR UPDATE OF h SKIP LOCKED}, undef, \@flags, scalar @flags
+          ORDER BY h.host LIMIT 1 FOR UPDATE OF h SKIP LOCKED}, undef,
+        Osstest::Host::controller_name(), \@flags, scalar @flags
     );
     if (defined $host) {
         $dbh->do('INSERT INTO allocations (host, job_id, worker) VALUES (?, ?, ?)',
@@ -365,6 +370,9 @@ sub run_job ($db, $job_id, $host, $parent) {
     $dbh->do(q{UPDATE jobs SET status = 'running' WHERE job_id = ?}, undef, $job_id);
     my $rv = Osstest::Flight::runvars($db, $job_id);
     Osstest::Flight::set_runvar($db, $job_id, 'host', $host) if $host;
+
+    # Every job records the controller it ran on, with a host or not.
+    Osstest::Flight::set_runvar($db, $job_id, 'controller', Osstest::Host::controller_name());
     my $dir = job_dir($job->{flight}, $job->{job});
     my %done;
     for my $s (@{Osstest::Flight::steps($db, $job_id)}) {
@@ -389,6 +397,10 @@ sub run_job ($db, $job_id, $host, $parent) {
             $dbh->do('DELETE FROM allocations WHERE job_id = ?', undef, $job_id);
         }
     );
+    if ($host) {    # the host's health record; may quarantine it
+        require Osstest::Host::Health;
+        Osstest::Host::Health::record_job($db, $host, $job_id, $final);
+    }
     return $final;
 }
 

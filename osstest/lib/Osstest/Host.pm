@@ -12,7 +12,15 @@ use Osstest::Util qw(top_dir);
 our %KINDS = (
     'qemu-local'   => 'Osstest::Host::QemuLocal',
     'qemu-netboot' => 'Osstest::Host::QemuNetboot',
+    'ipmi'         => 'Osstest::Host::IPMI',
+    'libvirt'      => 'Osstest::Host::Libvirt',
 );
+
+# This controller's name (OSSTEST_CONTROLLER, default the machine's name).
+sub controller_name () {
+    require Sys::Hostname;
+    return $ENV{OSSTEST_CONTROLLER} // Sys::Hostname::hostname();
+}
 
 sub lab_dir () { return $ENV{OSSTEST_LAB_CONFIGS} // top_dir() . '/lab-configs' }
 
@@ -47,7 +55,14 @@ sub parse_config ($file) {
         unless $KINDS{$cfg{kind}};
     my $class = $KINDS{$cfg{kind}};
     eval "require $class; 1" or die $@;    ## no critic (string eval of a fixed module name)
-    $class->check_props($file, $cfg{props});
+    my %props = %{$cfg{props}};
+
+    # Any kind: the controller the host is wired to (its BMC, lab network);
+    # only that controller allocates it. None: any controller.
+    if (defined(my $c = delete $props{controller})) {
+        die "osstest: $file: 'controller' must be a plain name\n" unless $c =~ /^[\w.-]+$/;
+    }
+    $class->check_props($file, \%props);
     return \%cfg;
 }
 
@@ -119,6 +134,10 @@ sub free ($db, $host) {
             $dbh->do(q{UPDATE hosts SET broken = false, broken_why = '' WHERE host = ?},
                 undef, $host);
             $dbh->do('DELETE FROM allocations WHERE host = ?', undef, $host);
+            $dbh->do(
+                q{INSERT INTO host_events (host, kind, status, detail)
+                  VALUES (?, 'free', 'freed', 'osstest hosts free')}, undef, $host
+            );
         }
     );
     return;
@@ -145,10 +164,125 @@ sub load ($db, $host) {
 #   check_props(file, props)  validate a host file's properties
 #   power(on|off|status)      power the host
 #   console()                 path of the file the serial console goes to
-#   boot(%plan)               boot a hypervisor: kernel, cmdline, modules,
-#                             console, wait_for, timeout
-sub new  ($class, %a)                     { return bless {%a}, $class }
-sub name ($self)                          { return $self->{host} }
-sub prop ($self, $name, $default = undef) { return $self->{props}{$name} // $default }
+#   start(%plan)              power on booting a hypervisor: kernel, cmdline,
+#                             modules ("path args" each), console (file)
+#   running()                 false once the host has powered itself off
+# boot(%plan) (start, then wait for wait_for on the console) is common.
+sub new      ($class, %a)                     { return bless {%a}, $class }
+sub name     ($self)                          { return $self->{host} }
+sub prop     ($self, $name, $default = undef) { return $self->{props}{$name} // $default }
+sub qemu_cpu ($self)                          { return $self->prop('qemu-cpu', 'max') }
+sub smp      ($self)                          { return $self->prop('smp',      2) }
+sub memory   ($self)                          { return $self->prop('memory',   1024) }
+sub console  ($self)                          { return $self->{console} }
+
+# Boot with PLAN and wait up to its timeout (default 120 s) for a console
+# line matching wait_for. Returns 'ready', 'exited' (the host powered off
+# first; for a QEMU host its exit status is in {exit}) or 'timeout'.
+sub boot ($self, %plan) {
+    $self->start(%plan);
+    return $self->wait_console($plan{console}, $plan{wait_for}, $plan{timeout} // 120);
+}
+
+sub wait_console ($self, $console, $re, $timeout) {
+    require Time::HiRes;
+    my $deadline = Time::HiRes::time() + $timeout;
+    my $pos      = 0;
+    my $partial  = '';
+    while (Time::HiRes::time() < $deadline) {
+        if (open my $fh, '<', $console) {
+            seek $fh, $pos, 0;
+            local $/;
+            my $text = $partial . (<$fh> // '');
+            $pos = tell $fh;
+            my @lines = split /(?<=\n)/, $text;
+            $partial = (@lines && $lines[-1] !~ /\n$/) ? pop @lines : '';
+            for my $line (@lines, $partial) {
+                return 'ready' if $line =~ $re;
+            }
+        }
+        return 'exited' unless $self->running;
+        Time::HiRes::sleep(0.2);
+    }
+    return 'timeout';
+}
+
+# For hosts booted by iPXE from the lab's servers (ipmi, libvirt): publish
+# the plan's kernel and modules as http-url/HOST/NAME, the URL the host
+# fetches them from: into the local directory http-root/HOST, or when there
+# is none by HTTP PUT to http-put-url/HOST/NAME (the artefact store's nginx,
+# as this controller reaches it). The iPXE script goes to tftp-root/
+# boot-script (default boot.ipxe). Returns the script.
+sub publish_ipxe ($self, %plan) {
+    require File::Path;
+    require File::Copy;
+    require File::Basename;
+    my $url  = $self->prop('http-url') =~ s{/*$}{}r . "/$self->{host}";
+    my $root = $self->prop('http-root');
+    my $dir  = defined $root ? "$root/$self->{host}" : undef;
+    File::Path::make_path($dir) if defined $dir;
+    my $put = sub ($file, $name) {
+        if (!defined $dir) {
+            require Osstest::Artefacts;
+            my $data = do { local (@ARGV, $/) = $file; <> }
+                // die "osstest: cannot read $file: $!\n";
+            Osstest::Artefacts::put(
+                $self->prop('http-put-url') =~ s{/*$}{}r . "/$self->{host}/$name", $data);
+            return "$url/$name";
+        }
+        unlink "$dir/$name";
+        link($file, "$dir/$name")
+            or File::Copy::copy($file, "$dir/$name")
+            or die "osstest: cannot copy $file to $dir/$name: $!\n";
+        return "$url/$name";
+    };
+    my $s = "#!ipxe\necho osstest: $self->{host} boots from $url\n";
+    $s .= 'kernel ' . $put->($plan{kernel}, 'kernel') . " $plan{cmdline}\n";
+    my $i = 0;
+    for my $m (@{$plan{modules} // []}) {
+        my ($path, $args) = split ' ', $m, 2;
+        $s .= 'module ' . $put->($path, 'module' . $i++ . '-' . File::Basename::basename($path));
+        $s .= " $args" if defined $args && length $args;
+        $s .= "\n";
+    }
+    $s .= "boot\n";
+    my $tftp = $self->prop('tftp-root');
+    File::Path::make_path($tftp);
+    my $script = "$tftp/" . $self->prop('boot-script', 'boot.ipxe');
+    open my $fh, '>', "$script.new" or die "osstest: cannot write $script: $!\n";
+    print $fh $s;
+    close $fh or die "osstest: cannot write $script: $!\n";
+    rename "$script.new", $script or die "osstest: cannot write $script: $!\n";
+    return $s;
+}
+
+# Empty (or create) a console file in place: a reader that already has it
+# open (xtf-runner) goes on reading the same file.
+sub truncate_console ($file) {
+    open my $fh, '>', $file or die "osstest: cannot write console file $file: $!\n";
+    close $fh;
+    return;
+}
+
+# Hold HOST's lock (a lock file under the results directory) so that one
+# process at a time boots it on this controller; released when the returned
+# handle is closed or the process ends. Dies after WAIT seconds.
+sub lock ($self, $wait = 600) {
+    require Fcntl;
+    require Time::HiRes;
+    require File::Path;
+    require Osstest::Util;
+    my $dir = Osstest::Util::results_dir() . '/hosts';
+    File::Path::make_path($dir);
+    open my $fh, '>>', "$dir/$self->{host}.lock" or die "osstest: $dir/$self->{host}.lock: $!\n";
+    my $deadline = Time::HiRes::time() + $wait;
+
+    until (flock $fh, Fcntl::LOCK_EX() | Fcntl::LOCK_NB()) {
+        die "osstest: host $self->{host} is busy (lock held for ${wait}s)\n"
+            if Time::HiRes::time() > $deadline;
+        Time::HiRes::sleep(0.1);
+    }
+    return $fh;
+}
 
 1;

@@ -21,6 +21,12 @@ _start:
 1:  lodsb
     test %al, %al
     jz 3f
+    mov %al, %bl
+    mov $0x3fd, %dx             /* line status: wait until the transmitter */
+2:  in %dx, %al                 /* is empty, or a slow console (a socket, */
+    test $0x20, %al             /* serial-over-LAN) loses characters */
+    jz 2b
+    mov %bl, %al
     mov $0x3f8, %dx
     out %al, %dx
     jmp 1b

@@ -88,7 +88,8 @@ struct vcpu {
      * none), refreshed at registration and at each timer event. */
     uint64_t runstate_guest;
     bool runstate_compat;
-    bool wait_for_sipi; /* INIT received: a Start-up IPI starts it */
+    bool wait_for_sipi;    /* INIT received: a Start-up IPI starts it */
+    uint8_t upcall_vector; /* HVMOP_set_evtchn_upcall_vector, 0: none */
 };
 
 struct domain {
@@ -122,6 +123,7 @@ struct domain {
     uint64_t entry; /* PHYS32 entry */
     uint64_t start_info_gpa;
     uint64_t image_end; /* end of the highest loaded segment */
+    uint64_t tsc_base;  /* host TSC when built: the guest TSC's zero */
     /* Boot modules given to this domain (module_of=NAME), in boot order:
      * PVH modules in its start info. */
     unsigned int nr_modules;

@@ -11,6 +11,8 @@ typedef int64_t s_time_t;
 
 s_time_t NOW(void);
 uint64_t tsc_khz(void);
+/* NOW()'s scale: ns = (TSC delta * mult) >> 32; 0 before calibration. */
+uint64_t time_ns_mult(void);
 void udelay(unsigned long us);
 void mdelay(unsigned long ms);
 void time_init(void); /* calibrate the TSC and the APIC timer */

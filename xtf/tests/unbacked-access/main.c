@@ -12,6 +12,7 @@
  * I/O port 0x6e0.
  *
  * @category functional
+ * @needs hypervisor
  * @envs hvm64 hvm32pae hvm32
  */
 #include <xtf.h>

@@ -8,7 +8,8 @@
  * and bad pointers -EFAULT, that runstate info reports running/offline with
  * time spent, and that the periodic and single-shot timer sub-ops check
  * their arguments as Xen does (period >= 1 ms; single-shot only for the
- * calling vCPU, -ETIME for a past deadline with VCPU_SSHOTTMR_future).
+ * calling vCPU, -ETIME for a past deadline with VCPU_SSHOTTMR_future), and
+ * that a registered runstate area is filled in for the calling vCPU.
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32pse hvm32
@@ -136,8 +137,21 @@ static void test_runstate(void)
                     (unsigned long long)ri.time[XEN_RUNSTATE_running]);
     xtf_expect_rc("runstate bad ptr", hypercall_vcpu_op(VCPUOP_get_runstate_info, 0, XTF_BAD_PTR),
                   -EFAULT);
-    xtf_expect_rc("register_runstate_memory_area",
-                  hypercall_vcpu_op(VCPUOP_register_runstate_memory_area, 0, &ri), -ENOSYS);
+    /* As Xen: the area (a guest virtual address) is filled in at once for
+     * the calling vCPU; address 0 unregisters it. */
+    {
+        static struct vcpu_runstate_info area_ri;
+        uint64_t area = (unsigned long)&area_ri;
+
+        memset(&area_ri, 0xff, sizeof(area_ri));
+        xtf_expect_rc("register_runstate_memory_area",
+                      hypercall_vcpu_op(VCPUOP_register_runstate_memory_area, 0, &area), 0);
+        if (area_ri.state != XEN_RUNSTATE_running || !area_ri.time[XEN_RUNSTATE_running])
+            xtf_failure("Fail: registered runstate area not filled in (state %d)\n", area_ri.state);
+        area = 0;
+        xtf_expect_rc("unregister runstate area",
+                      hypercall_vcpu_op(VCPUOP_register_runstate_memory_area, 0, &area), 0);
+    }
 }
 
 static void test_timers(void)

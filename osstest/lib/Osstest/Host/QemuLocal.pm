@@ -25,12 +25,6 @@ sub check_props ($class, $file, $props) {
     return;
 }
 
-sub qemu_cpu ($self) { return $self->prop('qemu-cpu', 'max') }
-sub smp      ($self) { return $self->prop('smp',      2) }
-sub memory   ($self) { return $self->prop('memory',   1024) }
-
-sub console ($self) { return $self->{console} }
-
 sub power ($self, $what) {
     if ($what eq 'status') {
         return ($self->{pid} && kill(0, $self->{pid})) ? 'on' : 'off';
@@ -61,15 +55,14 @@ sub power ($self, $what) {
     die "osstest: power method takes on, off or status\n";
 }
 
-# Boot KERNEL with CMDLINE and MODULES (list of "path args"); the console
-# goes to CONSOLE. Waits up to TIMEOUT s for a line matching WAIT_FOR.
-# Returns 'ready', 'exited' (QEMU stopped first, exit status in {exit}),
-# 'timeout' or dies when QEMU cannot start.
-sub boot ($self, %plan) {
+# Power on booting KERNEL with CMDLINE and MODULES (list of "path args");
+# the console goes to CONSOLE.
+sub start ($self, %plan) {
     my $qemu = $self->prop('qemu', 'qemu-system-x86_64');
     my @mods = map { (my $m = $_) =~ s/,/,,/g; $m } @{$plan{modules} // []};
+    $self->power('off');
     $self->{console} = $plan{console};
-    unlink $plan{console};
+    Osstest::Host::truncate_console($plan{console});
     $self->{cmd} = [
         $qemu,                                    '-accel',
         'tcg',                                    '-cpu',
@@ -84,23 +77,16 @@ sub boot ($self, %plan) {
         $plan{cmdline} // '', (@mods ? ('-initrd', join(',', @mods)) : ()),
     ];
     $self->power('on');
-    my $deadline = time + ($plan{timeout} // 120);
-    my $re       = $plan{wait_for};
+    return;
+}
 
-    while (time < $deadline) {
-        if (open my $fh, '<', $plan{console}) {
-            while (my $line = <$fh>) {
-                return 'ready' if $line =~ $re;
-            }
-        }
-        if (waitpid($self->{pid}, WNOHANG) == $self->{pid}) {
-            $self->{exit} = $?;
-            delete $self->{pid};
-            return 'exited';
-        }
-        sleep 0.2;
-    }
-    return 'timeout';
+# False once QEMU has stopped by itself (its exit status then in {exit}).
+sub running ($self) {
+    return 0 unless $self->{pid};
+    return 1 if waitpid($self->{pid}, WNOHANG) != $self->{pid};
+    $self->{exit} = $?;
+    delete $self->{pid};
+    return 0;
 }
 
 sub DESTROY ($self) {

@@ -64,11 +64,10 @@ sub ipxe_script ($net, %plan) {
     return $s . "boot\n";
 }
 
-# Boot KERNEL with CMDLINE and MODULES ("path args" each) over the network;
-# the console goes to CONSOLE. Returns 'ready' when WAIT_FOR shows up on it
-# within TIMEOUT s, 'exited' (QEMU stopped first, status in {exit}) or
-# 'timeout'. The network's files, logs and boot.ipxe are in CONSOLE.net/.
-sub boot ($self, %plan) {
+# Power on booting KERNEL with CMDLINE and MODULES ("path args" each) over
+# the network; the console goes to CONSOLE. The network's files, logs and
+# boot.ipxe are in CONSOLE.net/.
+sub start ($self, %plan) {
     $self->power('off');
     my $cfg = Osstest::LabNet::load($self->prop('network'));
     my $net = Osstest::LabNet->up($cfg, "$plan{console}.net");
@@ -76,7 +75,7 @@ sub boot ($self, %plan) {
     $net->write_boot_script(ipxe_script($net, %plan, cmdline => $plan{cmdline} // ''));
     my ($prefix, $netargs) = $net->qemu_net($self->prop('mac'), $self->prop('nic', 'e1000'));
     $self->{console} = $plan{console};
-    unlink $plan{console};
+    Osstest::Host::truncate_console($plan{console});
     $self->{cmd} = [
         @$prefix,     $self->prop('qemu', 'qemu-system-x86_64'),
         '-accel',     'tcg',
@@ -91,22 +90,7 @@ sub boot ($self, %plan) {
         'n',
     ];
     $self->power('on');
-    my $deadline = time + ($plan{timeout} // 120);
-
-    while (time < $deadline) {
-        if (open my $fh, '<', $plan{console}) {
-            while (my $line = <$fh>) {
-                return 'ready' if $line =~ $plan{wait_for};
-            }
-        }
-        if (waitpid($self->{pid}, WNOHANG) == $self->{pid}) {
-            $self->{exit} = $?;
-            delete $self->{pid};
-            return 'exited';
-        }
-        sleep 0.2;
-    }
-    return 'timeout';
+    return;
 }
 
 # Run an xtf-runner boot plan (plan.json as `xtf-runner --plan` writes it)

@@ -7,6 +7,7 @@
 #include <xen/param.h>
 #include <xen/sched.h>
 #include <xen/string.h>
+#include <xen/subsys.h>
 #include <xen/version.h>
 #include <asm/hvm/guest_acpi.h>
 #include <asm/hvm/hvm.h>
@@ -23,13 +24,6 @@ boolean_param("hvm_fep", opt_hvm_fep);
 
 const struct hvm_function_table *start_svm(void);
 long do_hypercall(struct vcpu *v, unsigned long nr, unsigned long args[5], bool compat);
-
-/* The event-channel callback (event_channel.c); weak until it is linked. */
-bool __attribute__((weak)) vcpu_callback_pending(struct vcpu *v)
-{
-    return false;
-}
-void __attribute__((weak)) vcpu_callback_delivered(struct vcpu *v) {}
 
 int hvm_init(void)
 {
@@ -574,12 +568,6 @@ static void unbacked_access(struct vcpu *v, const char *what, uint64_t addr, uns
                d->domain_id, quiet);
 }
 
-int __attribute__((weak))
-hvm_io_extra(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t *val)
-{
-    return -1;
-}
-
 int hvm_io(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t *val)
 {
     if (port == 0xe9) {
@@ -591,7 +579,7 @@ int hvm_io(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t 
     }
     if (hvm_platform_io(v, port, bytes, in, val) == 0)
         return X86EMUL_OKAY;
-    if (guest_acpi_io(v, port, bytes, in, val) == 0 || hvm_io_extra(v, port, bytes, in, val) == 0)
+    if (guest_acpi_io(v, port, bytes, in, val) == 0)
         return X86EMUL_OKAY;
     /* No device: reads float high, writes vanish (as on real hardware, and
      * on Xen with no device model). Notably the test harness's exit port is
@@ -629,12 +617,43 @@ int hvm_pending_interrupt(struct vcpu *v)
     if (v->vcpu_id == 0 && v->domain->platform && vlapic_accepts_extint(v) &&
         (vec = vpic_pending_vector(v->domain)) >= 0)
         return vec;
-    if (vcpu_callback_pending(v)) {
+    /* The domain-wide callback vector: level-like while the upcall is
+     * pending; a vCPU with a vector of its own gets it through its APIC. */
+    if (!v->upcall_vector && vcpu_callback_pending(v)) {
         uint64_t cb = v->domain->hvm_params[HVM_PARAM_CALLBACK_IRQ];
         if ((cb >> 56) == HVM_PARAM_CALLBACK_TYPE_VECTOR && (cb & 0xff) >= 16)
             return cb & 0xff;
     }
     return -1;
+}
+
+void hvm_assert_evtchn_irq(struct vcpu *v)
+{
+    if (v->upcall_vector && vlapic_set_irq(v, v->upcall_vector))
+        vcpu_interrupt(v);
+    else
+        vcpu_wake(v); /* a vCPU blocked in SCHEDOP_block wakes for it */
+}
+
+/* As Xen: vectors below 0x10 are -EINVAL, an unknown vCPU -ENOENT; an upcall
+ * already pending is raised at once. */
+long hvm_set_evtchn_upcall_vector(struct vcpu *v, unsigned long arg)
+{
+    struct xen_hvm_evtchn_upcall_vector op;
+    struct domain *d = v->domain;
+    struct vcpu *t;
+
+    if (copy_from_guest(v, &op, arg, sizeof(op)))
+        return -EFAULT;
+    if (op.vector < 0x10)
+        return -EINVAL;
+    if (op.vcpu >= d->nr_vcpus || !(t = d->vcpus[op.vcpu]))
+        return -ENOENT;
+    printk(XENLOG_INFO "d%u v%u: upcall vector %#x\n", d->domain_id, t->vcpu_id, op.vector);
+    t->upcall_vector = op.vector;
+    if (vcpu_callback_pending(t))
+        hvm_assert_evtchn_irq(t);
+    return 0;
 }
 
 /* vec, chosen by hvm_pending_interrupt(), is being injected. Whether it was

@@ -287,6 +287,20 @@ static bool accept_irq(struct vlapic *vl, unsigned int vec, bool level)
     return true;
 }
 
+bool vlapic_set_irq(struct vcpu *v, unsigned int vec)
+{
+    struct vlapic *vl = vcpu_vlapic(v);
+    unsigned long flags;
+    bool raised;
+
+    if (!vl)
+        return false;
+    flags = spin_lock_irqsave(&vl->lock);
+    raised = accept_irq(vl, vec, false);
+    spin_unlock_irqrestore(&vl->lock, flags);
+    return raised;
+}
+
 static void timer_fn(void *data)
 {
     struct vlapic *vl = data;

@@ -4,8 +4,16 @@
 
 #include <public/xen.h>
 
-#define HVMOP_set_param 0
-#define HVMOP_get_param 1
+#define HVMOP_set_param                0
+#define HVMOP_get_param                1
+#define HVMOP_set_evtchn_upcall_vector 23
+
+/* A vector of its own for a vCPU's event upcall, raised through its local
+ * APIC (so the guest acknowledges it with an EOI). */
+struct xen_hvm_evtchn_upcall_vector {
+    uint32_t vcpu;
+    uint8_t vector;
+};
 
 struct xen_hvm_param {
     domid_t domid;

@@ -9,6 +9,7 @@
 #include <xen/mm.h>
 #include <xen/sched.h>
 #include <xen/string.h>
+#include <xen/subsys.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/svm.h>
 #include <asm/msr-index.h>
@@ -133,7 +134,8 @@ static int svm_vcpu_initialise(struct vcpu *v)
     vmcb->int_ctl = INT_CTL_V_INTR_MASKING;
     vmcb->np_enable = 1;
     vmcb->n_cr3 = v->domain->npt_root;
-    vmcb->tsc_offset = -(int64_t)rdtsc();
+    /* One TSC for all the domain's vCPUs, as on Xen (0 when it was built). */
+    vmcb->tsc_offset = -(int64_t)(v->domain->tsc_base ? v->domain->tsc_base : rdtsc());
 
     /* The PVH start state: flat 32-bit protected mode, paging off. */
     seg(&vmcb->cs, 0x08, 0xc9b, 0xffffffff);

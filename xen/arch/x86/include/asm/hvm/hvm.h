@@ -44,6 +44,11 @@ int hvm_init(void);
 int hvm_cpu_up(void);
 
 /* Guest memory. */
+/* HVMOP_set_evtchn_upcall_vector (arg: struct xen_hvm_evtchn_upcall_vector). */
+long hvm_set_evtchn_upcall_vector(struct vcpu *v, unsigned long arg);
+/* v's evtchn_upcall_pending went from 0 to 1: raise its upcall vector, if
+ * it has one, in its local APIC. */
+void hvm_assert_evtchn_irq(struct vcpu *v);
 void *gfn_to_virt(struct domain *d, unsigned long gfn); /* NULL if not RAM */
 int hvm_translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa, uint32_t *pfec);
 /* 0 or -EFAULT. Guest virtual addresses, as hypercall arguments are. */

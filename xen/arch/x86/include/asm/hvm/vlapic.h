@@ -66,6 +66,9 @@ void vlapic_destroy(struct vcpu *v);
 int vlapic_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write, uint64_t *val);
 /* IA32_APIC_BASE, IA32_TSC_DEADLINE, x2APIC MSRs: 0, or -1 for #GP. */
 int vlapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
+/* Make an edge-triggered vector pending (as a message-signalled interrupt
+ * would): false if the APIC does not take it (software-disabled). */
+bool vlapic_set_irq(struct vcpu *v, unsigned int vec);
 /* The highest-priority deliverable vector, or -1. */
 int vlapic_pending_irq(struct vcpu *v);
 /* The vector went to the guest: IRR -> ISR. */
