@@ -109,6 +109,13 @@ static void wallclock_init(void)
     wc_boot_sec = epoch - NOW() / 1000000000LL;
 }
 
+/* For the HVM RTC (arch/x86/hvm/vrtc.c). */
+int64_t wallclock_boot_seconds(void);
+int64_t wallclock_boot_seconds(void)
+{
+    return wc_boot_sec;
+}
+
 static void shared_info_write_wallclock(struct domain *d)
 {
     uint8_t *p = d->shared_info;
