@@ -81,7 +81,7 @@ sub domain_xml ($self, %plan) {
     my $e    = \&xml_escape;
     my $cpu  = $self->qemu_cpu;
     my $log  = $e->($self->serial_log);
-    my $tftp = $e->($self->prop('tftp-root', ''));
+    my $tftp = $e->($self->prop('tftp-root',   ''));
     my $boot = $e->($self->prop('boot-script', 'boot.ipxe'));
     my $mac  = $e->($self->prop('mac',         '52:54:00:73:02:01'));
     my $nic  = $self->prop('nic', 'e1000');
