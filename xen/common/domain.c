@@ -19,8 +19,10 @@
 #include <xen/power.h>
 #include <xen/sched.h>
 #include <xen/string.h>
+#include <xen/subsys.h>
 #include <asm/hvm/guest_acpi.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/vlapic.h>
 #include <asm/percpu.h>
 #include <public/event_channel.h>
 #include <public/hvm/start_info.h>
@@ -37,20 +39,9 @@ size_param("dom_mem", opt_dom_mem);
 
 int p2m_populate(struct domain *d, uint64_t bytes);
 void p2m_teardown(struct domain *d);
-/* Per-domain and per-vCPU state of other subsystems. Each file that owns
- * such state provides its pair; the weak defaults mean "none yet". An init
- * returns 0 or a negative errno, and destroy must accept a failed init. */
-#define WEAK_INIT(name, type)                                                                      \
-    int __attribute__((weak)) name##_init(type x)                                                  \
-    {                                                                                              \
-        return 0;                                                                                  \
-    }                                                                                              \
-    void __attribute__((weak)) name##_destroy(type x) {}
-WEAK_INIT(evtchn, struct domain *)       /* common/event_channel.c */
-WEAK_INIT(shared_info, struct domain *)  /* common/memory.c */
-WEAK_INIT(grant_table, struct domain *)  /* common/grant_table.c */
-WEAK_INIT(sched_domain, struct domain *) /* common/schedule.c */
-WEAK_INIT(vlapic, struct vcpu *)         /* arch/x86/hvm/vlapic.c */
+/* Per-domain and per-vCPU state of other subsystems (xen/subsys.h and
+ * asm/hvm/vlapic.h): an init returns 0 or a negative errno, and destroy
+ * must accept a failed init. */
 
 static const char *domain_extra_init(struct domain *d)
 {

@@ -20,6 +20,7 @@
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/string.h>
+#include <xen/subsys.h>
 #include <xen/xenstore_domain.h>
 #include <asm/hvm/hvm.h>
 #include <asm/percpu.h>

@@ -19,6 +19,7 @@
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/string.h>
+#include <xen/subsys.h>
 #include <asm/hvm/hvm.h>
 #include <asm/page.h>
 #include <public/grant_table.h>
@@ -68,16 +69,7 @@ static DEFINE_SPINLOCK(gnttab_lock);
 /* --- nested paging, 4 KiB at a time --- */
 
 /* Stale translations of a changed nested entry must go before the guest
- * relies on the change. The vendor code provides the real flush (e.g. a
- * new ASID or TLB_CONTROL on the next VMRUN of every vCPU of d); this
- * default forces every vCPU of d out of the guest, which is enough where
- * VMRUN flushes (QEMU's TCG does). */
-void __attribute__((weak)) hvm_flush_guest_tlbs(struct domain *d)
-{
-    for (unsigned int i = 0; i < d->nr_vcpus; i++)
-        if (d->vcpus[i] && d->vcpus[i]->running)
-            vcpu_kick(d->vcpus[i]);
-}
+ * relies on the change: the vendor code's hvm_flush_guest_tlbs (xen/subsys.h). */
 
 /* A new nested table page, owned by d like those of p2m.c, so that the
  * domain's teardown frees it with the rest. */

@@ -1,39 +1,19 @@
 /* Hypercall dispatch, and the small hypercalls: xen_version, console_io,
- * sched_op, set_timer_op, hvm_op parameters, vm_assist, and the privileged
- * sysctl/domctl gate. Larger ones live in their own files (event_channel.c,
- * grant_table.c, memory.c, vcpu.c); until a file provides its handler the
- * weak default answers -ENOSYS. */
+ * sched_op, set_timer_op, hvm_op parameters and vm_assist. Larger ones live
+ * in their own files (event_channel.c, grant_table.c, memory.c, vcpu.c,
+ * sysctl.c, domctl.c), always linked; a hypercall with no handler in the
+ * table answers -ENOSYS. */
 #include <xen/event.h>
 #include <xen/hypercall.h>
 #include <xen/lib.h>
 #include <xen/string.h>
+#include <xen/subsys.h>
 #include <xen/version.h>
 #include <xen/bootinfo.h>
 #include <asm/hvm/hvm.h>
 #include <public/hvm/params.h>
 #include <public/sched.h>
 #include <public/version.h>
-
-#define WEAK_ENOSYS(fn)                                                                            \
-    long __attribute__((weak)) fn(struct vcpu *v, const unsigned long *args, bool compat)          \
-    {                                                                                              \
-        return -ENOSYS;                                                                            \
-    }
-WEAK_ENOSYS(do_vcpu_op)
-WEAK_ENOSYS(do_memory_op)
-WEAK_ENOSYS(do_event_channel_op)
-WEAK_ENOSYS(do_grant_table_op)
-WEAK_ENOSYS(do_multicall)
-
-/* Privileged-only interfaces: others get -EPERM before anything is read. */
-long __attribute__((weak)) do_sysctl(struct vcpu *v, const unsigned long *args, bool compat)
-{
-    return v->domain->privileged ? -ENOSYS : -EPERM;
-}
-long __attribute__((weak)) do_domctl(struct vcpu *v, const unsigned long *args, bool compat)
-{
-    return v->domain->privileged ? -ENOSYS : -EPERM;
-}
 
 struct domain *hypercall_target(struct vcpu *v, unsigned long domid, long *err)
 {
@@ -169,18 +149,6 @@ long do_console_io(struct vcpu *v, const unsigned long *args, bool compat)
 }
 
 /* --- sched_op and timers --- */
-
-/* Event channels provide these; until then polling is unavailable and a
- * timer only wakes its vCPU. */
-long __attribute__((weak)) sched_poll(struct vcpu *v, unsigned long arg)
-{
-    return -ENOSYS;
-}
-void __attribute__((weak)) send_timer_virq(struct vcpu *v) {}
-bool __attribute__((weak)) vcpu_events_pending(struct vcpu *v)
-{
-    return false;
-}
 
 /* SCHEDOP_block: sleep until an event is pending for this vCPU. */
 static void vcpu_block_for_events(struct vcpu *v)
@@ -389,7 +357,7 @@ static hypercall_fn_t *const table[NR_HYPERCALLS] = {
     [__HYPERVISOR_sysctl] = do_sysctl,
     [__HYPERVISOR_domctl] = do_domctl,
     [__HYPERVISOR_vm_assist] = do_vm_assist,
-    [__HYPERVISOR_multicall] = do_multicall,
+    /* multicall: no handler yet, so -ENOSYS as for any hypercall without one. */
 };
 
 long do_hypercall(struct vcpu *v, unsigned long nr, unsigned long args[5], bool compat)

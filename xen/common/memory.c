@@ -27,6 +27,7 @@
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/string.h>
+#include <xen/subsys.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/svm.h>
 #include <asm/io.h>
@@ -413,13 +414,6 @@ static int move_gmfn(struct domain *d, unsigned long idx, unsigned long gpfn)
     }
     d->p2m[gpfn] = (uint32_t)mfn;
     return 0;
-}
-
-/* Grant table frames are mapped by the grant table code (common/grant_table.c
- * overrides this): 0 or -errno. */
-int __attribute__((weak)) gnttab_map_frame(struct domain *d, unsigned long idx, unsigned long gfn)
-{
-    return -ENOSYS;
 }
 
 /* --- foreign mappings --- */

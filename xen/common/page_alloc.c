@@ -24,8 +24,7 @@ static unsigned long free_pages, heap_pages, dirty_pages;
 static unsigned long scrubbed_idle, scrubbed_sync;
 static DEFINE_SPINLOCK(heap_lock);
 
-/* The idle scrubber's wake-up (arch/x86/idle.c); nothing in host tests. */
-void __attribute__((weak)) page_scrub_notify(void) {}
+/* The idle scrubber's wake-up: arch/x86/idle.c (host tests give their own). */
 
 static inline unsigned int is_dirty(const struct page_info *pg)
 {

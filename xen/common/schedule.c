@@ -23,6 +23,7 @@
 #include <xen/sched.h>
 #include <xen/sched-ctl.h>
 #include <xen/string.h>
+#include <xen/subsys.h>
 #include <asm/apic.h>
 #include <asm/hvm/hvm.h>
 #include <asm/percpu.h>
@@ -202,9 +203,7 @@ static void sched_timer_fn(void *data)
     this_cpu()->softirq_pending = 1;
 }
 
-/* Event channels' answer to "would an event wake this vCPU now" (a weak
- * default in hypercall.c says no). */
-bool vcpu_events_pending(struct vcpu *v);
+/* Event channels' answer to "would an event wake this vCPU now": xen/subsys.h. */
 
 static void record_latency(struct sched_vcpu *sv, s_time_t now);
 
@@ -362,9 +361,7 @@ void vcpu_kick(struct vcpu *v)
 }
 
 /* ---- vCPUs and domains -------------------------------------------------- */
-/* The hooks domain.c calls (weak defaults there). */
-int sched_domain_init(struct domain *d);
-void sched_domain_destroy(struct domain *d);
+/* The hooks domain.c calls (xen/subsys.h). */
 
 void sched_add_vcpu(struct vcpu *v)
 {

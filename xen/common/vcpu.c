@@ -11,6 +11,7 @@
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/string.h>
+#include <xen/subsys.h>
 #include <asm/hvm/hvm.h>
 #include <asm/config.h>
 #include <asm/processor.h>
@@ -19,8 +20,6 @@
 #ifndef ETIME
 #define ETIME 62
 #endif
-
-void send_timer_virq(struct vcpu *v);
 
 static DEFINE_SPINLOCK(vcpu_op_lock);
 
@@ -38,36 +37,6 @@ static bool vcpu_initialised(const struct vcpu *v)
 static void vcpu_set_initialised(struct vcpu *v)
 {
     v->initialised = true;
-}
-
-/* Load a complete start state (GPRs, RIP, RFLAGS, segments, CR0/CR3/CR4,
- * EFER) into a vCPU that is not running. The vendor code provides the
- * strong definition once it can load control registers, CS and TR. This
- * default can only express what a freshly built vCPU already holds (flat
- * 32-bit protected mode, paging off, the build's CS): anything else gives
- * -EOPNOTSUPP. */
-int __attribute__((weak))
-arch_vcpu_set_hvm_context(struct vcpu *v, const struct x86_regs *r, uint64_t cr3)
-{
-    struct x86_regs cur;
-    const struct x86_segment *cs = &r->seg[x86_seg_cs], *ccs;
-
-    hvm_funcs->get_regs(v, &cur);
-    ccs = &cur.seg[x86_seg_cs];
-    /* Protected mode without paging or long mode; CR0/CR4 stay as built. */
-    if (!(r->cr0 & X86_CR0_PE) || (r->cr0 & X86_CR0_PG) || (r->efer & (EFER_LME | EFER_LMA)) ||
-        (cur.cr0 & X86_CR0_PG) || cs->base != ccs->base || cs->limit != ccs->limit ||
-        cs->attr != ccs->attr)
-        return -EOPNOTSUPP;
-    for (unsigned int i = 0; i < 16; i++)
-        cur.gpr[i] = r->gpr[i];
-    cur.rip = r->rip;
-    cur.rflags = r->rflags;
-    for (unsigned int s = x86_seg_es; s < x86_seg_nr; s++)
-        if (s != x86_seg_cs && s != x86_seg_tr)
-            cur.seg[s] = r->seg[s];
-    hvm_funcs->set_regs(v, &cur);
-    return 0;
 }
 
 /* Segment attributes in the VMCB form: type 0-3, S 4, DPL 5-6, P 7, AVL 8,

@@ -168,6 +168,20 @@ class PlanTests(unittest.TestCase):
         with self.assertRaisesRegex(xr.RunnerError, "hypervisor-wide state"):
             xr.check_plan([xr.Boot(0, inst[:2])])
 
+    def test_clock_icount_boots_apart_with_icount(self):
+        inst = self.inst(3)
+        inst[0].test.clock = "icount"
+        boots = xr.plan_boots(inst, 1, 32)
+        icount = [b for b in boots if b.clock == "icount"]
+        self.assertEqual([i.name for b in icount for i in b.instances], [inst[0].name])
+        opts = types.SimpleNamespace(qemu_cpu="max", memory=64, smp=1, xen="/x/xen",
+                                     xen_cmdline="", build="/b")
+        self.assertIn("-icount", xr.xen_qemu_command(icount[0], opts, "/l"))
+        other = [b for b in boots if not b.clock][0]
+        self.assertNotIn("-icount", xr.xen_qemu_command(other, opts, "/l"))
+        with self.assertRaisesRegex(xr.RunnerError, "@clock knows only"):
+            make_test("c", extra=" * @clock sundial\n")
+
     def test_global_state_tag(self):
         t = make_test("g", extra=" * @global-state the ARINC653 schedule\n")
         self.assertEqual(t.global_state, "the ARINC653 schedule")

@@ -13,8 +13,6 @@
 #include <asm/processor.h>
 #include <asm/traps.h>
 
-void do_softirqs(void);
-
 static struct timer input_poll_timer;
 #define INPUT_POLL_INTERVAL MILLISECS(20)
 
@@ -25,8 +23,6 @@ static void input_poll(void *unused)
     console_poll_input();
     set_timer(&input_poll_timer, NOW() + INPUT_POLL_INTERVAL);
 }
-
-void __attribute__((weak)) do_softirqs(void) {}
 
 /* Idle-time scrubbing: freed frames (and the boot heap) are dirty until
  * zeroed. A per-CPU timer zeroes 64 KiB chunks for up to SCRUB_BUDGET while

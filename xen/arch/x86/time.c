@@ -11,9 +11,7 @@
 #include <asm/processor.h>
 #include <asm/traps.h>
 
-#define PIT_HZ         1193182ULL
-#define CALIBRATE_MS   4
-#define CALIBRATE_RUNS 3
+#define PIT_HZ 1193182ULL
 
 static uint64_t tsc_at_boot, tsc_hz, apic_hz;
 static uint64_t ns_mult;  /* ns = (tsc delta * ns_mult) >> 32 */
@@ -52,65 +50,161 @@ void mdelay(unsigned long ms)
         udelay(1000);
 }
 
-/* Count `ms` milliseconds on PIT channel 2 (gate through port 0x61). */
-static void pit_wait(unsigned int ms)
+/*
+ * Calibration. The PIT's channel 2 counts down at a known rate; each window
+ * reads its count (latched) next to the TSC and the APIC timer at both ends,
+ * so the elapsed PIT ticks are measured, not waited for: a vCPU whose host
+ * steals the CPU while the window runs only makes the window longer. A read
+ * is trusted only if the two TSC reads around it are close (no steal inside
+ * it). Windows are repeated until CALIBRATE_GOOD of them agree; a window
+ * whose reads were disturbed, or which the PIT wrapped, is thrown away.
+ * Never a panic: if nothing plausible comes out, CPUID's nominal frequency
+ * or a fixed guess is used, with a warning.
+ */
+#define CALIBRATE_TICKS   11932 /* PIT ticks per window: 10 ms */
+#define CALIBRATE_GOOD    3     /* agreeing windows wanted */
+#define CALIBRATE_WINDOWS 40    /* at most this many windows */
+#define CALIBRATE_READS   4     /* reads per window end, the best kept */
+
+struct calib_read {
+    uint64_t tsc;    /* the middle of the two TSC reads around it */
+    uint64_t spread; /* TSC ticks between those reads */
+    uint32_t apic;
+    uint16_t pit;
+};
+
+static uint16_t pit_ch2_count(void)
 {
-    uint32_t count = (uint32_t)(PIT_HZ * ms / 1000);
+    uint8_t lo, hi;
+
+    outb(0x43, 0x80); /* latch channel 2 */
+    lo = inb(0x42);
+    hi = inb(0x42);
+    return lo | (uint16_t)hi << 8;
+}
+
+/* The read with the narrowest TSC bracket of a few. */
+static void calib_read(struct calib_read *best)
+{
+    best->spread = ~0ULL;
+    for (unsigned int i = 0; i < CALIBRATE_READS; i++) {
+        struct calib_read r;
+        uint64_t t0 = rdtsc(), t1;
+
+        r.pit = pit_ch2_count();
+        r.apic = apic_timer_current();
+        t1 = rdtsc();
+        r.tsc = t0 + (t1 - t0) / 2;
+        r.spread = t1 - t0;
+        if (r.spread < best->spread)
+            *best = r;
+    }
+}
+
+/* One window; false if it cannot be trusted (disturbed reads, PIT wrap). */
+static bool calibrate_window(uint64_t *tsc_hz_out, uint64_t *apic_hz_out)
+{
+    struct calib_read a, b;
+    uint64_t dtsc;
+    uint32_t dpit;
 
     outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
     outb(0x43, 0xb0);                       /* channel 2, lobyte/hibyte, mode 0 */
-    outb(0x42, count & 0xff);
-    outb(0x42, count >> 8);
-    while (!(inb(0x61) & 0x20))
+    outb(0x42, 0xff);
+    outb(0x42, 0xff);
+    apic_timer_oneshot(0xffffffff);
+    calib_read(&a);
+    while ((uint16_t)(a.pit - pit_ch2_count()) < CALIBRATE_TICKS && !(inb(0x61) & 0x20))
         cpu_relax();
+    calib_read(&b);
+    /* OUT high: the count passed 0 and wrapped, the elapsed ticks are lost. */
+    if (inb(0x61) & 0x20)
+        return false;
+    apic_timer_oneshot(0);
+    dpit = (uint16_t)(a.pit - b.pit);
+    dtsc = b.tsc - a.tsc;
+    /* Each end's uncertainty must stay under 0.1% of the window. */
+    if (dpit < CALIBRATE_TICKS || (a.spread + b.spread) * 1000 > dtsc)
+        return false;
+    *tsc_hz_out = dtsc * PIT_HZ / dpit;
+    *apic_hz_out = (uint64_t)(a.apic - b.apic) * PIT_HZ / dpit;
+    return true;
 }
 
-/* One calibration window: TSC and APIC timer ticks over `ms` of the PIT. */
-static void calibrate_once(unsigned int ms, uint64_t *tsc, uint32_t *apic)
+static bool plausible(uint64_t tsc, uint64_t apic)
 {
-    uint64_t t0, t1;
-    uint32_t a0, a1;
+    return tsc >= 10000000ULL && tsc <= 100000000000ULL && apic >= 1000000ULL &&
+           apic <= 100000000000ULL;
+}
 
-    apic_timer_oneshot(0xffffffff);
-    t0 = rdtsc();
-    a0 = apic_timer_current();
-    pit_wait(ms);
-    t1 = rdtsc();
-    a1 = apic_timer_current();
-    apic_timer_oneshot(0);
-    *tsc = t1 - t0;
-    *apic = a0 - a1;
+/* When no window can be trusted: CPUID leaf 0x16's base frequency, else a
+ * guess; the APIC timer keeps its measured ratio to the TSC if it has one. */
+static void calibrate_fallback(uint64_t tsc, uint64_t apic)
+{
+    uint32_t max, mhz, b, c, d;
+
+    cpuid(0, &max, &b, &c, &d);
+    mhz = 0;
+    if (max >= 0x16)
+        cpuid(0x16, &mhz, &b, &c, &d);
+    tsc_hz = mhz ? (uint64_t)mhz * 1000000 : 1000000000ULL;
+    apic_hz = plausible(tsc, apic) ? apic * (tsc_hz / 1000) / (tsc / 1000) : tsc_hz / 2;
+    printk(XENLOG_WARNING "time: calibration against the PIT failed (last window TSC %lu Hz, "
+                          "APIC timer %lu Hz); assuming TSC %lu Hz (%s), APIC timer %lu Hz\n",
+           (unsigned long)tsc, (unsigned long)apic, (unsigned long)tsc_hz,
+           mhz ? "CPUID leaf 0x16" : "a guess", (unsigned long)apic_hz);
 }
 
 void time_init(void)
 {
-    uint64_t best_tsc = ~0ULL;
-    uint32_t best_apic = 0;
+    uint64_t good_tsc[CALIBRATE_GOOD], good_apic[CALIBRATE_GOOD], tsc = 0, apic = 0;
+    unsigned int ngood = 0, windows = 0, rejected = 0;
+    const char *how = "calibrated against the PIT";
 
     tsc_at_boot = rdtsc();
-    /* A virtual CPU can be descheduled by its host between the PIT's end and
-     * the reading of the counters, which only ever lengthens a window: the
-     * shortest of a few windows is the truest. */
-    for (unsigned int i = 0; i < CALIBRATE_RUNS; i++) {
-        uint64_t tsc;
-        uint32_t apic;
-
-        calibrate_once(CALIBRATE_MS, &tsc, &apic);
-        if (tsc < best_tsc) {
-            best_tsc = tsc;
-            best_apic = apic;
+    while (windows < CALIBRATE_WINDOWS) {
+        windows++;
+        if (!calibrate_window(&tsc, &apic) || !plausible(tsc, apic)) {
+            rejected++;
+            continue;
         }
+        /* Keep windows that agree (within 0.5%) with the first kept one;
+         * one that disagrees starts the set again. */
+        if (ngood &&
+            (tsc > good_tsc[0] + good_tsc[0] / 200 || tsc + good_tsc[0] / 200 < good_tsc[0])) {
+            rejected++;
+            ngood = 0;
+        }
+        good_tsc[ngood] = tsc;
+        good_apic[ngood] = apic;
+        if (++ngood == CALIBRATE_GOOD)
+            break;
     }
-    tsc_hz = best_tsc * 1000 / CALIBRATE_MS;
-    apic_hz = (uint64_t)best_apic * 1000 / CALIBRATE_MS;
-    if (tsc_hz < 10000000 || apic_hz < 1000000)
-        panic("time calibration failed: TSC %lu Hz, APIC timer %lu Hz (is the PIT present?)",
-              (unsigned long)tsc_hz, (unsigned long)apic_hz);
+    if (ngood == CALIBRATE_GOOD) {
+        /* The median of the agreeing windows. */
+        unsigned int m = 0;
+
+        for (unsigned int i = 0; i < CALIBRATE_GOOD; i++) {
+            unsigned int below = 0;
+
+            for (unsigned int j = 0; j < CALIBRATE_GOOD; j++)
+                below += good_tsc[j] < good_tsc[i];
+            if (below == CALIBRATE_GOOD / 2)
+                m = i;
+        }
+        tsc_hz = good_tsc[m];
+        apic_hz = good_apic[m];
+    } else {
+        calibrate_fallback(tsc, apic);
+        how = "assumed";
+    }
+    apic_timer_oneshot(0);
     ns_mult = (1000000000ULL << 32) / tsc_hz;
     apic_khz = apic_hz / 1000;
-    printk("time: TSC %lu.%03lu MHz, APIC timer %lu.%03lu MHz (calibrated against the PIT)\n",
+    printk("time: TSC %lu.%03lu MHz, APIC timer %lu.%03lu MHz (%s: %u windows, %u rejected)\n",
            (unsigned long)(tsc_hz / 1000000), (unsigned long)(tsc_hz / 1000 % 1000),
-           (unsigned long)(apic_hz / 1000000), (unsigned long)(apic_hz / 1000 % 1000));
+           (unsigned long)(apic_hz / 1000000), (unsigned long)(apic_hz / 1000 % 1000), how, windows,
+           rejected);
 }
 
 /* --- software timers ---

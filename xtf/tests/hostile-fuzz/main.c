@@ -10,9 +10,10 @@
  *
  * @category security
  * @envs hvm64 hvm32pae
+ * @needs hypervisor
  * @domain vcpus=4 mem=16M
  * @smp 2
- * @timeout 120
+ * @timeout 150
  * @companion bystander
  */
 #define FUZZ_SECONDS 20

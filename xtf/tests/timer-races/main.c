@@ -14,6 +14,7 @@
  *
  * @category security
  * @envs hvm64 hvm32pae
+ * @needs hypervisor evtchn memory vcpu-op
  * @variations watchdog periodic
  * @domain vcpus=4
  * @smp 2

@@ -10,6 +10,7 @@
  *
  * @category security
  * @envs hvm64 hvm32pae
+ * @needs hypervisor
  * @variations pf ud
  * @companion bystander test=example
  * @expect-end crashed:; destroyed

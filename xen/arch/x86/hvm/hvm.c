@@ -7,6 +7,7 @@
 #include <xen/param.h>
 #include <xen/sched.h>
 #include <xen/string.h>
+#include <xen/subsys.h>
 #include <xen/version.h>
 #include <asm/hvm/guest_acpi.h>
 #include <asm/hvm/hvm.h>
@@ -21,13 +22,6 @@ boolean_param("hvm_fep", opt_hvm_fep);
 
 const struct hvm_function_table *start_svm(void);
 long do_hypercall(struct vcpu *v, unsigned long nr, unsigned long args[5], bool compat);
-
-/* The event-channel callback (event_channel.c); weak until it is linked. */
-bool __attribute__((weak)) vcpu_callback_pending(struct vcpu *v)
-{
-    return false;
-}
-void __attribute__((weak)) vcpu_callback_delivered(struct vcpu *v) {}
 
 int hvm_init(void)
 {
@@ -442,12 +436,6 @@ static void unbacked_access(struct vcpu *v, const char *what, uint64_t addr, uns
                d->domain_id, quiet);
 }
 
-int __attribute__((weak))
-hvm_io_extra(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t *val)
-{
-    return -1;
-}
-
 int hvm_io(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t *val)
 {
     if (port == 0xe9) {
@@ -457,7 +445,7 @@ int hvm_io(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t 
             domain_console_putc(v->domain, (char)*val);
         return X86EMUL_OKAY;
     }
-    if (guest_acpi_io(v, port, bytes, in, val) == 0 || hvm_io_extra(v, port, bytes, in, val) == 0)
+    if (guest_acpi_io(v, port, bytes, in, val) == 0)
         return X86EMUL_OKAY;
     /* No device: reads float high, writes vanish (as on real hardware, and
      * on Xen with no device model). Notably the test harness's exit port is

@@ -9,6 +9,7 @@
 #include <xen/mm.h>
 #include <xen/sched.h>
 #include <xen/string.h>
+#include <xen/subsys.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/svm.h>
 #include <asm/percpu.h>
