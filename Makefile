@@ -6,6 +6,7 @@
 #   make bench   benchmarks (figures only, no assertions on time)
 #   make fuzz    longer fuzzing runs
 #   make style   style checks (clang-format, shellcheck, perltidy)
+#   make mutate  mutation testing of the hypervisor: prints the mutation score
 #
 # Components plug in through mk/: deps.d/NAME.list (Debian packages),
 # build.d/NAME (a build command), suites.d/NAME (a test suite command ending
@@ -14,7 +15,7 @@
 SHELL := /bin/bash
 export JOBS ?= $(shell nproc)
 
-.PHONY: all build deps check run bench fuzz style clean
+.PHONY: all build deps check run bench fuzz style mutate clean
 
 all: deps
 	@mk/each.sh build
@@ -45,6 +46,10 @@ fuzz: deps
 
 style:
 	@mk/style.sh
+
+# Not part of check (10-20 minutes); check runs its self-test (suite mutate).
+mutate: deps
+	@xen/test/mutate/mutate.py $(MUTATIONS)
 
 clean:
 	$(MAKE) -C xen clean

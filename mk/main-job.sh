@@ -19,17 +19,19 @@ osstest="$top/osstest/bin/osstest"
 repo=${MAIN_JOB_REPO:-$top}
 
 snapshot_working_tree() {
-    local index tree parent commit
+    local index tree parent commit name email
     index=$(mktemp)
     trap 'rm -f "$index"' RETURN
     cp "$(git -C "$repo" rev-parse --git-path index)" "$index" 2>/dev/null || true
     GIT_INDEX_FILE=$index git -C "$repo" add -A
     tree=$(GIT_INDEX_FILE=$index git -C "$repo" write-tree)
     parent=$(git -C "$repo" rev-parse -q --verify HEAD || true)
-    # Fixed identity and dates: the same tree on the same parent is the same
-    # commit, so an unchanged tree makes no new revision.
-    commit=$(GIT_AUTHOR_NAME="working tree" GIT_AUTHOR_EMAIL="working-tree@localhost" \
-        GIT_COMMITTER_NAME="working tree" GIT_COMMITTER_EMAIL="working-tree@localhost" \
+    # Fixed dates: the same tree on the same parent by the same person is
+    # the same commit, so an unchanged tree makes no new revision.
+    name=$(git -C "$repo" config user.name || echo "working tree")
+    email=$(git -C "$repo" config user.email || echo "working-tree@localhost")
+    commit=$(GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email \
+        GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email \
         GIT_AUTHOR_DATE="@0 +0000" GIT_COMMITTER_DATE="@0 +0000" \
         git -C "$repo" commit-tree "$tree" ${parent:+-p "$parent"} \
         -m "working tree snapshot for a local flight")
@@ -86,6 +88,8 @@ main() {
     fi
     "$osstest" report "$flight" --strict \
         ${def:+--baseline-branch "$(branch_name "$def")"} || rstatus=$?
+    # Keep logs and artefacts within the disk budget (OSSTEST_DISK_BUDGET).
+    "$osstest" retention | sed 's/^/main job: retention: /' || true
     echo
     echo "main job: report: $top/results/flights/$flight/report.html"
     echo "main job: text:   $top/results/flights/$flight/report.txt"

@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # End to end on this tree: a flight made from the project's template (its
-# build and XTF jobs, with the XTF selection cut to one test per environment
-# to stay quick) builds the hypervisor and XTF with raisin, boots the
+# build, XTF and coverage jobs, with the XTF selection cut to one test per
+# environment to stay quick) builds the hypervisor and XTF with raisin, boots the
 # hypervisor on the two virtual hosts of lab-configs/, runs xtf-runner there,
 # records each XTF test instance as a subtest xtf/NAME, and reports.
 use v5.36;
@@ -23,10 +23,10 @@ $ENV{RAISIN_ARTEFACTS} //= "$top/results/artefacts";
 my ($rc, $out) = osstest('hosts', 'add');
 is($rc, 0, 'the virtual hosts of lab-configs added') or diag $out;
 
-# The project's template without the coverage job, XTF cut to the example test.
+# The project's template, XTF cut to the example test (coverage job too).
 my $src = do { local (@ARGV, $/) = "$top/osstest/templates/xen.tmpl"; <> };
-$src =~ s/\n# Coverage:.*//s;
 $src =~ s/(\n    step xtf-run ts-xtf-run)/\n    runvar xtf_selection = example$1/g;
+$src =~ s/(\n    step coverage ts-coverage)/\n    runvar xtf_selection = example$1/;
 my $tmpl = "$ENV{OSSTEST_RESULTS}/xen-quick.tmpl";
 open my $fh, '>', $tmpl or die;
 print $fh $src;
@@ -56,6 +56,16 @@ for my $j (qw(test-xtf-x86_64-smp1 test-xtf-x86_64-smp2)) {
     $host{Osstest::Flight::runvars($db, $jobs->{$j}{job_id})->{host}}++;
 }
 is_deeply([sort keys %host], ['vhost1', 'vhost2'], 'the two jobs ran on the two virtual hosts');
+
+# The coverage job: passes when coverage was collected; its XTF tests are
+# subtests like the XTF jobs'.
+is($jobs->{'coverage-x86_64'}{status}, 'pass', 'the coverage job passed');
+my $csteps = Osstest::Flight::steps($db, $jobs->{'coverage-x86_64'}{job_id});
+my ($rep) = grep { $_->{testid} eq 'coverage/report' } @$csteps;
+is($rep && $rep->{status}, 'pass', 'coverage/report: the coverage report was written');
+ok((grep { $_->{kind} eq 'subtest' && $_->{testid} =~ m{^xtf/test-} } @$csteps),
+    'its XTF instances are subtests');
+ok(-s "$top/results/coverage/flight-$f/summary.json", 'coverage summary of the flight');
 ($rc, $out) = osstest('report', $f);
 like($out, qr/verdict: /, 'report written') or diag $out;
 ok(-s "$ENV{OSSTEST_RESULTS}/flights/$f/report.html", 'HTML report');

@@ -67,6 +67,18 @@ recipe_skips() {
     declare -F "$fn" >/dev/null && "$fn"
 }
 
+# Remove the staging directories under $1 of builds whose process is gone
+# (killed: a trap cannot run on SIGKILL).
+remove_dead_stages() {
+    local d pid
+    for d in "$1"/.stage-*; do
+        [[ -d $d ]] || continue
+        pid=${d##*-}
+        [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && continue
+        rm -rf "$d"
+    done
+}
+
 # Build component $1 (or reuse its store entry) and print `artefact C DIR`.
 build_one() {
     local c=$1 dir entry tree stage sub lock options start seconds v logcopy optional
@@ -79,6 +91,7 @@ build_one() {
     entry=$(basename "$dir")
     v=$(component_variant "$c")
     mkdir -p "$STORE/$c"
+    remove_dead_stages "$STORE/$c"
     exec {lock}>"$STORE/$c/.$entry.lock"
     flock "$lock"
     if artefact_valid "$dir"; then

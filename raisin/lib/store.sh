@@ -10,17 +10,48 @@ component_variant() {
     if [[ -n ${!var:-} ]]; then printf '%s' "${CFG[${!var}]}"; fi
 }
 
+# What the build of component $1 at a commit (R_*) reads: the git tree id
+# of its directory and of those of the components it needs, then its build
+# options. Two commits with the same inputs (a change elsewhere, e.g. a
+# README) build the same thing.
+content_inputs() {
+    local c=$1 d sub deps
+    deps="$(fprefix "$c")_deps[@]"
+    for d in "$c" ${!deps+"${!deps}"}; do
+        sub="$(fprefix "$d")_subdir"
+        printf '%s:%s=%s\n' "$d" "${!sub}" \
+            "$(git -C "$R_GIT" rev-parse -q --verify "$R_COMMIT:${!sub}" 2>/dev/null || echo none)"
+    done
+    printf 'options=%s\n' "$(call_recipe "$c" options)"
+}
+
+# The store's name for component $1 at the resolved revision: at a commit,
+# src-<digest of its inputs>; a work tree or plain directory keeps its label.
+entry_label() {
+    if [[ $R_KIND == commit && -n $R_GIT ]]; then
+        printf 'src-%s' "$(content_inputs "$1" | sha256sum | cut -c1-20)"
+    else
+        printf '%s' "$R_LABEL"
+    fi
+}
+
 # The store directory of component $1 at the resolved revision (R_*).
 artefact_dir() {
     local c=$1 v
     v=$(component_variant "$c")
-    printf '%s/%s/%s%s' "$STORE" "$c" "$R_LABEL" "${v:+-$v}"
+    printf '%s/%s/%s%s' "$STORE" "$c" "$(entry_label "$c")" "${v:+-$v}"
 }
 
-# Succeed when $1 is a whole store entry whose files match its manifest.
+# Succeed when $1 is a whole store entry whose files match its manifest
+# exactly: every listed file with its checksum, no other file, no symbolic
+# link or other non-regular file anywhere under files/.
 artefact_valid() {
     local dir=$1
-    [[ -f $dir/manifest ]] || return 1
+    [[ -f $dir/manifest && -d $dir/files && ! -L $dir/files ]] || return 1
+    [[ -z $(find "$dir/files" -mindepth 1 ! -type f ! -type d -print -quit) ]] || return 1
+    [[ $(cd "$dir/files" && find . -type f -printf '%P\n' | LC_ALL=C sort) == \
+        "$(sed -n '/^files:$/,$p' "$dir/manifest" | sed 1d | cut -c67- | LC_ALL=C sort)" ]] ||
+        return 1
     (cd "$dir/files" &&
         sed -n '/^files:$/,$p' ../manifest | sed 1d | sha256sum -c --quiet --status -)
 }
@@ -51,6 +82,9 @@ write_manifest() {
         echo "build_seconds: $seconds"
         echo "host: $(uname -n) $(uname -m)"
         echo "build_tree: $tree"
+        if [[ $R_KIND == commit && -n $R_GIT ]]; then
+            content_inputs "$c" | sed 's/^/input: /'
+        fi
         echo "entry: $(basename "$dir")"
         echo "files:"
         (cd "$stage/files" && find . -type f -printf '%P\n' | LC_ALL=C sort |
@@ -68,13 +102,13 @@ manifest_field() {
 cmd_list() {
     local m c e
     [[ -d $STORE ]] || return 0
-    printf '%-10s %-60s %-9s %s\n' COMPONENT ENTRY VARIANT BUILT
+    printf '%-10s %-36s %-12s %-9s %s\n' COMPONENT ENTRY COMMIT VARIANT BUILT
     for m in "$STORE"/*/*/manifest; do
         [[ -f $m ]] || continue
         c=$(manifest_field "$m" component)
         e=$(basename "$(dirname "$m")")
-        printf '%-10s %-60s %-9s %s\n' "$c" "$e" "$(manifest_field "$m" variant)" \
-            "$(manifest_field "$m" built)"
+        printf '%-10s %-36s %-12s %-9s %s\n' "$c" "$e" "$(manifest_field "$m" commit | cut -c1-12)" \
+            "$(manifest_field "$m" variant)" "$(manifest_field "$m" built)"
     done
 }
 
@@ -85,6 +119,7 @@ cmd_show() {
     local want=${1:-} m e commit full="" n=0
     [[ -n $want ]] || die "usage: raise show REVISION"
     if resolve_source "$(component_source xen)" 2>/dev/null && [[ $S_KIND == git ]]; then
+        # shellcheck disable=SC2153 # S_GIT is set by resolve_source
         full=$(git -C "$S_GIT" rev-parse --verify -q "$want^{commit}" 2>/dev/null) || full=""
     fi
     for m in "$STORE"/*/*/manifest; do

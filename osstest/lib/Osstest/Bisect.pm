@@ -1,24 +1,33 @@
 package Osstest::Bisect;
 
-# Bisection of a regression (job, testid) of a flight: find the first bad
-# commit between the flight's baseline revision and its tested revision by
-# running the failing job (and the jobs it needs) on midpoints of the commit
-# range, each run a flight of blessing real-bisect. The basis pass and the
+# Bisection of the regressions of a flight: one bisection per (commit range,
+# failure signature), i.e. the (job, testid) pairs that failed together are
+# its members and are bisected together. It finds the first bad commit
+# between the flight's baseline revision and its tested revision by running
+# the members' jobs (and the jobs they need, on the same host class) on
+# midpoints of the commit range, each run a flight of blessing real-bisect;
+# a commit fails when any member fails there. Outcomes already known for a
+# commit (an earlier flight that ran the same jobs there) are reused. Members
+# the culprit does not explain are bisected apart afterwards. The basis pass and the
 # first fail are reproduced (the ends once at the start, the last good and
 # first bad commits REPEAT times at the end), so a flaky test is not blamed.
 # Every run is a row of bisection_tries: run again, a bisection replays what
 # it already knows and resumes an interrupted flight instead of redoing it.
-# Output: results/bisect/N/ with summary.txt, culprit.log, graph.dot,
-# graph.svg and index.html.
+# Output: results/bisect/N/ with summary.txt, culprit.log (quoting each
+# member's failing message), graph.dot, graph.svg (graphviz), index.html and
+# mail.txt (to the culprit's author).
 
 use v5.36;
 use strict;
 use warnings;
-use File::Path qw(make_path);
-use File::Copy qw(copy);
+use File::Path    qw(make_path);
+use File::Copy    qw(copy);
+use POSIX         ();
+use Sys::Hostname ();
 use Osstest::Flight;
 use Osstest::Executive;
 use Osstest::Report;
+use Osstest::FlightReport;
 use Osstest::Util qw(capture results_dir);
 
 # The regressions of FLIGHT as [job, testid] pairs (from the report analysis).
@@ -48,9 +57,33 @@ sub open_bisection ($db, $flight, $job, $testid, %opt) {
         undef, $f->{branch}, $flight, $job, $testid, $tree, $rv->{"tree_$tree"},
         $f->{baseline_revision}, $f->{revision}, $repeat
     );
-    return $db->dbh->selectrow_hashref(
+    my $bis = $db->dbh->selectrow_hashref(
         'SELECT * FROM bisections WHERE source_flight = ? AND job = ? AND testid = ?',
         undef, $flight, $job, $testid);
+    for my $m ([$job, $testid], @{$opt{members} // []}) {
+        $db->dbh->do(
+            q{INSERT INTO bisection_members (bisection, job, testid) VALUES (?, ?, ?)
+              ON CONFLICT DO NOTHING}, undef, $bis->{bisection}, @$m
+        );
+    }
+    return $bis;
+}
+
+# The (job, testid) pairs a bisection covers.
+sub members ($db, $bis) {
+    my $m = $db->dbh->selectall_arrayref(
+        'SELECT job, testid FROM bisection_members WHERE bisection = ? ORDER BY job, testid',
+        undef, $bis->{bisection});
+    return @$m ? $m : [[$bis->{job}, $bis->{testid}]];
+}
+
+# Combined outcome of the members in FLIGHT: fail when any fails, pass when
+# all pass, else skip.
+sub group_outcome ($db, $flight, $members) {
+    my @o = map { outcome($db, $flight, @$_) } @$members;
+    return 'fail' if grep       { $_ eq 'fail' } @o;
+    return 'pass' if @o == grep { $_ eq 'pass' } @o;
+    return 'skip';
 }
 
 # The commits from good (index 0) to bad (last), first-parent line.
@@ -112,15 +145,30 @@ sub results ($self, $rev) {
 # Run the job once more at REV (or finish the run that was interrupted).
 sub try_once ($self, $rev) {
     my ($db, $bis) = @$self{qw(db bis)};
+    my $members   = members($db, $bis);
     my ($pending) = grep { $_->{revision} eq $rev && !defined $_->{outcome} } @{tries($db, $bis)};
-    my $flight = $pending ? $pending->{flight} : undef;
+    my $flight    = $pending ? $pending->{flight} : undef;
     if ($flight) {
         $self->say_("resuming flight $flight at " . short($rev));
     }
+    elsif (!$self->{opt}{fresh} && defined(my $known = $self->known_flight($rev, $members))) {
+
+        # An earlier flight ran these jobs at this commit: its outcome counts.
+        my $o = group_outcome($db, $known, $members);
+        $db->dbh->do(
+            q{INSERT INTO bisection_tries (bisection, seq, revision, flight, outcome)
+              SELECT ?, coalesce(max(seq), 0) + 1, ?, ?, ? FROM bisection_tries
+              WHERE bisection = ?}, undef, $bis->{bisection}, $rev, $known, $o, $bis->{bisection}
+        );
+        $self->say_(short($rev) . ": $o (known from flight $known)");
+        $self->write_output;
+        return $o;
+    }
     else {
+        my %seen;
         $flight = Osstest::Flight::make_from(
             $db, $bis->{source_flight},
-            jobs     => [$bis->{job}],
+            jobs     => [grep { !$seen{$_}++ } map { $_->[0] } @$members],
             revs     => {$bis->{tree} => $rev},
             intended => 'real-bisect'
         );
@@ -136,12 +184,35 @@ sub try_once ($self, $rev) {
     my $err = $@;
     $ex->finish;
     die $err unless $ok;
-    my $o = outcome($db, $flight, $bis->{job}, $bis->{testid});
+    my $o = group_outcome($db, $flight, $members);
     $db->dbh->do('UPDATE bisection_tries SET outcome = ? WHERE bisection = ? AND flight = ?',
         undef, $o, $bis->{bisection}, $flight);
     $self->say_(short($rev) . ": $o (flight $flight)");
     $self->write_output;
     return $o;
+}
+
+# A finished flight of the branch, not yet used by this bisection, whose
+# copies of every member's job tested REV of the tree and gave each member a
+# pass or fail: its outcome is known without running anything.
+sub known_flight ($self, $rev, $members) {
+    my ($db, $bis) = @$self{qw(db bis)};
+    my %jobs  = map { $_->[0] => 1 } @$members;
+    my $used  = {map { $_->{flight} => 1 } @{tries($db, $bis)}};
+    my $cands = $db->dbh->selectcol_arrayref(
+        q{SELECT DISTINCT f.flight FROM flights f JOIN jobs j ON j.flight = f.flight
+          JOIN runvars r ON r.job_id = j.job_id
+          WHERE f.branch = ? AND f.blessing IN ('real', 'real-bisect') AND f.finished IS NOT NULL
+            AND j.job = ANY (?) AND r.name = ? AND r.value = ? AND f.flight <> ?
+          ORDER BY f.flight}, undef, $bis->{branch}, [sort keys %jobs], "revision_$bis->{tree}",
+        $rev, $bis->{source_flight}
+    );
+    for my $f (@$cands) {
+        next if $used->{$f};
+        next if grep { outcome($db, $f, @$_) !~ /^(pass|fail)$/ } @$members;
+        return $f;
+    }
+    return undef;
 }
 
 # At least K outcomes at REV; returns them all.
@@ -230,6 +301,21 @@ sub run ($self) {
     my ($rc, $subject) =
         capture('git', '-C', $bis->{repo}, 'log', '-1', '--format=%s', $revs->[$hi]);
     chomp $subject;
+
+    # Members that do not pass before the culprit and fail with it have
+    # another story: they are bisected apart.
+    my %at = (lo => [], hi => []);
+    for my $t (@{tries($self->{db}, $bis)}) {
+        push @{$at{lo}}, $t->{flight} if $t->{revision} eq $revs->[$lo];
+        push @{$at{hi}}, $t->{flight} if $t->{revision} eq $revs->[$hi];
+    }
+    $self->{unexplained} = [
+        grep {
+            my $m = $_;
+            (grep { outcome($self->{db}, $_, @$m) ne 'pass' } @{$at{lo}})
+                || (grep { outcome($self->{db}, $_, @$m) ne 'fail' } @{$at{hi}})
+        } @{members($self->{db}, $bis)}
+    ];
     return $self->finish_with('culprit', $revs->[$hi],
               "first bad commit $revs->[$hi] ($subject): passes @{[scalar @$p]}x before it, "
             . "fails @{[scalar @$f]}x with it");
@@ -241,12 +327,13 @@ sub out_dir ($self) {
     return $dir;
 }
 
-# The log (relative to results/) of (job, testid) in FLIGHT.
-sub step_log ($self, $flight) {
+# The log (relative to results/) of (job, testid) in FLIGHT (default: the
+# first member).
+sub step_log ($self, $flight, $job = $self->{bis}{job}, $testid = $self->{bis}{testid}) {
     my ($log) = $self->{db}->dbh->selectrow_array(
         q{SELECT s.log FROM steps s JOIN jobs j USING (job_id)
           WHERE j.flight = ? AND j.job = ? AND s.testid = ?
-          ORDER BY s.attempt DESC LIMIT 1}, undef, $flight, $self->{bis}{job}, $self->{bis}{testid}
+          ORDER BY s.attempt DESC LIMIT 1}, undef, $flight, $job, $testid
     );
     return $log;
 }
@@ -281,8 +368,10 @@ sub write_output ($self) {
         return keys %k == 1 ? $o[0] : 'mixed';
     };
 
+    my $members = members($db, $bis);
     my $sum =
-        "bisection $bis->{bisection} of flight $bis->{source_flight}: $bis->{job} $bis->{testid}\n"
+          "bisection $bis->{bisection} of flight $bis->{source_flight}: "
+        . join(', ', map { "$_->[0] $_->[1]" } @$members) . "\n"
         . "tree $bis->{tree} ($bis->{repo}), good $bis->{good}, bad $bis->{bad}\n"
         . "status: $bis->{status}\n"
         . ($bis->{summary} ? "result: $bis->{summary}\n" : '')
@@ -299,14 +388,51 @@ sub write_output ($self) {
         my (undef, $show) =
             capture('git', '-C', $bis->{repo}, 'show', '--stat', '--patch', $culprit);
         my ($fail) = grep { ($_->{outcome} // '') eq 'fail' } @{$runs{$culprit}};
-        my $log    = $fail && $self->step_log($fail->{flight});
-        my $text   = $show;
-        if ($log && open my $fh, "<", ($log =~ m{^/} ? $log : results_dir() . "/$log")) {
-            local $/;
-            $text .= "\n==== log of $bis->{job} $bis->{testid} in flight $fail->{flight} ($log)\n"
-                . (<$fh> // '');
+        my $quote  = '';
+        my $logs   = '';
+        for my $m (@$members) {
+            my $log = $fail && $self->step_log($fail->{flight}, @$m) or next;
+            my $msg = Osstest::FlightReport::test_message($log);
+            $quote .= "  $m->[0] $m->[1]: " . ($msg || 'failed (no message)') . "\n";
+            if (open my $fh, "<", ($log =~ m{^/} ? $log : results_dir() . "/$log")) {
+                local $/;
+                $logs .= "\n==== log of $m->[0] $m->[1] in flight $fail->{flight} ($log)\n"
+                    . (<$fh> // '');
+            }
         }
-        write_file("$dir/culprit.log", $text);
+        $self->{quote} = $quote;
+        write_file("$dir/culprit.log",
+            ($quote ? "failing with this commit:\n$quote\n" : '') . $show . $logs);
+        my (undef, $author) =
+            capture('git', '-C', $bis->{repo}, 'log', '-1', '--format=%an <%ae>', $culprit);
+        chomp $author;
+        $author =~ s/[\x00-\x1f]+/ /g;
+        my $host = Sys::Hostname::hostname();
+        write_file(
+            "$dir/mail.txt",
+            join("\n",
+                'From: ' . ($ENV{OSSTEST_MAIL_FROM} // "osstest <osstest\@$host>"),
+                "To: $author",
+                (defined $ENV{OSSTEST_MAIL_LIST} ? "Cc: $ENV{OSSTEST_MAIL_LIST}" : ()),
+                "Subject: [$bis->{branch} bisection] "
+                    . short($culprit) . ' '
+                    . ($subj{$culprit} // ''),
+                'Date: ' . POSIX::strftime('%a, %d %b %Y %H:%M:%S +0000', gmtime),
+                "Message-ID: <osstest-bisection-$bis->{bisection}.$culprit\@$host>",
+                'MIME-Version: 1.0',
+                'Content-Type: text/plain; charset=utf-8',
+                '',
+                "Bisection $bis->{bisection} of flight $bis->{source_flight} (branch $bis->{branch})",
+                "blames commit $culprit",
+                '  ' . ($subj{$culprit} // ''),
+                '',
+                "for these failures:",
+                $quote,
+                $bis->{summary},
+                '',
+                "Graph: graph.svg; the commit and the failing logs: culprit.log.",
+                '')
+        );
     }
 
     my %colour = (
@@ -343,8 +469,17 @@ sub write_output ($self) {
     }
     $dot .= "}\n";
     write_file("$dir/graph.dot", $dot);
-    write_file("$dir/graph.svg",
-        qq{<svg xmlns="http://www.w3.org/2000/svg" width="900" height="$y">\n$svg</svg>\n});
+
+    # graphviz renders the graph; without it, a plain drawing.
+    my ($drc) = capture('dot', '-Tsvg', "$dir/graph.dot", '-o', "$dir/graph.svg.new");
+    if ($drc == 0 && -s "$dir/graph.svg.new") {
+        rename "$dir/graph.svg.new", "$dir/graph.svg";
+    }
+    else {
+        unlink "$dir/graph.svg.new";
+        write_file("$dir/graph.svg",
+            qq{<svg xmlns="http://www.w3.org/2000/svg" width="900" height="$y">\n$svg</svg>\n});
+    }
 
     my $html =
           qq{<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>bisection }
@@ -354,16 +489,23 @@ sub write_output ($self) {
         . join('', map { ".$_\{background:$colour{$_}}" } sort keys %colour)
         . "</style></head><body>\n<h1>Bisection "
         . h($bis->{bisection}) . ': '
-        . h("$bis->{job} $bis->{testid}")
+        . h(join ', ', map { "$_->[0] $_->[1]" } @$members)
         . "</h1>\n<p>Flight "
         . h($bis->{source_flight})
         . ', status <b>'
         . h($bis->{status})
         . '</b>. '
         . h($bis->{summary})
-        . "</p>\n<p><a href=\"graph.svg\">graph</a> (<a href=\"graph.dot\">DOT</a>)"
-        . ($culprit ? ', <a href="culprit.log">culprit and its log</a>' : '')
-        . "</p>\n<table><tr><th>commit</th><th>subject</th><th>outcome</th><th>runs</th></tr>\n";
+        . "</p>\n"
+        . (
+        $self->{quote} ? '<p>Failing with the culprit:</p><pre>' . h($self->{quote}) . "</pre>\n"
+        : ''
+        )
+        . "<p><a href=\"graph.svg\">graph</a> (<a href=\"graph.dot\">DOT</a>)"
+        . (
+        $culprit ? ', <a href="culprit.log">culprit and its log</a>, <a href="mail.txt">mail</a>'
+        : ''
+        ) . "</p>\n<table><tr><th>commit</th><th>subject</th><th>outcome</th><th>runs</th></tr>\n";
     for my $rev (@$revs) {
         my $st = $state->($rev);
         $html .=
@@ -390,8 +532,9 @@ sub write_output ($self) {
     return $dir;
 }
 
-# Bisect the regressions of FLIGHT (or just JOB/TESTID when given).
-# Returns the finished bisection rows.
+# Bisect the regressions of FLIGHT (or just JOB/TESTID when given): the
+# regressions failing together form one bisection; members its culprit does
+# not explain get one of their own. Returns the finished bisection rows.
 sub bisect_flight ($db, $flight, %opt) {
     my $pairs =
         defined $opt{job}
@@ -400,18 +543,32 @@ sub bisect_flight ($db, $flight, %opt) {
     my $log = $opt{log} // sub ($m) { print "$m\n" };
     $log->("flight $flight: no regressions to bisect") unless @$pairs;
     my @done;
-    for my $p (@$pairs) {
-        my $bis  = open_bisection($db, $flight, @$p, repeat => $opt{repeat});
-        my $self = __PACKAGE__->new($db, $bis, log => $log, max_jobs => $opt{max_jobs});
+    my @groups = @$pairs ? ([sort { "@$a" cmp "@$b" } @$pairs]) : ();
+    while (my $g = shift @groups) {
+        my ($first, @rest) = @$g;
+        my $bis  = open_bisection($db, $flight, @$first, repeat => $opt{repeat}, members => \@rest);
+        my $self = __PACKAGE__->new(
+            $db, $bis,
+            log      => $log,
+            max_jobs => $opt{max_jobs},
+            fresh    => $opt{fresh}
+        );
         $bis = $self->run;
         $self->write_output;
+        my @m = @{members($db, $bis)};
         $log->(
-            sprintf 'bisection %d %s %s: %s%s (%s)',
-            $bis->{bisection}, $bis->{job}, $bis->{testid}, $bis->{status},
-            $bis->{culprit} ? " $bis->{culprit}" : '',
-            $self->out_dir
+            sprintf 'bisection %d %s: %s%s (%s)',      $bis->{bisection},
+            join(', ', map { "$_->[0] $_->[1]" } @m),  $bis->{status},
+            $bis->{culprit} ? " $bis->{culprit}" : '', $self->out_dir
         );
         push @done, $bis;
+
+        if (@{$self->{unexplained} // []} && @{$self->{unexplained}} < @m) {
+            $log->(   "bisection $bis->{bisection}: "
+                    . join(', ', map { "$_->[0] $_->[1]" } @{$self->{unexplained}})
+                    . ' not explained by its culprit: bisected apart');
+            push @groups, $self->{unexplained};
+        }
     }
     return \@done;
 }

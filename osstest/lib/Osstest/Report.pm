@@ -11,6 +11,7 @@ use strict;
 use warnings;
 use File::Path qw(make_path);
 use Osstest::Flight;
+use Osstest::FlightReport;
 use Osstest::Util qw(results_dir glob_to_re);
 
 # Allow-list file: lines "JOB-GLOB TESTID-GLOB", # comments.
@@ -236,6 +237,7 @@ sub text ($r) {
     return join("\n", @out) . "\n";
 }
 
+# HTML-escaped text (the bisection pages use it).
 sub h ($s) {
     $s //= '';
     $s =~ s/&/&amp;/g;
@@ -245,109 +247,14 @@ sub h ($s) {
     return $s;
 }
 
-# Link from results/flights/N/ to a log path stored relative to results/.
-sub log_href ($log) { return $log =~ m{^/} ? "file://$log" : "../../$log" }
-
-sub html ($r) {
-    my $f = $r->{flight};
-
-    # Columns: recipe steps, merged in each job's order (a step first seen
-    # in a later job goes before the next step it precedes there).
-    my @cols;
-    for my $j (@{$r->{jobs}}) {
-        my @ids = map { $_->{steps}[0]{testid} }
-            sort { $a->{steps}[0]{stepno} <=> $b->{steps}[0]{stepno} }
-            grep { $_->{kind} eq 'step' } values %{$r->{outcomes}{$j->{job}} // {}};
-        for my $i (0 .. $#ids) {
-            next if grep { $_ eq $ids[$i] } @cols;
-            my %after = map { $_ => 1 } @ids[$i + 1 .. $#ids];
-            my ($at) = grep { $after{$cols[$_]} } 0 .. $#cols;
-            splice @cols, $at // scalar @cols, 0, $ids[$i];
-        }
-    }
-    my $o =
-          qq{<!DOCTYPE html>\n<html><head><meta charset="utf-8">}
-        . "<title>flight $f->{flight}</title><style>"
-        . 'td,th{border:1px solid #999;padding:2px 6px}table{border-collapse:collapse}'
-        . '.pass{background:#bfb}.fail{background:#fbb}.broken{background:#fdb}'
-        . '.blocked,.skip{background:#ddd}.running,.queued{background:#bdf}'
-        . "</style></head><body>\n";
-    $o .= '<h1>Flight ' . h($f->{flight}) . ' (' . h($f->{branch}) . ")</h1>\n";
-    $o .=
-          '<p>Tested revision '
-        . h($f->{revision})
-        . '; baseline flight '
-        . h($r->{baseline} // 'none')
-        . '. Verdict: <b>'
-        . h($r->{verdict})
-        . '</b>, push: '
-        . ($r->{push} ? 'yes' : 'no')
-        . "</p>\n";
-    $o .=
-          "<table><tr><th>job</th><th>status</th>"
-        . join('', map { '<th>' . h($_) . '</th>' } @cols)
-        . "<th>subtests</th></tr>\n";
-    for my $j (@{$r->{jobs}}) {
-        my $oc = $r->{outcomes}{$j->{job}} // {};
-        $o .=
-              '<tr><td>'
-            . h($j->{job})
-            . qq{</td><td class="$j->{status}">}
-            . h($j->{status}) . '</td>';
-        for my $c (@cols) {
-            my $e = $oc->{$c};
-            if (!$e) { $o .= '<td></td>'; next }
-            $o .= join '', map {
-                my $st = $_->{status};
-                qq{<td class="$st"><a href="} . h(log_href($_->{log})) . qq{">$st</a></td>}
-            } $e->{steps}[-1];
-        }
-        my %n;
-        $n{$_->{last} // 'aborted'}++ for grep { $_->{kind} eq 'subtest' } values %$oc;
-        $o .= '<td>' . h(join ', ', map { "$n{$_} $_" } sort keys %n) . "</td></tr>\n";
-    }
-    $o .= "</table>\n";
-    $o .= "<h2>Failures</h2>\n<table><tr><th>class</th><th>job</th><th>testid</th>"
-        . "<th>status</th><th>why</th></tr>\n";
-    for my $it (@{$r->{items}}) {
-        $o .=
-              '<tr><td>'
-            . join('</td><td>', map { h($it->{$_}) } qw(class job testid status why))
-            . "</td></tr>\n";
-    }
-    $o .= "</table>\n";
-    for my $j (@{$r->{jobs}}) {
-        my $oc   = $r->{outcomes}{$j->{job}} // {};
-        my @subs = sort grep { $oc->{$_}{kind} eq 'subtest' } keys %$oc;
-        next unless @subs;
-        $o .= '<h2>Subtests of ' . h($j->{job}) . "</h2>\n<table>\n";
-        for my $s (@subs) {
-            $o .= '<tr><td>' . h($s) . '</td>' . join(
-                '',
-                map {
-                          qq{<td class="$_->{status}"><a href="}
-                        . h(log_href($_->{log}))
-                        . qq{">$_->{status}</a></td>}
-                } @{$oc->{$s}{steps}}
-            ) . "</tr>\n";
-        }
-        $o .= "</table>\n";
-    }
-    return $o . "</body></html>\n";
-}
-
-# Analyse and write results/flights/N/report.{txt,html}; returns the analysis.
+# Analyse and write results/flights/N/: report.txt, report.html,
+# result.json, JOB/junit.xml, mail.txt (see Osstest::FlightReport); returns
+# the analysis with the files written.
 sub write ($db, $flight, %opt) {
     my $r   = analyse($db, $flight, %opt);
     my $dir = results_dir() . "/flights/$flight";
     make_path($dir);
-    for my $kind (qw(txt html)) {
-        open my $fh, '>', "$dir/report.$kind.new" or die "osstest: cannot write $dir: $!\n";
-        print $fh $kind eq 'txt' ? text($r) : html($r);
-        close $fh or die "osstest: cannot write $dir/report.$kind: $!\n";
-        rename "$dir/report.$kind.new", "$dir/report.$kind";
-    }
-    $r->{files} = ["$dir/report.txt", "$dir/report.html"];
+    $r->{files} = [Osstest::FlightReport::write_all($db, $r, $dir, text($r))];
     return $r;
 }
 

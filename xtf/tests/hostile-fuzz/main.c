@@ -13,7 +13,7 @@
  * @needs hypervisor
  * @domain vcpus=4 mem=16M
  * @smp 2
- * @timeout 120
+ * @timeout 150
  * @companion bystander
  */
 #define FUZZ_SECONDS 20

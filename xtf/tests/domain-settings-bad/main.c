@@ -1,0 +1,35 @@
+/**
+ * @file
+ * Out-of-range domain settings on a boot module.  Bug class: a settings
+ * parser whose bounds are off by one (a vCPU count past the per-domain
+ * arrays, a weight that wraps to 0 in its 16-bit field, a cap past the
+ * scheduler's range).  Proves that vcpus=9 and vcpus=0, weight=0 and
+ * weight=65536, cap=6401, mem=1M, priv=2, type=pv and an unknown action are
+ * each refused, while a domain at every upper limit (vcpus=8, weight=65535,
+ * cap=6400) and this one (built between them) run to completion.
+ *
+ * @category security
+ * @envs hvm64
+ * @needs hypervisor
+ * @companion vcpus9 test=example refused vcpus=9
+ * @companion vcpus0 test=example refused vcpus=0
+ * @companion weight0 test=example refused weight=0
+ * @companion weightbig test=example refused weight=65536
+ * @companion capbig test=example refused cap=6401
+ * @companion memsmall test=example refused mem=1M
+ * @companion priv2 test=example refused priv=2
+ * @companion typepv test=example refused type=pv
+ * @companion action test=example refused on_crash=explode
+ * @companion limits test=example vcpus=8 weight=65535 cap=6400
+ */
+#include <xtf.h>
+
+const char test_title[] = "Out-of-range domain settings refused";
+
+void test_main(void)
+{
+    xtf_require_hypervisor();
+    /* The refusals (and the limits domain's run) are checked by the runner
+     * on the hypervisor's console; this domain only has to run. */
+    xtf_success(NULL);
+}
