@@ -7,7 +7,8 @@
  * gives -E2BIG (a short write is accepted), that SCHEDOP_shutdown and
  * SCHEDOP_shutdown_code with reason SHUTDOWN_MAX + 1 give -EINVAL, that
  * memory_op current_reservation with a continuation index (the sub-op has
- * none; 1 and 2) gives -EINVAL, that an unprivileged
+ * none; 1 and 2) gives -EINVAL, that add_to_physmap of shared info index 1
+ * (there is only index 0) gives -EINVAL, that an unprivileged
  * SCHEDOP_remote_shutdown of itself gives -EPERM, and (priv) that
  * XENVER_build_id into a buffer one byte short gives -ENOBUFS and writes
  * nothing.
@@ -84,6 +85,13 @@ void test_main(void)
             "current_reservation with a continuation index",
             hypercall_memory_op(XENMEM_current_reservation | (start << MEMOP_EXTENT_SHIFT), &self),
             -EINVAL);
+    }
+    {
+        struct xen_add_to_physmap x = {
+            .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .idx = 1, .gpfn = 0xf0300};
+
+        xtf_expect_rc("add_to_physmap of shared info index 1",
+                      hypercall_memory_op(XENMEM_add_to_physmap, &x), -EINVAL);
     }
     if (priv)
         test_build_id();
