@@ -19,12 +19,13 @@ for my $cmd (qw(make-flight run-flight report gate history hosts flights show ca
 my ($rc, $out) = osstest();
 like($out, qr/usage: osstest COMMAND/, 'no arguments: overview');
 for my $cmd (
-    qw(make-flight run-flight report bisect gate history hosts flights show cancel retention))
+    qw(make-flight run-flight report bisect gate history hosts flights show cancel retention schedule)
+    )
 {
     like($out, qr/^  \Q$cmd\E +\S[^\n]*$/m, "overview: one line for $cmd");
 }
 ($rc, $out) = osstest('--help');
-is(scalar(() = $out =~ /^  [a-z-]+ +\S/mg), 11, '--help: one line per command');
+is(scalar(() = $out =~ /^  [a-z-]+ +\S/mg), 12, '--help: one line per command');
 
 # flights, show, cancel on a flight made here.
 my $repo = make_repo();

@@ -61,7 +61,7 @@ is_deeply([sort keys %host], ['vhost1', 'vhost2'], 'the two jobs ran on the two 
 # subtests like the XTF jobs'.
 is($jobs->{'coverage-x86_64'}{status}, 'pass', 'the coverage job passed');
 my $csteps = Osstest::Flight::steps($db, $jobs->{'coverage-x86_64'}{job_id});
-my ($rep)  = grep { $_->{testid} eq 'coverage/report' } @$csteps;
+my ($rep) = grep { $_->{testid} eq 'coverage/report' } @$csteps;
 is($rep && $rep->{status}, 'pass', 'coverage/report: the coverage report was written');
 ok((grep { $_->{kind} eq 'subtest' && $_->{testid} =~ m{^xtf/test-} } @$csteps),
     'its XTF instances are subtests');

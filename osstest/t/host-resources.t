@@ -83,14 +83,16 @@ SKIP: {
     like(slurp($boots[0]) // '', qr{GET /module0-test-\S+ HTTP}, 'test kernels fetched by iPXE');
 }
 
-# Two jobs that can only get the one netboot host run one after the other.
+# Two jobs that can only get the one host with flag 'one' run one after the
+# other.
+osstest('hosts', 'add', data_dir() . '/lab/hosts/tvhost1');
 my $tmpl = put_file("$dir/serial.tmpl", <<"END");
 tree main
-job boot-a recipe=test hostflags=netboot
+job boot-a recipe=test hostflags=virt,one
     runvar xen_image = $kernel
     runvar xen_cmdline = console=com1
     step host-boot ts-host-boot
-job boot-b recipe=test hostflags=netboot
+job boot-b recipe=test hostflags=virt,one
     runvar xen_image = $kernel
     runvar xen_cmdline = console=com1
     step host-boot ts-host-boot
@@ -106,8 +108,8 @@ is($rc, 0, 'flight passed') or diag $out;
 my %j = map { $_->{job} => $_ } @{Osstest::Flight::jobs($db, $f)};
 my %rv =
     map { $_ => Osstest::Flight::runvars($db, $j{$_}{job_id}) } qw(boot-a boot-b build);
-is($rv{'boot-a'}{host}, 'tnhost1', 'job boot-a records its host');
-is($rv{'boot-b'}{host}, 'tnhost1', 'job boot-b records its host');
+is($rv{'boot-a'}{host}, 'tvhost1', 'job boot-a records its host');
+is($rv{'boot-b'}{host}, 'tvhost1', 'job boot-b records its host');
 ok($rv{$_}{controller}, "job $_ records its controller") for qw(boot-a boot-b build);
 my ($overlap) = $db->dbh->selectrow_array(
     q{SELECT count(*) FROM jobs a JOIN jobs b ON a.job_id < b.job_id

@@ -21,8 +21,14 @@ is_deeply($jobs{'test-xtf-x86_64-smp1'}{needs}, ['build-x86_64'], 'test job need
 is($jobs{'test-xtf-x86_64-smp1'}{runvars}{hostflags}, 'x86_64,qemu,smp1', 'host flags runvar');
 is($jobs{'build-x86_64'}{runvars}{components},        'xen xtf',          'runvar line');
 my @steps = @{$jobs{'test-xtf-x86_64-smp2'}{steps}};
-is_deeply([map { $_->{testid} } @steps], [qw(host-boot xtf-run logs-capture)], 'steps in order');
-ok($steps[2]{always}, 'log capture always runs');
+is_deeply(
+    [map { $_->{testid} } @steps],
+    [qw(artefacts-fetch host-boot xtf-run logs-capture)],
+    'steps in order'
+);
+ok($steps[3]{always}, 'log capture always runs');
+ok((grep { ($_->{runvars}{hostflags} // '') =~ /\bnetboot\b/ } @{$t->{jobs}}),
+    'a job runs on a network-booted host');
 is_deeply([Osstest::Template::steps_from_text(Osstest::Template::steps_to_text(@steps))],
     \@steps, 'steps round-trip through text');
 

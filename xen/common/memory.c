@@ -28,6 +28,7 @@
 #include <xen/mm.h>
 #include <xen/string.h>
 #include <xen/subsys.h>
+#include <asm/hvm/guest_acpi.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/svm.h>
 #include <asm/io.h>
@@ -106,6 +107,13 @@ static void wallclock_init(void)
     epoch = days_from_civil(2000 + (int)bcd(year, is_bcd), mo, dd) * 86400 + h * 3600 +
             bcd(min, is_bcd) * 60 + bcd(sec, is_bcd);
     wc_boot_sec = epoch - NOW() / 1000000000LL;
+}
+
+/* For the HVM RTC (arch/x86/hvm/vrtc.c). */
+int64_t wallclock_boot_seconds(void);
+int64_t wallclock_boot_seconds(void)
+{
+    return wc_boot_sec;
 }
 
 static void shared_info_write_wallclock(struct domain *d)
@@ -730,8 +738,11 @@ static long memop_memory_map(struct vcpu *v, unsigned long arg, bool compat)
     /* The store page, when there is one, is the last page of RAM. */
     bool store = d->hvm_params[HVM_PARAM_STORE_PFN] != 0;
     uint64_t ram_top = store ? top - PAGE_SIZE : top;
-    const struct e820entry map[4] = {
-        {0, 0xa0000, E820_RAM},
+    /* As start_info's map (common/domain.c): the ACPI tables' page below
+     * the legacy hole. */
+    const struct e820entry map[5] = {
+        {0, GUEST_ACPI_GPA, E820_RAM},
+        {GUEST_ACPI_GPA, 0xa0000 - GUEST_ACPI_GPA, E820_ACPI},
         {0xa0000, 0x60000, E820_RESERVED},
         {0x100000, ram_top > 0x100000 ? ram_top - 0x100000 : 0, E820_RAM},
         {ram_top, PAGE_SIZE, E820_RESERVED},
@@ -747,7 +758,7 @@ static long memop_memory_map(struct vcpu *v, unsigned long arg, bool compat)
         mm.nr_entries = c.nr_entries, mm.buffer = c.buffer;
     } else if (copy_from_guest(v, &mm, arg, sizeof(mm)))
         return -EFAULT;
-    n = MIN(mm.nr_entries, store ? 4u : 3u);
+    n = MIN(mm.nr_entries, store ? 5u : 4u);
     if (n && copy_to_guest(v, mm.buffer, map, n * sizeof(map[0])))
         return -EFAULT;
     /* nr_entries is the first field in both layouts. */

@@ -32,6 +32,9 @@
 #include <xtf.h>
 #include <xtf/evtchn.h>
 
+#ifndef FUZZ_LONG_WORK
+#define FUZZ_LONG_WORK 0
+#endif
 #define FUZZ_VCPUS     4
 #define SACRIFICE_LO   0x900 /* gfns 9 MiB .. 14 MiB */
 #define SACRIFICE_HI   0xe00
@@ -216,14 +219,29 @@ static void fill(struct fuzz_vcpu *f, unsigned long *buf)
 }
 
 /* A pointer with a count: our buffers only with counts they hold. */
+/*
+ * A pointer with a count: our buffers only with counts they hold. A huge
+ * count over RAM makes one hypercall work through megabytes in one exit
+ * (nothing preempts it yet: seconds under TCG, enough to stall a vCPU past
+ * the run), so only runs built with FUZZ_LONG_WORK pair them; otherwise a
+ * huge count comes with a pointer at no memory.
+ */
 static unsigned long counted_pointer(struct fuzz_vcpu *f, unsigned long *n, size_t elem)
 {
+    unsigned long p;
+
     *n = count(f);
     if (*n * elem <= sizeof(f->scratch2) && below(f, 2))
         return (unsigned long)f->scratch2;
-    if (*n * elem > sizeof(f->scratch2) && below(f, 2))
-        return sacrificial_gfn(f) * 4096; /* RAM we gave up, or a hole */
-    return bad_pointer(f);
+    if (*n <= 1024 || FUZZ_LONG_WORK) {
+        if (below(f, 2))
+            return sacrificial_gfn(f) * 4096; /* RAM we gave up, or a hole */
+        return bad_pointer(f);
+    }
+    do
+        p = bad_pointer(f);
+    while (p >= SACRIFICE_LO * 4096 && p < RAM_GFNS * 4096);
+    return p;
 }
 
 static void check_rc(struct fuzz_vcpu *f, unsigned int nr, long rc)
@@ -395,6 +413,18 @@ static void fuzz_multicall(struct fuzz_vcpu *f)
     check_rc(f, 13, hypercall_by_nr(13, list, n, 0, 0, 0));
 }
 
+/* grant_table_op(cmd, uop, count): the operations are read from the
+ * pointer, count of them. */
+static void fuzz_grant_table_op(struct fuzz_vcpu *f)
+{
+    unsigned long cmd = below(f, 4) ? below(f, 16) : word(f), n, uop;
+
+    for (unsigned int i = 0; i < SCRATCH_WORDS; i++)
+        f->scratch2[i] = word(f);
+    uop = counted_pointer(f, &n, 64);
+    check_rc(f, 20, hypercall_by_nr(20, cmd, uop, n, 0, 0));
+}
+
 /* Any other number: words and pointers, whatever it is. */
 static void fuzz_generic(struct fuzz_vcpu *f, unsigned int nr)
 {
@@ -461,6 +491,9 @@ static void fuzz_hypercall(struct fuzz_vcpu *f)
         break;
     case 18:
         fuzz_console_io(f);
+        break;
+    case 20:
+        fuzz_grant_table_op(f);
         break;
     case 24:
         fuzz_vcpu_op(f);
@@ -683,6 +716,7 @@ void test_main(void)
 {
     domid_t ids[4];
     unsigned long total = 0, finished = 0;
+    uint64_t wait_from;
     long ver, rc;
 
     xtf_require_hypervisor();
@@ -715,15 +749,18 @@ void test_main(void)
             return xtf_failure("Fail: start of vCPU %u: %ld\n", i, rc);
     }
     fuzz_loop(0);
-    /* The others end at the same deadline; allow them 10 s more. */
-    while (rdtsc() - tsc_start < tsc_per_ms * 1000 * (FUZZ_SECONDS + 10)) {
+    /* The others stop at the same deadline, each within 64 operations of
+     * it; on a crowded host they may wait long for a pCPU: allow them 60 s
+     * from here. */
+    wait_from = rdtsc();
+    do {
         finished = 0;
         for (unsigned int i = 0; i < FUZZ_VCPUS; i++)
             finished += fv[i].done;
         if (finished == FUZZ_VCPUS)
             break;
         hypercall_yield();
-    }
+    } while (rdtsc() - wait_from < tsc_per_ms * 60000);
     for (unsigned int i = 0; i < FUZZ_VCPUS; i++) {
         struct fuzz_vcpu *f = &fv[i];
 

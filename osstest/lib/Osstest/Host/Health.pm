@@ -13,8 +13,8 @@ package Osstest::Host::Health;
 use v5.36;
 use strict;
 use warnings;
-use Time::HiRes   qw(time);
-use File::Path    qw(make_path);
+use Time::HiRes qw(time);
+use File::Path  qw(make_path);
 use Osstest::Host;
 use Osstest::Util qw(results_dir);
 
@@ -55,7 +55,8 @@ sub record ($db, $host, %e) {
     Osstest::Host::mark_broken($db, $host, $why);
     $db->dbh->do(
         q{INSERT INTO host_events (host, kind, status, detail, controller)
-          VALUES (?, 'quarantine', 'quarantined', ?, ?)}, undef, $host, $why, Osstest::Host::controller_name()
+          VALUES (?, 'quarantine', 'quarantined', ?, ?)}, undef, $host, $why,
+        Osstest::Host::controller_name()
     );
     return $why;
 }
@@ -88,7 +89,19 @@ sub baseline_xen ($db) {
             AND f.blessing = 'real'
           ORDER BY f.flight DESC, j.job_id DESC LIMIT 20}
     );
-    for my $d (@$dirs) {
+
+    # Built on another controller: its published copy, by checksum.
+    my $keys = $db->dbh->selectcol_arrayref(
+        q{SELECT r.value FROM runvars r JOIN jobs j ON j.job_id = r.job_id
+            JOIN flights f ON f.flight = j.flight
+          WHERE r.name = 'artefact_path_xen' AND j.status = 'pass' AND f.blessing = 'real'
+          ORDER BY f.flight DESC, j.job_id DESC LIMIT 1}
+    );
+    require Osstest::Artefacts;
+    my @fetched = grep { defined } map {
+        eval { Osstest::Artefacts::fetch($_) }
+    } @$keys;
+    for my $d (@$dirs, @fetched) {
         for my $c ($d, "$d/files/boot/xen", "$d/boot/xen", "$d/xen", "$d/xen/xen") {
             return $c if -f $c;
         }
