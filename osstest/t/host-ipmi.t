@@ -70,9 +70,9 @@ unlike($cmdline, qr/lab-secret/, 'the password is not on the serial-over-LAN com
 like($cmdline, qr/-f\0\Q$bmc->{password_file}\E/, '... which reads it from the file');
 
 sub machines () {
-    return
-        grep { (slurp("/proc/$_/cmdline") // '') =~ /tftp=\Q$dir\E\/tftp/ }
-        map { m{(\d+)$} } glob('/proc/[0-9]*');
+    my @pids = map { m{(\d+)$} } glob('/proc/[0-9]*');
+    my $re   = qr/tftp=\Q$dir\E\/tftp/;
+    return grep { (slurp("/proc/$_/cmdline") // '') =~ $re } @pids;
 }
 my @m1 = machines();
 is(scalar @m1, 1, 'one machine process is on');

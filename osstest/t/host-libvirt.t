@@ -94,6 +94,38 @@ SKIP: {
     $h->power('off');
 }
 $h->virsh('undefine', 'tlhost1');
+
+# Direct kernel boot: QEMU loads the kernel and its module itself.
+put_file("$lab/hosts/tlhost2", <<"END");
+kind = libvirt
+flags = x86_64 libvirt direct
+uri = $lv->{uri}
+virsh-user = $lv->{user}
+session-dir = $lv->{dir}
+serial-dir = $lv->{dir}/serial
+boot-method = direct
+smp = 1
+memory = 128
+END
+($rc, $out) = osstest('hosts', 'add', "$lab/hosts/tlhost2");
+is($rc, 0, 'direct-boot libvirt host added') or diag $out;
+my $h2 = Osstest::Host::load($db, 'tlhost2');
+$r = $h2->boot(
+    kernel   => $kernel,
+    cmdline  => 'console=com1',
+    modules  => ["$kernel a=1,b=2"],
+    console  => "$dir/direct.log",
+    wait_for => qr/\(XEN\) (\[[\s\d.]+\] )?ready\b/,    # after the BIOS's last line
+    timeout  => 60
+);
+is($r, 'ready', 'direct kernel boot to the ready line');
+like(
+    slurp("$lv->{dir}/serial/tlhost2.xml") // '',
+    qr{<kernel>\Q$kernel\E</kernel><cmdline>console=com1</cmdline><initrd>\Q$kernel\E a=1,,b=2</initrd>},
+    'its domain XML names the kernel, command line and module'
+);
+$h2->power('off');
+$h2->virsh('undefine', 'tlhost2');
 ($vrc, $list) = $h->virsh('list', '--all', '--name');
 unlike($list, qr/tlhost1/, 'undefined');
 

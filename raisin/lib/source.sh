@@ -21,16 +21,44 @@ is_git_url() {
     [[ $1 == *://* || $1 =~ ^[A-Za-z0-9._-]+@[^:]+: ]]
 }
 
+# A source as it may be printed: a URL's user:password@ part as ***@.
+public_source() {
+    sed -E 's#^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@#\1***@#' <<<"$1"
+}
+
+# A URL without its user:password@ part (what git is given).
+url_without_secret() {
+    sed -E 's#^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@#\1#' <<<"$1"
+}
+
+# Run git for URL $1 (the rest: git's arguments); the URL's credentials
+# reach git through a credential helper that reads them from the
+# environment, never on a command line.
+git_for_url() {
+    local url=$1 cred
+    shift
+    if [[ $url =~ ^[A-Za-z][A-Za-z0-9+.-]*://([^/@]*)@ ]]; then
+        cred=${BASH_REMATCH[1]}
+        # shellcheck disable=SC2016 # the helper expands them, not this shell
+        RAISIN_GIT_USERNAME=${cred%%:*} RAISIN_GIT_PASSWORD=${cred#*:} \
+            GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=credential.helper \
+            GIT_CONFIG_VALUE_0='!f() { echo "username=$RAISIN_GIT_USERNAME"; echo "password=$RAISIN_GIT_PASSWORD"; }; f' \
+            GIT_TERMINAL_PROMPT=0 git "$@"
+    else
+        GIT_TERMINAL_PROMPT=0 git "$@"
+    fi
+}
+
 # Clone (once) or refresh a git URL into a bare mirror under results/ and
 # print the mirror's path.
 mirror_of() {
     local url=$1 dir
-    dir="$WORK_ROOT/mirrors/$(printf '%s' "$url" | sha256sum | cut -c1-16).git"
+    dir="$WORK_ROOT/mirrors/$(url_without_secret "$url" | sha256sum | cut -c1-16).git"
     if [[ ! -d $dir ]]; then
-        say "cloning $url"
+        say "cloning $(public_source "$url")"
         mkdir -p "$WORK_ROOT/mirrors"
-        git clone -q --mirror "$url" "$dir.tmp.$$" ||
-            die "cannot clone '$url'"
+        git_for_url "$url" clone -q --mirror "$(url_without_secret "$url")" "$dir.tmp.$$" ||
+            die "cannot clone '$(public_source "$url")'"
         mv "$dir.tmp.$$" "$dir"
         FETCHED[$dir]=1
     fi
@@ -47,7 +75,7 @@ resolve_source() {
         S_KIND=git S_GIT=$(mirror_of "$src")
         return
     fi
-    [[ -d $src ]] || die "source '$src' is neither a directory nor a git URL"
+    [[ -d $src ]] || die "source '$(public_source "$src")' is neither a directory nor a git URL"
     src=$(cd "$src" && pwd -P)
     if top=$(git -C "$src" rev-parse --show-toplevel 2>/dev/null) &&
         [[ $(cd "$top" && pwd -P) == "$src" ]]; then
@@ -98,7 +126,7 @@ resolve_revision() {
         return
     fi
     resolve_source "$src"
-    R_SOURCE=$src R_GIT=$S_GIT R_TOP=$S_TOP R_REVISION=$rev
+    R_SOURCE=$(public_source "$src") R_GIT=$S_GIT R_TOP=$S_TOP R_REVISION=$rev
     if [[ $S_KIND == plain ]]; then
         [[ $rev == working || $rev == HEAD ]] ||
             die "$c: source '$src' is not a git repository, so revision '$rev' does not exist there (use 'working')"
@@ -117,7 +145,7 @@ resolve_revision() {
     else
         R_KIND=commit
         R_COMMIT=$(find_commit "$S_GIT" "$rev" "$src") ||
-            die "$c: revision '$rev' does not exist in source '$src'"
+            die "$c: revision '$rev' does not exist in source '$R_SOURCE'"
         R_LABEL=$R_COMMIT
     fi
     RESOLVED[$key]=$(declare -p R_SOURCE R_KIND R_GIT R_TOP R_REVISION R_COMMIT R_LABEL |
@@ -132,9 +160,9 @@ find_commit() {
     [[ $rev == -* ]] && return 1
     if is_git_url "$src" && [[ -z ${FETCHED[$git]:-} ]] &&
         ! { [[ $rev =~ ^[0-9a-f]{40}$ ]] && git -C "$git" cat-file -e "$rev^{commit}" 2>/dev/null; }; then
-        say "fetching $src"
-        git -C "$git" fetch -q --prune origin 2>/dev/null ||
-            die "cannot fetch '$src'"
+        say "fetching $(public_source "$src")"
+        git_for_url "$src" -C "$git" fetch -q --prune origin 2>/dev/null ||
+            die "cannot fetch '$(public_source "$src")'"
         FETCHED[$git]=1
     fi
     for id in "$rev^{commit}" "refs/remotes/origin/$rev^{commit}"; do

@@ -327,7 +327,7 @@ long do_hvm_op(struct vcpu *v, const unsigned long *args, bool compat)
     if (op == HVMOP_set_evtchn_upcall_vector)
         return hvm_set_evtchn_upcall_vector(v, arg);
     if (op != HVMOP_set_param && op != HVMOP_get_param)
-        return -ENOSYS;
+        return hvm_op_other(v, op, arg, compat);
     if (copy_from_guest(v, &p, arg, sizeof(p)))
         return -EFAULT;
     if (p.index >= HVM_NR_PARAMS)
@@ -382,7 +382,8 @@ static hypercall_fn_t *const table[NR_HYPERCALLS] = {
     [__HYPERVISOR_sysctl] = do_sysctl,
     [__HYPERVISOR_domctl] = do_domctl,
     [__HYPERVISOR_vm_assist] = do_vm_assist,
-    /* multicall: no handler yet, so -ENOSYS as for any hypercall without one. */
+    [__HYPERVISOR_multicall] = do_multicall,
+    [__HYPERVISOR_physdev_op] = do_physdev_op,
 };
 
 long do_hypercall(struct vcpu *v, unsigned long nr, unsigned long args[5], bool compat)

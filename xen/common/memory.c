@@ -28,6 +28,7 @@
 #include <xen/mm.h>
 #include <xen/string.h>
 #include <xen/subsys.h>
+#include <asm/hvm/guest_acpi.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/svm.h>
 #include <asm/io.h>
@@ -107,6 +108,13 @@ static void wallclock_init(void)
     epoch = days_from_civil(2000 + (int)bcd(year, is_bcd), mo, dd) * 86400 + h * 3600 +
             bcd(min, is_bcd) * 60 + bcd(sec, is_bcd);
     wc_boot_sec = epoch - NOW() / 1000000000LL;
+}
+
+/* For the HVM RTC (arch/x86/hvm/vrtc.c). */
+int64_t wallclock_boot_seconds(void);
+int64_t wallclock_boot_seconds(void)
+{
+    return wc_boot_sec;
 }
 
 static void shared_info_write_wallclock(struct domain *d)

@@ -353,7 +353,8 @@ void *vcpu_info_ptr(struct vcpu *v)
     struct domain *d = v->domain;
     uint8_t *page;
 
-    if (v->vcpu_info_registered) {
+    /* Acquire: the place is written before the flag (evtchn_move_vcpu_info). */
+    if (__atomic_load_n(&v->vcpu_info_registered, __ATOMIC_ACQUIRE)) {
         page = gfn_to_virt(d, v->vcpu_info_gfn);
         return page ? page + v->vcpu_info_offset : NULL;
     }

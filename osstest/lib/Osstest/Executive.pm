@@ -10,6 +10,7 @@ use warnings;
 use POSIX         qw(:sys_wait_h);
 use Sys::Hostname qw(hostname);
 use Time::HiRes   qw(time sleep);
+use IO::Handle;
 use File::Path    qw(make_path);
 use Osstest::DB;
 use Osstest::Flight;
@@ -21,6 +22,21 @@ use Osstest::Util  qw(top_dir results_dir);
 
 # Set in a job's process when run-flight tells it to stop.
 our $JOB_STOP = 0;
+
+# Steps print progress (off for quiet executives: gate, bisection).
+our $PROGRESS = 1;
+
+# The last non-empty line of FILE (its final 4 KiB read), '' if none.
+sub last_line ($file) {
+    open my $fh, '<', $file or return '';
+    my $size = -s $fh;
+    seek $fh, $size > 4096 ? $size - 4096 : 0, 0;
+    my @lines = grep { /\S/ } split /\n/, do { local $/; <$fh> }
+        // '';
+    my $l = $lines[-1] // '';
+    $l =~ s/[\x00-\x1f\x7f]//g;
+    return substr $l, 0, 160;
+}
 
 sub heartbeat_expiry () { return $ENV{OSSTEST_HEARTBEAT_EXPIRY} // 60 }
 
@@ -296,6 +312,7 @@ sub finish ($self) {
 sub start_job ($self, $flight, $job, $host) {
     my $db = $self->{db};
     $self->say_("flight $flight: job $job->{job} started" . ($host ? " on host $host" : ''));
+    local $PROGRESS = !$self->{quiet};
     my $pid = fork // die "osstest: fork: $!\n";
     if ($pid == 0) {
         setpgrp(0, 0);
@@ -462,7 +479,18 @@ sub run_step ($db, $job, $step, $dir, $host, $parent) {
     }
     my $start = time;
     my ($status, $why);
+    my ($said,   $said_at) = ('', $start);
     while (1) {
+        if ($PROGRESS && time - $said_at >= 10) {
+
+            # Progress of a long step: the last line of its log, every 10 s.
+            my $line = last_line(results_dir() . "/$log");
+            printf "flight %d job %s %s (%ds): %s\n", $job->{flight}, $job->{job}, $step->{testid},
+                time - $start, $line
+                if length $line && $line ne $said;
+            STDOUT->flush;
+            ($said, $said_at) = ($line, time);
+        }
         my $r = waitpid($pid, WNOHANG);
         if ($r == $pid) {
             my $rc = $? & 127 ? 128 + ($? & 127) : $? >> 8;

@@ -129,6 +129,10 @@ sub read_results_json ($file) {
     my $i = 0;
     for my $t (@{$data->{tests}}) {
         die "osstest: $file: tests[$i] has no name\n" unless ref $t eq 'HASH' && defined $t->{name};
+        die "osstest: $file: tests[$i] has a name of "
+            . length($t->{name})
+            . " characters (at most 200)\n"
+            if length $t->{name} > 200;
         die "osstest: $file: tests[$i] ($t->{name}) has bad name\n"
             unless $t->{name} =~ m{^[\w.+/~-]+$};
         my $status = $RESULT{$t->{result} // ''}

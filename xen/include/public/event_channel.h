@@ -116,6 +116,47 @@ struct evtchn_reset {
     domid_t dom;
 };
 
+/* The FIFO ABI: a 32-bit event word per port in guest pages (the event
+ * array, added a page at a time), and per vCPU a control block with a ready
+ * bit and a queue head per priority (0 highest, 15 lowest). */
+struct evtchn_init_control {
+    uint64_t control_gfn; /* IN */
+    uint32_t offset;      /* IN: 8-byte aligned, block within the page */
+    uint32_t vcpu;        /* IN */
+    uint8_t link_bits;    /* OUT */
+    uint8_t _pad[7];
+};
+
+struct evtchn_expand_array {
+    uint64_t array_gfn;
+};
+
+struct evtchn_set_priority {
+    evtchn_port_t port;
+    uint32_t priority;
+};
+
+#define EVTCHN_FIFO_PRIORITY_MAX     0
+#define EVTCHN_FIFO_PRIORITY_DEFAULT 7
+#define EVTCHN_FIFO_PRIORITY_MIN     15
+#define EVTCHN_FIFO_MAX_QUEUES       (EVTCHN_FIFO_PRIORITY_MIN + 1)
+
+#define EVTCHN_FIFO_PENDING               31
+#define EVTCHN_FIFO_MASKED                30
+#define EVTCHN_FIFO_LINKED                29
+#define EVTCHN_FIFO_BUSY                  28
+#define EVTCHN_FIFO_LINK_BITS             17
+#define EVTCHN_FIFO_LINK_MASK             ((1u << EVTCHN_FIFO_LINK_BITS) - 1)
+#define EVTCHN_FIFO_NR_CHANNELS           (1u << EVTCHN_FIFO_LINK_BITS)
+#define EVTCHN_FIFO_WORDS_PER_PAGE        1024
+#define EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES (EVTCHN_FIFO_NR_CHANNELS / EVTCHN_FIFO_WORDS_PER_PAGE)
+
+struct evtchn_fifo_control_block {
+    uint32_t ready;
+    uint32_t _rsvd;
+    uint32_t head[EVTCHN_FIFO_MAX_QUEUES];
+};
+
 /* The two-level ABI: one pending and one mask bit per port in shared info,
  * a selector word per vCPU. A 64-bit layout has 64 x 64 ports, a 32-bit
  * one 32 x 32. */

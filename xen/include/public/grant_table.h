@@ -1,4 +1,4 @@
-/* Grant tables (version 1), as Xen's public interface defines them: the
+/* Grant tables (versions 1 and 2), as Xen's public interface defines them: the
  * grant_table_op sub-ops, their argument structures (64-bit layout; 32-bit
  * callers' layouts are handled where they are read), status codes and the
  * flags of a shared grant entry. */
@@ -16,6 +16,56 @@ struct grant_entry_v1 {
     uint16_t flags;
     domid_t domid;  /* the domain allowed to use the grant */
     uint32_t frame; /* the granted frame (a gfn for translated guests) */
+};
+
+/* A shared entry of a version 2 table (16 bytes): the header as in v1;
+ * a full-page grant has its frame at offset 8, a sub-page grant its offset
+ * and length at 4 and 6. The busy bits (GTF_reading/GTF_writing) live in
+ * separate status frames, one 16-bit word per entry. */
+struct grant_entry_header {
+    uint16_t flags;
+    domid_t domid;
+};
+
+union grant_entry_v2 {
+    struct grant_entry_header hdr;
+    struct {
+        struct grant_entry_header hdr;
+        uint32_t pad0;
+        uint64_t frame;
+    } full_page;
+    struct {
+        struct grant_entry_header hdr;
+        uint16_t page_off;
+        uint16_t length;
+        uint64_t frame;
+    } sub_page;
+    struct {
+        struct grant_entry_header hdr;
+        domid_t trans_domid;
+        uint16_t pad0;
+        grant_ref_t gref;
+    } transitive;
+    uint32_t spacer[4];
+};
+
+typedef uint16_t grant_status_t;
+
+#define GTF_transitive 3
+
+struct gnttab_get_status_frames {
+    uint32_t nr_frames;  /* in */
+    domid_t dom;         /* in */
+    int16_t status;      /* out */
+    uint64_t frame_list; /* in: guest handle of uint64_t[nr_frames] */
+};
+
+/* 32-bit callers: the handle is 4 bytes. */
+struct compat_gnttab_get_status_frames {
+    uint32_t nr_frames;
+    domid_t dom;
+    int16_t status;
+    uint32_t frame_list;
 };
 
 #define GTF_invalid            0

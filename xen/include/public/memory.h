@@ -123,6 +123,7 @@ struct e820entry {
 } __attribute__((packed));
 
 #define E820_RAM      1
+#define E820_ACPI     3
 #define E820_RESERVED 2
 
 #endif

@@ -12,7 +12,10 @@ typedef long hypercall_fn_t(struct vcpu *v, const unsigned long *args, bool comp
 
 hypercall_fn_t do_xen_version, do_console_io, do_sched_op, do_set_timer_op, do_hvm_op, do_vcpu_op,
     do_memory_op, do_event_channel_op, do_grant_table_op, do_sysctl, do_domctl, do_vm_assist,
-    do_multicall;
+    do_multicall, do_physdev_op;
+
+/* hvm_op sub-ops other than the parameters (arch/x86/hvm/hvm_op.c). */
+long hvm_op_other(struct vcpu *v, unsigned long op, unsigned long arg, bool compat);
 
 long do_hypercall(struct vcpu *v, unsigned long nr, unsigned long args[5], bool compat);
 

@@ -46,6 +46,11 @@ enum vcpu_runstate {
 
 struct evtchn_state;
 struct grant_table;
+struct hvm_platform;
+
+/* Grant table frames a domain may have (max_grant_frames=), and by default. */
+#define GNTTAB_FRAMES_LIMIT   32
+#define GNTTAB_DEFAULT_FRAMES 4
 struct domain;
 
 struct vcpu {
@@ -151,8 +156,14 @@ struct domain {
     unsigned long cons_dropped; /* bytes of lines dropped since the last note */
     uint32_t cons_queued;       /* bytes of its lines not yet written out */
     struct evtchn_state *evtchn;
+    spinlock_t evtchn_lock;   /* this domain's ports (docs/locking.md) */
+    unsigned int max_evtchns; /* max_event_channels=, 0: the ABI's limit */
     struct grant_table *grant;
-    struct domtime timing; /* creation and destruction times (domtime.c) */
+    bool is_hvm;                   /* type=hvm: emulated platform devices */
+    struct hvm_platform *platform; /* their state (arch/x86/hvm/platform.c) */
+    unsigned int max_grant_frames; /* max_grant_frames=, 0: GNTTAB_DEFAULT_FRAMES */
+    spinlock_t grant_lock;         /* this domain's grant table (docs/locking.md) */
+    struct domtime timing;         /* creation and destruction times (domtime.c) */
     /* scheduling */
     void *sched_priv; /* the scheduler's state of this domain (schedule.c) */
     unsigned int weight, cap;

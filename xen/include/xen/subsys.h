@@ -31,6 +31,11 @@ void shared_info_destroy(struct domain *d);
 int sched_domain_init(struct domain *d);
 void sched_domain_destroy(struct domain *d);
 
+/* arch/x86/hvm/platform.c: HPET, IO-APIC, PIC, PIT, RTC of type=hvm
+ * domains (nothing for PVH) */
+int hvm_platform_init(struct domain *d);
+void hvm_platform_destroy(struct domain *d);
+
 /* arch/x86/hvm/svm/svm.c */
 void hvm_flush_guest_tlbs(struct domain *d);
 int arch_vcpu_set_hvm_context(struct vcpu *v, const struct x86_regs *r, uint64_t cr3);

@@ -8,9 +8,12 @@
  * (-EEXIST); bind_vcpu refuses IPI and per-vCPU VIRQ ports; bind_interdomain
  * refuses ports that are not unbound for us (-EINVAL) and absent domains;
  * port 0 is reserved; the table fills to exactly its size - 1 ports then
- * gives -ENOSPC, and closing one frees it for reuse; the FIFO ops and
- * unknown sub-ops give -ENOSYS.  Built without a PV console ring
- * (pv_console=0), whose port would take one slot of the table.
+ * gives -ENOSPC, and closing one frees it for reuse; with the 2-level ABI
+ * the FIFO ops answer as Xen's (init_control with a control gfn that is
+ * not RAM -EINVAL, expand_array -EOPNOTSUPP, set_priority -ENOSYS, or
+ * -EINVAL for a bad port); unknown sub-ops give -ENOSYS.  Built without a
+ * PV console ring (pv_console=0), whose port would take one slot of the
+ * table.
  *
  * @category security
  * @envs hvm64 hvm32pae hvm32pse hvm32
@@ -130,7 +133,7 @@ static void test_exhaustion(void)
 
 void test_main(void)
 {
-    uint32_t arg[4] = {0};
+    uint32_t arg[6] = {0};
     long rc;
 
     xtf_require_hypervisor();
@@ -140,9 +143,19 @@ void test_main(void)
     test_bad_pointers();
     test_binds();
     test_exhaustion();
-    xtf_expect_rc("init_control", hypercall_evtchn_op(EVTCHNOP_init_control, arg), -ENOSYS);
-    xtf_expect_rc("expand_array", hypercall_evtchn_op(EVTCHNOP_expand_array, arg), -ENOSYS);
-    xtf_expect_rc("set_priority", hypercall_evtchn_op(EVTCHNOP_set_priority, arg), -ENOSYS);
+    /* FIFO ops while the 2-level ABI is in use (fifo-2dom covers FIFO). */
+    arg[0] = 0xf0000; /* control gfn above RAM */
+    xtf_expect_rc("init_control, gfn above RAM", hypercall_evtchn_op(EVTCHNOP_init_control, arg),
+                  -EINVAL);
+    xtf_expect_rc("expand_array before init_control",
+                  hypercall_evtchn_op(EVTCHNOP_expand_array, arg), -EOPNOTSUPP);
+    arg[0] = 1;
+    arg[1] = 0;
+    xtf_expect_rc("set_priority with 2-level", hypercall_evtchn_op(EVTCHNOP_set_priority, arg),
+                  -ENOSYS);
+    arg[0] = 0x7fffffff;
+    xtf_expect_rc("set_priority of a bad port", hypercall_evtchn_op(EVTCHNOP_set_priority, arg),
+                  -EINVAL);
     xtf_expect_rc("unknown op 99", hypercall_evtchn_op(99, arg), -ENOSYS);
     xtf_expect_rc("unknown op ~0", hypercall_evtchn_op(~0u, arg), -ENOSYS);
     xtf_success(NULL);

@@ -97,13 +97,11 @@ sub baseline_xen ($db) {
           WHERE r.name = 'artefact_path_xen' AND j.status = 'pass' AND f.blessing = 'real'
           ORDER BY f.flight DESC, j.job_id DESC LIMIT 1}
     );
-    for my $d (
-        @$dirs,
-        map {
-            eval { require Osstest::Artefacts; Osstest::Artefacts::fetch($_) } // ()
-        } @$keys
-        )
-    {
+    require Osstest::Artefacts;
+    my @fetched = grep { defined } map {
+        eval { Osstest::Artefacts::fetch($_) }
+    } @$keys;
+    for my $d (@$dirs, @fetched) {
         for my $c ($d, "$d/files/boot/xen", "$d/boot/xen", "$d/xen", "$d/xen/xen") {
             return $c if -f $c;
         }

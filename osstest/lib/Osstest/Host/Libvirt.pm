@@ -10,7 +10,8 @@ package Osstest::Host::Libvirt;
 # Properties: uri (default qemu:///system), domain (default: the host name),
 # virsh-user and session-dir (run virsh as that user with its libvirt
 # session under DIR: HOME, XDG_RUNTIME_DIR, XDG_CONFIG_HOME, XDG_CACHE_HOME
-# in DIR/home, run, config, cache), serial-dir (where the domain writes its
+# in DIR/home, run, config, cache), boot-method (ipxe, the default, or
+# direct: QEMU loads the kernel and modules itself), serial-dir (where the domain writes its
 # serial log; writable by the libvirt user), tftp-root, boot-script,
 # http-root or http-put-url, http-url, mac, nic (e1000), smp, memory, qemu-cpu (max: all
 # the features QEMU has), power/console/boot/description for the record.
@@ -25,18 +26,24 @@ use File::Path  qw(make_path);
 require Osstest::Host;
 
 my %KNOWN = map { $_ => 1 } qw(uri domain virsh-user session-dir serial-dir tftp-root boot-script
-    http-root http-put-url http-url mac nic smp memory qemu-cpu power console boot description);
+    http-root http-put-url http-url mac nic smp memory qemu-cpu power console boot boot-method
+    description);
 
 sub check_props ($class, $file, $props) {
     for my $k (sort keys %$props) {
         die "osstest: $file: unknown property '$k' for a libvirt host\n" unless $KNOWN{$k};
     }
-    for my $k (qw(serial-dir tftp-root http-url)) {
+    my $method = $props->{'boot-method'} // 'ipxe';
+    die "osstest: $file: boot-method must be ipxe or direct, not '$method'\n"
+        unless $method =~ /^(ipxe|direct)$/;
+    for my $k ('serial-dir', $method eq 'ipxe' ? qw(tftp-root http-url) : ()) {
         die "osstest: $file: a libvirt host needs '$k'\n" unless defined $props->{$k};
     }
     die "osstest: $file: give http-root (a local directory) or http-put-url (a store "
         . "taking PUT) for the files http-url serves\n"
-        unless defined $props->{'http-root'} || defined $props->{'http-put-url'};
+        if $method eq 'ipxe'
+        && !defined $props->{'http-root'}
+        && !defined $props->{'http-put-url'};
     for my $k (qw(smp memory)) {
         die "osstest: $file: '$k' must be a positive number\n"
             if defined $props->{$k} && $props->{$k} !~ /^[1-9]\d*$/;
@@ -66,13 +73,15 @@ sub xml_escape ($s) {
     return $s;
 }
 
-# The domain XML for this host (TCG, no disk, a NIC booting iPXE from the
-# user-mode TFTP of tftp-root, serial port to the serial log).
-sub domain_xml ($self) {
+# The domain XML for this host (TCG, no disk, serial port to the serial
+# log): boot-method ipxe, a NIC booting iPXE from the user-mode TFTP of
+# tftp-root; direct, PLAN's kernel, command line and modules (multiboot
+# modules as one QEMU -initrd list) given to QEMU itself.
+sub domain_xml ($self, %plan) {
     my $e    = \&xml_escape;
     my $cpu  = $self->qemu_cpu;
     my $log  = $e->($self->serial_log);
-    my $tftp = $e->($self->prop('tftp-root'));
+    my $tftp = $e->($self->prop('tftp-root',   ''));
     my $boot = $e->($self->prop('boot-script', 'boot.ipxe'));
     my $mac  = $e->($self->prop('mac',         '52:54:00:73:02:01'));
     my $nic  = $self->prop('nic', 'e1000');
@@ -82,6 +91,26 @@ sub domain_xml ($self) {
         : "<cpu mode='custom' match='exact'><model fallback='forbid'>"
         . $e->($cpu)
         . '</model></cpu>';
+    my ($direct, $netargs) = ('', '');
+
+    if ($self->prop('boot-method', 'ipxe') eq 'direct') {
+        my $mods = join ',', map { s/,/,,/gr } @{$plan{modules} // []};
+        $direct =
+              '<kernel>'
+            . $e->($plan{kernel} // '')
+            . '</kernel>'
+            . '<cmdline>'
+            . $e->($plan{cmdline} // '')
+            . '</cmdline>'
+            . (length $mods ? '<initrd>' . $e->($mods) . '</initrd>' : '');
+    }
+    else {
+        $netargs = "
+    <qemu:arg value='-netdev'/>
+    <qemu:arg value='user,id=n0,tftp=$tftp,bootfile=$boot'/>
+    <qemu:arg value='-device'/>
+    <qemu:arg value='$nic,netdev=n0,mac=$mac,bootindex=1'/>";
+    }
     return <<"END";
 <domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>@{[$e->($self->domain)]}</name>
@@ -89,7 +118,7 @@ sub domain_xml ($self) {
   <memory unit='MiB'>@{[$self->memory]}</memory>
   <vcpu>@{[$self->smp]}</vcpu>
   $cpux
-  <os><type arch='x86_64' machine='pc'>hvm</type><bios useserial='yes'/></os>
+  <os><type arch='x86_64' machine='pc'>hvm</type><bios useserial='yes'/>$direct</os>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>destroy</on_reboot>
   <on_crash>destroy</on_crash>
@@ -98,11 +127,7 @@ sub domain_xml ($self) {
     <console type='file'><source path='$log'/></console>
     <memballoon model='none'/>
   </devices>
-  <qemu:commandline>
-    <qemu:arg value='-netdev'/>
-    <qemu:arg value='user,id=n0,tftp=$tftp,bootfile=$boot'/>
-    <qemu:arg value='-device'/>
-    <qemu:arg value='$nic,netdev=n0,mac=$mac,bootindex=1'/>
+  <qemu:commandline>$netargs
     <qemu:arg value='-device'/>
     <qemu:arg value='isa-debug-exit,iobase=0xf4,iosize=0x04'/>
   </qemu:commandline>
@@ -161,13 +186,13 @@ sub power ($self, $what) {
     die "osstest: power method takes on, off, cycle or status\n";
 }
 
-# (Re)define the domain from the host file.
-sub define ($self) {
+# (Re)define the domain from the host file (and PLAN, for a direct boot).
+sub define ($self, %plan) {
     my $dir = $self->prop('serial-dir');
     make_path($dir);
     my $file = "$dir/" . $self->domain . '.xml';
     open my $fh, '>', $file or die "osstest: cannot write $file: $!\n";
-    print $fh $self->domain_xml;
+    print $fh $self->domain_xml(%plan);
     close $fh or die "osstest: cannot write $file: $!\n";
     chmod 0644, $file;
     my ($rc) = $self->virsh('domstate', $self->domain);
@@ -216,8 +241,9 @@ sub stop_follow ($self) {
 # its serial log into the console file.
 sub start ($self, %plan) {
     $self->power('off');
-    $self->publish_ipxe(%plan, cmdline => $plan{cmdline} // '');
-    $self->define;
+    $self->publish_ipxe(%plan, cmdline => $plan{cmdline} // '')
+        if $self->prop('boot-method', 'ipxe') eq 'ipxe';
+    $self->define(%plan);
     unlink $self->serial_log;
     $self->{console} = $plan{console};
     Osstest::Host::truncate_console($plan{console});

@@ -11,6 +11,8 @@
 #include <xen/version.h>
 #include <asm/hvm/guest_acpi.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/platform.h>
+#include <asm/msr-index.h>
 #include <asm/hvm/vlapic.h>
 #include <asm/page.h>
 #include <asm/processor.h>
@@ -274,8 +276,6 @@ void hvm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
     }
 }
 
-/* --- MSR policy --- */
-
 static int hypercall_page_write(struct vcpu *v, uint64_t val)
 {
     struct domain *d = v->domain;
@@ -298,6 +298,94 @@ static int hypercall_page_write(struct vcpu *v, uint64_t val)
     d->hypercall_page_gpa = val;
     return X86EMUL_OKAY;
 }
+
+/* --- control registers --- */
+
+/* CR4 bits the guest may set: each needs the feature its CPUID policy
+ * shows (as Xen's hvm_cr4_guest_valid_bits); the rest give #GP. SMXE and
+ * VMXE are never offered. */
+static uint64_t cr4_valid_bits(struct vcpu *v)
+{
+    uint32_t l1[4], l7[4];
+
+    hvm_cpuid(v, 1, 0, l1);
+    hvm_cpuid(v, 7, 0, l7);
+#define CR4_IF(cond, bit) ((cond) ? (1ULL << (bit)) : 0)
+    return CR4_IF(l1[3] & (1u << 1), 0) |   /* VME: VME */
+           CR4_IF(l1[3] & (1u << 1), 1) |   /* PVI: VME */
+           CR4_IF(l1[3] & (1u << 4), 2) |   /* TSD: TSC */
+           CR4_IF(l1[3] & (1u << 2), 3) |   /* DE */
+           CR4_IF(l1[3] & (1u << 3), 4) |   /* PSE */
+           CR4_IF(l1[3] & (1u << 6), 5) |   /* PAE */
+           CR4_IF(l1[3] & (1u << 7), 6) |   /* MCE */
+           CR4_IF(l1[3] & (1u << 13), 7) |  /* PGE */
+           (1ULL << 8) |                    /* PCE */
+           CR4_IF(l1[3] & (1u << 24), 9) |  /* OSFXSR: FXSR */
+           CR4_IF(l1[3] & (1u << 25), 10) | /* OSXMMEXCPT: SSE */
+           CR4_IF(l7[2] & (1u << 2), 11) |  /* UMIP */
+           CR4_IF(l7[2] & (1u << 16), 12) | /* LA57 */
+           CR4_IF(l7[1] & (1u << 0), 16) |  /* FSGSBASE */
+           CR4_IF(l1[2] & (1u << 17), 17) | /* PCIDE: PCID */
+           CR4_IF(l1[2] & (1u << 26), 18) | /* OSXSAVE: XSAVE */
+           CR4_IF(l7[1] & (1u << 7), 20) |  /* SMEP */
+           CR4_IF(l7[1] & (1u << 20), 21) | /* SMAP */
+           CR4_IF(l7[2] & (1u << 3), 22) |  /* PKE: PKU */
+           CR4_IF(l7[2] & (1u << 7), 23) |  /* CET: CET_SS */
+           CR4_IF(l7[2] & (1u << 31), 24);  /* PKS */
+#undef CR4_IF
+}
+
+#define CR0_DEFINED                                                                                \
+    (X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | X86_CR0_TS | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP |    \
+     X86_CR0_AM | X86_CR0_NW | X86_CR0_CD | X86_CR0_PG)
+
+int hvm_write_cr(struct vcpu *v, unsigned int cr, uint64_t val)
+{
+    struct x86_regs r;
+    bool lma;
+
+    hvm_funcs->get_regs(v, &r);
+    lma = r.efer & EFER_LMA;
+    switch (cr) {
+    case 0:
+        if (val >> 32)
+            return X86EMUL_EXCEPTION;
+        if ((val & X86_CR0_PG) && !(val & X86_CR0_PE))
+            return X86EMUL_EXCEPTION;
+        if ((val & X86_CR0_NW) && !(val & X86_CR0_CD))
+            return X86EMUL_EXCEPTION;
+        /* The other low bits are reserved: dropped, as Xen drops them. */
+        val = (val & CR0_DEFINED) | X86_CR0_ET;
+        if ((val & X86_CR0_PG) && !(r.cr0 & X86_CR0_PG) && (r.efer & EFER_LME) &&
+            !(r.cr4 & X86_CR4_PAE))
+            return X86EMUL_EXCEPTION; /* long mode needs PAE */
+        if (!(val & X86_CR0_PG) && (r.cr0 & X86_CR0_PG) && lma &&
+            (r.seg[x86_seg_cs].attr & X86_SEG_L))
+            return X86EMUL_EXCEPTION; /* paging off from 64-bit code */
+        break;
+    case 4:
+        if (val & ~cr4_valid_bits(v))
+            return X86EMUL_EXCEPTION;
+        if (lma && !(val & X86_CR4_PAE))
+            return X86EMUL_EXCEPTION;
+        if (lma && ((val ^ r.cr4) & (1ULL << 12)))
+            return X86EMUL_EXCEPTION; /* LA57 fixed while in long mode */
+        if ((val & (1ULL << 17)) && !(r.cr4 & (1ULL << 17)) &&
+            (!lma || (hvm_funcs->get_cr3(v) & 0xfff)))
+            return X86EMUL_EXCEPTION; /* PCIDE: long mode, PCID 0 */
+        break;
+    case 3:
+        if (lma ? val >> 52 : val >> 32)
+            return X86EMUL_EXCEPTION;
+        break;
+    default:
+        return X86EMUL_UNHANDLEABLE;
+    }
+    hvm_funcs->set_cr(v, cr, val);
+    return X86EMUL_OKAY;
+}
+
+/* --- MSR policy --- */
 
 #define EFER_VALID (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | (1UL << 14) /* FFXSR */)
 
@@ -348,6 +436,34 @@ int hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     case HYPERCALL_MSR:
         *val = v->domain->hypercall_page_gpa;
         return X86EMUL_OKAY;
+    case MSR_EBL_CR_POWERON:
+    case MSR_EBC_FREQUENCY_ID:
+    case MSR_MC4_MISC0:
+    case MSR_F10_MC4_MISC1 ... MSR_F10_MC4_MISC3:
+    case MSR_MCG_STATUS:
+    /* Performance counters with no virtual PMU (Xen's default): read 0,
+     * writes are dropped. */
+    case MSR_K7_EVNTSEL0 ... MSR_K7_PERFCTR3:
+    case MSR_F15H_PERF_CTL0 ... MSR_F15H_PERF_CTR5:
+        *val = 0;
+        return X86EMUL_OKAY;
+    case MSR_MCG_CAP:
+        *val = GUEST_MC_BANKS | MCG_TES_P;
+        return X86EMUL_OKAY;
+    case MSR_MC0_CTL ... MSR_MC0_CTL + 4 * GUEST_MC_BANKS - 1:
+        /* MCi_CTL reads all ones; STATUS, ADDR and MISC hold no error. */
+        *val = (msr - MSR_MC0_CTL) % 4 == 0 ? ~0ULL : 0;
+        return X86EMUL_OKAY;
+    case MSR_AMD64_DE_CFG:
+        if (!cpu_is_amd())
+            return X86EMUL_EXCEPTION;
+        *val = AMD64_DE_CFG_LFENCE_SERIALISE;
+        return X86EMUL_OKAY;
+    }
+    if (hvm_funcs->msr_read) {
+        int rc = hvm_funcs->msr_read(v, msr, val);
+        if (rc != X86EMUL_UNHANDLEABLE)
+            return rc;
     }
     return X86EMUL_EXCEPTION;
 }
@@ -391,6 +507,22 @@ int hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         return X86EMUL_OKAY; /* accepted and ignored */
     case HYPERCALL_MSR:
         return hypercall_page_write(v, val);
+    case MSR_MC4_MISC0:
+    case MSR_F10_MC4_MISC1 ... MSR_F10_MC4_MISC3:
+    case MSR_MCG_STATUS:
+    case MSR_K7_EVNTSEL0 ... MSR_K7_PERFCTR3:
+    case MSR_F15H_PERF_CTL0 ... MSR_F15H_PERF_CTR5:
+        return X86EMUL_OKAY;
+    case MSR_MC0_CTL ... MSR_MC0_CTL + 4 * GUEST_MC_BANKS - 1:
+        /* MCi_CTL takes anything; the others only 0 (no error to inject). */
+        return (msr - MSR_MC0_CTL) % 4 == 0 || !val ? X86EMUL_OKAY : X86EMUL_EXCEPTION;
+    case MSR_AMD64_DE_CFG:
+        return cpu_is_amd() ? X86EMUL_OKAY : X86EMUL_EXCEPTION; /* writes dropped */
+    }
+    if (hvm_funcs->msr_write) {
+        int rc = hvm_funcs->msr_write(v, msr, val);
+        if (rc != X86EMUL_UNHANDLEABLE)
+            return rc;
     }
     return X86EMUL_EXCEPTION;
 }
@@ -445,6 +577,8 @@ int hvm_io(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t 
             domain_console_putc(v->domain, (char)*val);
         return X86EMUL_OKAY;
     }
+    if (hvm_platform_io(v, port, bytes, in, val) == 0)
+        return X86EMUL_OKAY;
     if (guest_acpi_io(v, port, bytes, in, val) == 0)
         return X86EMUL_OKAY;
     /* No device: reads float high, writes vanish (as on real hardware, and
@@ -459,6 +593,8 @@ int hvm_io(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t 
 int hvm_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write, uint64_t *val)
 {
     if (vlapic_mmio(v, gpa, bytes, write, val) == 0)
+        return X86EMUL_OKAY;
+    if (hvm_platform_mmio(v, gpa, bytes, write, val) == 0)
         return X86EMUL_OKAY;
     /* Nothing behind the address (no RAM, no device): as on Xen with no
      * device model, reads give all ones, writes are dropped, and the
@@ -476,6 +612,10 @@ int hvm_pending_interrupt(struct vcpu *v)
     int vec = vlapic_pending_irq(v);
 
     if (vec >= 0)
+        return vec;
+    /* The PIC's INTR: vCPU 0, when its local APIC lets ExtINT in. */
+    if (v->vcpu_id == 0 && v->domain->platform && vlapic_accepts_extint(v) &&
+        (vec = vpic_pending_vector(v->domain)) >= 0)
         return vec;
     /* The domain-wide callback vector: level-like while the upcall is
      * pending; a vCPU with a vector of its own gets it through its APIC. */
@@ -522,7 +662,7 @@ long hvm_set_evtchn_upcall_vector(struct vcpu *v, unsigned long arg)
  * and then vec would stay in the IRR (delivered twice, never in the ISR). */
 void hvm_interrupt_delivered(struct vcpu *v, int vec)
 {
-    if (!vlapic_irq_delivered(v, vec))
+    if (!vlapic_irq_delivered(v, vec) && !(v->vcpu_id == 0 && vpic_ack(v->domain, vec)))
         vcpu_callback_delivered(v);
 }
 
@@ -650,7 +790,34 @@ static int emul_write_msr(uint32_t msr, uint64_t val, struct x86_emulate_ctxt *c
     return rc == X86EMUL_EXCEPTION ? x86_emul_exception(c, 13, true, 0) : rc;
 }
 
+static int emul_read_cr(unsigned int cr, uint64_t *val, struct x86_emulate_ctxt *c)
+{
+    struct x86_regs r;
+
+    hvm_funcs->get_regs(c->priv, &r);
+    switch (cr) {
+    case 0:
+        *val = r.cr0;
+        return X86EMUL_OKAY;
+    case 3:
+        *val = hvm_funcs->get_cr3(c->priv);
+        return X86EMUL_OKAY;
+    case 4:
+        *val = r.cr4;
+        return X86EMUL_OKAY;
+    }
+    return X86EMUL_UNHANDLEABLE;
+}
+
+static int emul_write_cr(unsigned int cr, uint64_t val, struct x86_emulate_ctxt *c)
+{
+    int rc = hvm_write_cr(c->priv, cr, val);
+    return rc == X86EMUL_EXCEPTION ? x86_emul_exception(c, 13, true, 0) : rc;
+}
+
 const struct x86_emulate_ops hvm_emulate_ops = {
+    .read_cr = emul_read_cr,
+    .write_cr = emul_write_cr,
     .read = emul_read,
     .write = emul_write,
     .fetch = emul_fetch,

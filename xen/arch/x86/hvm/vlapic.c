@@ -21,6 +21,7 @@
 #include <xen/string.h>
 #include <xen/time.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/platform.h>
 #include <asm/hvm/svm.h>
 #include <asm/hvm/vlapic.h>
 #include <asm/percpu.h>
@@ -40,6 +41,7 @@ struct vlapic {
     bool deadline_ok; /* CPUID offers the TSC-deadline timer */
 
     uint32_t tpr, ldr, dfr, svr;
+    int eoi_level_vec; /* a level-triggered vector just EOIed, for the IO-APIC; -1 none */
     uint32_t esr, esr_pending;
     uint32_t icr_lo, icr_hi;
     uint32_t lvt[NR_LVT];
@@ -245,15 +247,36 @@ static void timer_update(struct vlapic *vl)
 
 /* --- accepting interrupts --- */
 
-/* Make `vec` pending; false when the APIC does not take it. Lock held. */
+static bool accept_irq(struct vlapic *vl, unsigned int vec, bool level);
+
+/* Latch an error for the next ESR write (SDM "Error Handling") and, when
+ * the error is new and LVT Error is unmasked, raise its vector. An illegal
+ * vector in LVT Error itself only latches a receive error. True when an
+ * interrupt became pending. Lock held. */
+static bool raise_error(struct vlapic *vl, uint32_t err)
+{
+    uint32_t lvt = vl->lvt[LVT_ERROR];
+
+    if ((vl->esr_pending & err) == err)
+        return false;
+    vl->esr_pending |= err;
+    if (lvt & APIC_LVT_MASKED)
+        return false;
+    if ((lvt & 0xff) < 16) {
+        vl->esr_pending |= APIC_ESR_RECV_ILLEGAL;
+        return false;
+    }
+    return accept_irq(vl, lvt & 0xff, false);
+}
+
+/* Make `vec` pending; false when nothing became pending (an illegal
+ * vector may raise the error interrupt instead: true then). Lock held. */
 static bool accept_irq(struct vlapic *vl, unsigned int vec, bool level)
 {
     if (!sw_enabled(vl))
         return false;
-    if (vec < 16) {
-        vl->esr_pending |= APIC_ESR_RECV_ILLEGAL;
-        return false;
-    }
+    if (vec < 16)
+        return raise_error(vl, APIC_ESR_RECV_ILLEGAL);
     if (vec_test(vl->irr, vec))
         vl->coalesced++;
     vec_set(vl->irr, vec);
@@ -392,10 +415,12 @@ static void send_ipi(struct vlapic *src, uint32_t lo, uint32_t dest)
     if (mode != 0 && mode != 1)
         return; /* SMI, NMI: not offered */
     if (vec < 16) {
+        /* The sender latches a send error; the message still goes out and
+         * each receiver latches a receive error (SDM, ESR). The sender is
+         * the running vCPU: it sees its error interrupt at its next entry. */
         flags = spin_lock_irqsave(&src->lock);
-        src->esr_pending |= APIC_ESR_SEND_ILLEGAL;
+        raise_error(src, APIC_ESR_SEND_ILLEGAL);
         spin_unlock_irqrestore(&src->lock, flags);
-        return;
     }
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *tv = d->vcpus[i];
@@ -429,6 +454,55 @@ static void send_ipi(struct vlapic *src, uint32_t lo, uint32_t dest)
         if (mode == 1 && raised && shorthand == 0)
             break; /* lowest priority: the first APIC that takes it */
     }
+}
+
+/* Interrupts from the platform's IO-APIC: fixed to every vLAPIC dest
+ * names, lowest priority to the first that takes it. */
+void vlapic_deliver_external(struct domain *d, uint32_t dest, bool logical, unsigned int mode,
+                             uint8_t vec, bool level)
+{
+    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *tv = d->vcpus[i];
+        struct vlapic *t = tv ? vcpu_vlapic(tv) : NULL;
+        unsigned long flags;
+        bool raised;
+
+        if (!t || !hw_enabled(t) || !dest_match(t, dest, logical, false))
+            continue;
+        flags = spin_lock_irqsave(&t->lock);
+        raised = accept_irq(t, vec, level);
+        spin_unlock_irqrestore(&t->lock, flags);
+        if (raised)
+            vcpu_interrupt(tv);
+        if (mode == 1 && raised)
+            break;
+    }
+}
+
+/* Whether an external interrupt (the PIC's INTR) reaches v: with its APIC
+ * disabled (INTR goes straight to the CPU), or through LINT0 unmasked in
+ * ExtINT mode. */
+bool vlapic_accepts_extint(struct vcpu *v)
+{
+    struct vlapic *vl = vcpu_vlapic(v);
+    uint32_t lvt0;
+
+    if (!vl || !hw_enabled(vl))
+        return true;
+    lvt0 = vl->lvt[LVT_LINT0];
+    return sw_enabled(vl) && !(lvt0 & APIC_LVT_MASKED) && ((lvt0 >> 8) & 7) == 7;
+}
+
+/* The EOI of a level-triggered vector goes on to the IO-APIC (its
+ * Remote IRR), outside the vLAPIC lock. */
+static void eoi_broadcast(struct vlapic *vl)
+{
+    int vec = vl->eoi_level_vec;
+
+    if (vec < 0)
+        return;
+    vl->eoi_level_vec = -1;
+    hvm_platform_eoi(vl->v->domain, (uint8_t)vec);
 }
 
 /* --- registers --- */
@@ -571,6 +645,8 @@ static int reg_write(struct vlapic *vl, unsigned int reg, uint32_t val, bool *ip
         vec = vec_highest(vl->isr);
         if (vec >= 0) {
             vec_clear(vl->isr, vec);
+            if (vec_test(vl->tmr, vec))
+                vl->eoi_level_vec = vec; /* broadcast once the lock is dropped */
             vec_clear(vl->tmr, vec);
         }
         return 0;
@@ -706,7 +782,7 @@ int vlapic_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write, ui
         flags = spin_lock_irqsave(&vl->lock);
         if (reg_read(vl, reg, &r)) {
             r = 0; /* reserved registers read as zero */
-            vl->esr_pending |= APIC_ESR_ILLEGAL_REG;
+            raise_error(vl, APIC_ESR_ILLEGAL_REG);
         }
         spin_unlock_irqrestore(&vl->lock, flags);
         memcpy(slot, &r, 4);
@@ -722,11 +798,12 @@ int vlapic_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write, ui
     /* Writes to read-only registers vanish; to reserved ones they also
      * latch an illegal-register error. */
     if (reg_write(vl, reg, (uint32_t)*val, &ipi) && reg_read(vl, reg, &r))
-        vl->esr_pending |= APIC_ESR_ILLEGAL_REG;
+        raise_error(vl, APIC_ESR_ILLEGAL_REG);
     r = vl->icr_lo;
     spin_unlock_irqrestore(&vl->lock, flags);
     if (ipi)
         send_ipi(vl, r, vl->icr_hi >> 24);
+    eoi_broadcast(vl);
     return 0;
 }
 
@@ -809,6 +886,7 @@ int vlapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
     spin_unlock_irqrestore(&vl->lock, flags);
     if (ipi)
         send_ipi(vl, r, dest);
+    eoi_broadcast(vl);
     return rc;
 }
 
@@ -896,6 +974,7 @@ int vlapic_init(struct vcpu *v)
     if (!vl)
         return -ENOMEM;
     vl->v = v;
+    vl->eoi_level_vec = -1;
     hvm_cpuid(v, 1, 0, leaf1);
     vl->x2apic_ok = leaf1[2] & (1u << 21);
     vl->deadline_ok = leaf1[2] & (1u << 24);

@@ -1359,7 +1359,29 @@ static int exec_map1(struct emu *e)
     case 0x01:
         if (i->modrm == 0xd9 || i->modrm == 0xc1)
             return X86EMUL_UNHANDLEABLE; /* VMMCALL/VMCALL: hypercalls, not emulated */
+        if ((i->reg & 7) == 6) {         /* LMSW: CR0 bits 0-3; PE can be set, not cleared */
+            if (i->lock)
+                return ud(e);
+            if ((rc = need_cpl0(e)))
+                return rc;
+            op_rm(e, &s, 2);
+            if ((rc = op_read(e, &s)))
+                return rc;
+            if (!e->ctxt->ops->read_cr || !e->ctxt->ops->write_cr)
+                return X86EMUL_UNHANDLEABLE;
+            if ((rc = e->ctxt->ops->read_cr(0, &v, e->ctxt)))
+                return rc;
+            return e->ctxt->ops->write_cr(0, (v & ~0xfULL) | (s.val & 0xf) | (v & 1), e->ctxt);
+        }
         return X86EMUL_UNHANDLEABLE;
+    case 0x06: /* CLTS */
+        if ((rc = need_cpl0(e)))
+            return rc;
+        if (!e->ctxt->ops->read_cr || !e->ctxt->ops->write_cr)
+            return X86EMUL_UNHANDLEABLE;
+        if ((rc = e->ctxt->ops->read_cr(0, &v, e->ctxt)))
+            return rc;
+        return e->ctxt->ops->write_cr(0, v & ~8ULL, e->ctxt);
     case 0x0b: /* UD2 */
     case 0xb9: /* UD1 */
     case 0xff: /* UD0 */

@@ -12,6 +12,7 @@
 #include <xen/subsys.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/svm.h>
+#include <asm/msr-index.h>
 #include <asm/percpu.h>
 #include <asm/processor.h>
 
@@ -123,6 +124,8 @@ static int svm_vcpu_initialise(struct vcpu *v)
     vmcb->intercepts2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
                         INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT | INTERCEPT_MONITOR |
                         INTERCEPT_MWAIT | INTERCEPT_XSETBV;
+    /* CR0/CR4 writes are checked against the guest's CPUID policy. */
+    vmcb->cr_intercepts = INTERCEPT_CR0_WRITE | INTERCEPT_CR4_WRITE;
     vmcb->exc_intercepts = (1u << 18) | (opt_hvm_fep ? (1u << 6) : 0); /* #MC, #UD for FEP */
     vmcb->iopm_base_pa = iopm_pa;
     vmcb->msrpm_base_pa = msrpm_pa;
@@ -188,6 +191,81 @@ static uint64_t svm_tsc_offset(struct vcpu *v)
 static void svm_set_efer(struct vcpu *v, uint64_t efer)
 {
     VCPU_SVM(v)->vmcb->efer = efer;
+}
+
+static void svm_set_cr(struct vcpu *v, unsigned int cr, uint64_t val)
+{
+    struct vmcb *vmcb = VCPU_SVM(v)->vmcb;
+    uint64_t old;
+
+    switch (cr) {
+    case 0:
+        old = vmcb->cr0;
+        vmcb->cr0 = val;
+        /* Paging on with EFER.LME enters long mode; paging off leaves it. */
+        if ((val & X86_CR0_PG) && !(old & X86_CR0_PG) && (vmcb->efer & EFER_LME))
+            vmcb->efer |= EFER_LMA;
+        else if (!(val & X86_CR0_PG))
+            vmcb->efer &= ~EFER_LMA;
+        if ((old ^ val) & (X86_CR0_PG | X86_CR0_PE | X86_CR0_WP | X86_CR0_CD))
+            vmcb->tlb_control = 1;
+        break;
+    case 3:
+        vmcb->cr3 = val;
+        vmcb->tlb_control = 1;
+        break;
+    case 4:
+        if (vmcb->cr4 != val)
+            vmcb->tlb_control = 1;
+        vmcb->cr4 = val;
+        break;
+    }
+}
+
+/* DEBUGCTL and the last-branch record, as Xen offers them to HVM guests:
+ * DEBUGCTL holds LBR and BTF (other bits #GP); the record reads 0 since
+ * nothing is recorded. */
+static int svm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+    switch (msr) {
+    case MSR_DEBUGCTL:
+        *val = VCPU_SVM(v)->debugctl;
+        return X86EMUL_OKAY;
+    case MSR_LASTBRANCH_FROM ... MSR_LASTINT_TO:
+        *val = 0;
+        return X86EMUL_OKAY;
+    }
+    return X86EMUL_UNHANDLEABLE;
+}
+
+static int svm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+    switch (msr) {
+    case MSR_DEBUGCTL:
+        if (val & ~(DEBUGCTL_LBR | DEBUGCTL_BTF))
+            return X86EMUL_EXCEPTION;
+        VCPU_SVM(v)->debugctl = val;
+        return X86EMUL_OKAY;
+    }
+    return X86EMUL_UNHANDLEABLE;
+}
+
+/* VMRUN switches DR6 and DR7 (VMCB) but not DR0-3: the hypervisor uses no
+ * breakpoints, so the guest's stay loaded while its vCPU holds the pCPU. */
+static void dr_switch_in(struct svm_vcpu *s)
+{
+    asm volatile("mov %0, %%db0" : : "r"(s->dr[0]));
+    asm volatile("mov %0, %%db1" : : "r"(s->dr[1]));
+    asm volatile("mov %0, %%db2" : : "r"(s->dr[2]));
+    asm volatile("mov %0, %%db3" : : "r"(s->dr[3]));
+}
+
+static void dr_switch_out(struct svm_vcpu *s)
+{
+    asm volatile("mov %%db0, %0" : "=r"(s->dr[0]));
+    asm volatile("mov %%db1, %0" : "=r"(s->dr[1]));
+    asm volatile("mov %%db2, %0" : "=r"(s->dr[2]));
+    asm volatile("mov %%db3, %0" : "=r"(s->dr[3]));
 }
 
 static uint64_t svm_get_reg(struct vcpu *v, unsigned int r)
@@ -423,6 +501,11 @@ static bool svm_handle_exit(struct vcpu *v)
             vcpu_block(v); /* the run loop waits or leaves */
         return true;
 
+    case VMEXIT_CR0_WRITE: /* MOV to CR0, CLTS, LMSW */
+    case VMEXIT_CR4_WRITE:
+        hvm_emulate_one(v, false);
+        return true;
+
     case VMEXIT_VMMCALL:
         retire_insn(vmcb, vmcb->rip + 3);
         hvm_hypercall(v);
@@ -586,6 +669,7 @@ static void svm_vcpu_run(struct vcpu *v)
     struct cpu_info *ci = this_cpu();
 
     fpu_switch_in(v);
+    dr_switch_in(s);
     /* Another vCPU ran here since, or this one ran elsewhere: flush. */
     if (sc->last_vcpu != v || s->last_cpu != smp_processor_id() || s->need_flush) {
         s->vmcb->tlb_control = 1;
@@ -615,6 +699,7 @@ static void svm_vcpu_run(struct vcpu *v)
             break;
     }
     v->kick = false;
+    dr_switch_out(s);
     fpu_switch_out(v);
 }
 
@@ -691,6 +776,9 @@ static const struct hvm_function_table svm_function_table = {
     .get_reg = svm_get_reg,
     .set_reg = svm_set_reg,
     .dump = svm_dump,
+    .set_cr = svm_set_cr,
+    .msr_read = svm_msr_read,
+    .msr_write = svm_msr_write,
 };
 
 const struct hvm_function_table *start_svm(void)

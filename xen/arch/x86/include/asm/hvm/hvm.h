@@ -28,6 +28,13 @@ struct hvm_function_table {
     uint64_t (*get_reg)(struct vcpu *v, unsigned int gpr);
     void (*set_reg)(struct vcpu *v, unsigned int gpr, uint64_t val);
     void (*dump)(struct vcpu *v);
+    /* CR0/CR4 after hvm_write_cr checked them against the policy; the
+     * vendor code updates EFER.LMA on a paging change and flushes. */
+    void (*set_cr)(struct vcpu *v, unsigned int cr, uint64_t val);
+    /* Vendor MSRs (DEBUGCTL and the LBR record): X86EMUL_OKAY, or
+     * X86EMUL_EXCEPTION for #GP, or X86EMUL_UNHANDLEABLE when not theirs. */
+    int (*msr_read)(struct vcpu *v, uint32_t msr, uint64_t *val);
+    int (*msr_write)(struct vcpu *v, uint32_t msr, uint64_t val);
 };
 
 extern const struct hvm_function_table *hvm_funcs;
@@ -55,6 +62,9 @@ int copy_from_gpa(struct domain *d, void *dst, uint64_t gpa, size_t len);
 void hvm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 int hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val); /* X86EMUL_* */
 int hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+/* A guest write to CR0 or CR4 (MOV, CLTS, LMSW), checked as Xen checks it:
+ * X86EMUL_OKAY or X86EMUL_EXCEPTION (#GP(0)). */
+int hvm_write_cr(struct vcpu *v, unsigned int cr, uint64_t val);
 int hvm_io(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t *val);
 int hvm_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write, uint64_t *val);
 void hvm_hypercall(struct vcpu *v);
@@ -62,6 +72,8 @@ void hvm_hypercall(struct vcpu *v);
  * 0 done, or an X86EMUL_* failure already turned into a guest event or a
  * domain crash. */
 int hvm_emulate_one(struct vcpu *v, bool forced);
+/* Flush every vCPU's guest TLB before its next entry (svm.c). */
+void hvm_flush_guest_tlbs(struct domain *d);
 
 /* Pending interrupts (event channel upcall vector, virtual local APIC). */
 void hvm_set_callback_pending(struct vcpu *v);

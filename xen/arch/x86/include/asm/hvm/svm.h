@@ -81,6 +81,9 @@ _Static_assert(__builtin_offsetof(struct vmcb, cpl) == 0x4cb, "VMCB CPL offset")
 _Static_assert(__builtin_offsetof(struct vmcb, rax) == 0x5f8, "VMCB RAX offset");
 _Static_assert(__builtin_offsetof(struct vmcb, g_pat) == 0x668, "VMCB G_PAT offset");
 
+/* cr_intercepts */
+#define INTERCEPT_CR0_WRITE (1u << 16)
+#define INTERCEPT_CR4_WRITE (1u << 20)
 /* intercepts1 */
 #define INTERCEPT_INTR     (1u << 0)
 #define INTERCEPT_NMI      (1u << 1)
@@ -106,6 +109,8 @@ _Static_assert(__builtin_offsetof(struct vmcb, g_pat) == 0x668, "VMCB G_PAT offs
 #define INTERCEPT_MWAIT   (1u << 11)
 #define INTERCEPT_XSETBV  (1u << 13)
 
+#define VMEXIT_CR0_WRITE      0x10
+#define VMEXIT_CR4_WRITE      0x14
 #define VMEXIT_EXCEPTION_BASE 0x40
 #define VMEXIT_INTR           0x60
 #define VMEXIT_NMI            0x61
@@ -164,6 +169,11 @@ struct svm_vcpu {
     unsigned int stuck_count;
     bool need_flush;
     unsigned int last_cpu;
+    /* Guest state VMRUN does not switch: DR0-3 are loaded while the vCPU
+     * runs and saved when it leaves the pCPU. DEBUGCTL is kept, not
+     * applied (no LBR virtualisation under TCG). */
+    uint64_t dr[4];
+    uint64_t debugctl;
 };
 
 /* Entry code (entry.S): run the guest until the next #VMEXIT. */
