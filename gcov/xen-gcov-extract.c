@@ -144,8 +144,30 @@ static unsigned int gcov_major(uint32_t version)
     return ((version >> 24) - 'A') * 10 + (((version >> 16) & 0xff) - '0');
 }
 
+/* Does the path have a "." or ".." component (so it could leave a tree)? */
+static int has_dot_component(const char *path)
+{
+    for (const char *p = path; *p;) {
+        const char *end = strchr(p, '/');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+
+        if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+            return 1;
+        p += len;
+        while (*p == '/')
+            p++;
+    }
+    return 0;
+}
+
+/* The file an object's counters go to: with --map options, only inside a
+ * map's NEW tree (an object named outside every OLD prefix is refused), and
+ * never through a "." or ".." component, so a dump cannot make the tool
+ * write elsewhere. */
 static char *apply_maps(const char *name, const struct map *maps, int n_maps)
 {
+    if (has_dot_component(name))
+        fail("object %s: a name with a '.' or '..' component is refused", name);
     for (int i = 0; i < n_maps; i++) {
         size_t fl = strlen(maps[i].from);
 
@@ -154,9 +176,13 @@ static char *apply_maps(const char *name, const struct map *maps, int n_maps)
 
             strcpy(out, maps[i].to);
             strcat(out, name + fl);
+            if (has_dot_component(out))
+                fail("object %s: maps to %s, which has a '.' or '..' component", name, out);
             return out;
         }
     }
+    if (n_maps)
+        fail("object %s is outside every --map tree; nothing written", name);
     return strdup(name);
 }
 

@@ -191,8 +191,13 @@ static void mark_vcpu_pending(struct domain *d, unsigned int n, unsigned int por
     uint8_t *vi = v ? vcpu_info_ptr(v) : NULL;
     bool was;
 
-    if (!vi)
+    if (!vi) {
+        /* Its registered vcpu_info's frame was given back: the event has
+         * nowhere to go, but a vCPU blocked for it must not sleep forever. */
+        if (v)
+            vcpu_wake(v);
         return;
+    }
     if (shared_info_is_compat(d))
         was = test_and_set(vi + 4, port / 32);
     else
@@ -478,8 +483,13 @@ bool vcpu_callback_pending(struct vcpu *v)
 
 void vcpu_callback_delivered(struct vcpu *v) {}
 
+/* A vCPU whose registered vcpu_info lost its frame counts as always
+ * having an event (on Xen the frame stays held with the flag set there):
+ * its blocking calls return instead of hanging. */
 bool vcpu_events_pending(struct vcpu *v)
 {
+    if (__atomic_load_n(&v->vcpu_info_registered, __ATOMIC_ACQUIRE) && !vcpu_info_ptr(v))
+        return true;
     return upcall_pending(v);
 }
 

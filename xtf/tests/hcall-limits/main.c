@@ -7,7 +7,9 @@
  * gives -E2BIG (a short write is accepted), that SCHEDOP_shutdown and
  * SCHEDOP_shutdown_code with reason SHUTDOWN_MAX + 1 give -EINVAL, that
  * memory_op current_reservation with a continuation index (the sub-op has
- * none; 1 and 2) gives -EINVAL, that an unprivileged
+ * none; 1 and 2) gives -EINVAL, that add_to_physmap of shared info index 1
+ * (there is only index 0) gives -EINVAL, that memory_map with room for one
+ * entry writes one (and says so) and nothing past it, that an unprivileged
  * SCHEDOP_remote_shutdown of itself gives -EPERM, and (priv) that
  * XENVER_build_id into a buffer one byte short gives -ENOBUFS and writes
  * nothing.
@@ -28,6 +30,7 @@ const char test_title[] = "Core hypercalls at their limits";
 #define ENOBUFS            105
 
 static char text[CONSOLE_IO_MAX + 1];
+static uint8_t e820[4 * 20]; /* e820 entries of 20 bytes */
 static uint8_t id_buf[4 + 256];
 
 static long shutdown_op(unsigned int cmd, unsigned int reason)
@@ -84,6 +87,27 @@ void test_main(void)
             "current_reservation with a continuation index",
             hypercall_memory_op(XENMEM_current_reservation | (start << MEMOP_EXTENT_SHIFT), &self),
             -EINVAL);
+    }
+    {
+        struct xen_add_to_physmap x = {
+            .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .idx = 1, .gpfn = 0xf0300};
+
+        xtf_expect_rc("add_to_physmap of shared info index 1",
+                      hypercall_memory_op(XENMEM_add_to_physmap, &x), -EINVAL);
+    }
+    {
+        struct {
+            unsigned int nr_entries;
+            void *buffer;
+        } mm = {.nr_entries = 1, .buffer = e820};
+
+        memset(e820, 0x5a, sizeof(e820));
+        xtf_expect_rc("memory_map with room for one entry",
+                      hypercall_memory_op(XENMEM_memory_map, &mm), 0);
+        xtf_expect_rc("memory_map entries written", mm.nr_entries, 1);
+        for (unsigned int i = 20; i < sizeof(e820); i++)
+            if (e820[i] != 0x5a)
+                return xtf_failure("Fail: memory_map wrote byte %u, past the one entry\n", i);
     }
     if (priv)
         test_build_id();

@@ -5,7 +5,8 @@
  * grow to what it has, or past it).  Proves that after decrease_reservation
  * of one page current_reservation drops by one while maximum_reservation
  * stays, that populate_physmap brings the page back (current equals maximum
- * again, and the page reads zero).
+ * again, and the page reads zero), and that an order-1 extent at an odd gfn
+ * is refused without a change of either.
  *
  * @category functional
  * @envs hvm64 hvm32pae hvm32pse hvm32
@@ -16,12 +17,23 @@
 const char test_title[] = "maximum_reservation and current_reservation";
 
 static uint8_t balloon[PAGE_SIZE] __aligned(PAGE_SIZE);
+/* Three pages from an even gfn: the misaligned order-1 extent is the last two. */
+static uint8_t pair[3 * PAGE_SIZE] __aligned(2 * PAGE_SIZE);
 
 static long size_of(unsigned int op)
 {
     domid_t self = DOMID_SELF;
 
     return hypercall_memory_op(op, &self);
+}
+
+static long reservation_order(unsigned int op, xen_pfn_t gfn, unsigned int order)
+{
+    xen_pfn_t list[1] = {gfn};
+    struct xen_memory_reservation r = {
+        .extent_start = list, .nr_extents = 1, .extent_order = order, .domid = DOMID_SELF};
+
+    return hypercall_memory_op(op, &r);
 }
 
 static long reservation(unsigned int op, xen_pfn_t gfn)
@@ -54,5 +66,12 @@ void test_main(void)
     xtf_expect_rc("maximum after populate", size_of(XENMEM_maximum_reservation), max);
     if (((volatile uint8_t *)balloon)[0] != 0)
         xtf_failure("Fail: the repopulated page reads %#x, not zero\n", balloon[0]);
+
+    pair[PAGE_SIZE] = pair[2 * PAGE_SIZE] = 1;
+    xtf_expect_rc(
+        "decrease of an order-1 extent at an odd gfn",
+        reservation_order(XENMEM_decrease_reservation, ((unsigned long)pair >> PAGE_SHIFT) + 1, 1),
+        0);
+    xtf_expect_rc("current after the refused decrease", size_of(XENMEM_current_reservation), max);
     xtf_success(NULL);
 }

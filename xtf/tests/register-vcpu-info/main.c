@@ -10,7 +10,9 @@
  * upcall mask) with the upcall flag and every selector bit set so nothing
  * pending is lost, the time info is filled in and kept up to date there,
  * events are delivered there and no longer into shared info, and a vCPU
- * that is down may be given its area by another vCPU.
+ * that is down may be given its area by another vCPU.  A guest that gives
+ * the area's frame back (decrease_reservation) only hurts itself: a timer
+ * still wakes it from SCHEDOP_block.
  * Needs: a 2-vCPU domain, shared info mapped, nothing at 3 GiB.
  *
  * @category functional
@@ -136,6 +138,23 @@ static void test_register_other(void)
     xtf_expect_rc("register vCPU 1 again", reg(1, gfn_of(area[1]), 64), -EINVAL);
 }
 
+/* vCPU 0's area (area[0]) loses its frame: blocking still ends. */
+static void test_frame_given_back(void)
+{
+    xen_pfn_t pfn = gfn_of(area[0]);
+    struct xen_memory_reservation r = {
+        .extent_start = &pfn, .nr_extents = 1, .extent_order = 0, .domid = DOMID_SELF};
+    uint64_t now = xen_system_time(s);
+    evtchn_port_t tport = 0;
+
+    xtf_expect_rc("bind VIRQ_TIMER again", evtchn_bind_virq(VIRQ_TIMER, 0, &tport), 0);
+    xtf_expect_rc("give the area's frame back",
+                  hypercall_memory_op(XENMEM_decrease_reservation, &r), 1);
+    xtf_expect_rc("set_timer_op", set_timer_op(now + 2000000), 0);
+    /* A hang here fails the test by its timeout. */
+    xtf_expect_rc("block", hypercall_sched_op(SCHEDOP_block, NULL), 0);
+}
+
 void test_main(void)
 {
     long rc;
@@ -147,5 +166,6 @@ void test_main(void)
     test_errors();
     test_register_self();
     test_register_other();
+    test_frame_given_back();
     xtf_success(NULL);
 }
