@@ -41,6 +41,7 @@
 
 int npt_map(struct domain *d, unsigned long gfn, mfn_t mfn, bool large);
 int npt_unmap(struct domain *d, unsigned long gfn);
+int npt_split(struct domain *d, unsigned long gfn);
 
 #define MAX_EXTENT_ORDER 9           /* 2 MiB, as Xen allows unprivileged guests */
 #define MAX_GPFN         (1UL << 36) /* 48-bit guest physical addresses */
@@ -291,29 +292,10 @@ static void p2m_flush_guest(struct domain *d)
 }
 
 /* Make sure gfn is mapped by a 4 KiB nested entry, splitting a 2 MiB one
- * (RAM blocks are mapped large when built). */
+ * (RAM blocks are mapped large when built) without unmapping its pages. */
 static int p2m_split(struct domain *d, unsigned long gfn)
 {
-    pte_t *t = d->npt_root ? __va(d->npt_root) : NULL;
-    unsigned long base = gfn & ~511UL;
-
-    for (unsigned int l = 4; t && l >= 2; l--) {
-        pte_t e = t[(gfn >> (9 * (l - 1))) & 511];
-
-        if (!(e & _PAGE_PRESENT))
-            return 0;
-        if (e & _PAGE_PSE) {
-            if (l != 2)
-                return -EINVAL;
-            npt_unmap(d, gfn); /* the whole 2 MiB entry */
-            for (unsigned long g = base; g < base + 512; g++)
-                if (g < d->nr_pages && d->p2m[g] && npt_map(d, g, d->p2m[g], false))
-                    return -ENOMEM;
-            return 0;
-        }
-        t = __va(e & PADDR_MASK);
-    }
-    return 0;
+    return npt_split(d, gfn);
 }
 
 /* Take the RAM frame at gfn out of the guest's map onto the spare list. */

@@ -414,6 +414,13 @@ static void c2_remove_unit(struct sched_instance *s, struct sched_unit *u)
 {
     struct c2_unit *cu = CUNIT(u);
 
+    /* A pCPU may still hold it as its current unit (the core turned it
+     * down as not runnable and went idle): its next decision must not
+     * account a unit whose storage is about to be freed. */
+    for (unsigned int c = 0; c < s->nr_cpus; c++)
+        if (CPRIV(s)->pcpu[c].curr == u)
+            CPRIV(s)->pcpu[c].curr = NULL;
+    cu->running_cpu = -1;
     if (slist_linked(&cu->q_elem))
         slist_del(&cu->q_elem);
     slist_del(&cu->mem_elem);

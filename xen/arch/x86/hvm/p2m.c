@@ -5,19 +5,25 @@
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/sched.h>
+#include <xen/spinlock.h>
 #include <xen/string.h>
 #include <asm/hvm/hvm.h>
 #include <asm/page.h>
 
 #define NPT_FLAGS (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
 
+/* Under d->lock: the grant table adds its nested tables to the same list,
+ * and a domain's tables may change from another pCPU (foreign_revoke). */
 static void own_page(struct domain *d, struct page_info *pg, unsigned int order)
 {
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+
     pg->owner = d->domain_id;
     pg->flags |= PGF_DOMAIN;
     pg->order = order;
     pg->next = d->page_list;
     d->page_list = pg;
+    spin_unlock_irqrestore(&d->lock, flags);
 }
 
 static paddr_t npt_alloc_table(struct domain *d)
@@ -31,39 +37,103 @@ static paddr_t npt_alloc_table(struct domain *d)
     return page_to_mfn(pg) << 12;
 }
 
-/* Map gfn -> mfn (2 MiB when `large`) in the nested tables. */
-int npt_map(struct domain *d, unsigned long gfn, mfn_t mfn, bool large)
+/* Replace the 2 MiB entry *e by a table of 512 4 KiB entries mapping the
+ * same frames. The table is complete before the one store that swaps it
+ * in, so a walk on another pCPU sees the old mapping or the new one, never
+ * a hole. */
+static int npt_split_entry(struct domain *d, pte_t *e)
 {
-    pte_t *t;
-    unsigned int stop = large ? 2 : 1;
+    pte_t big = *e;
+    paddr_t n = npt_alloc_table(d);
+    pte_t *nt;
 
-    if (!d->npt_root && !(d->npt_root = npt_alloc_table(d)))
+    if (!n)
         return -ENOMEM;
-    t = __va(d->npt_root);
-    for (unsigned int l = 4; l > stop; l--) {
-        unsigned int idx = (gfn >> (9 * (l - 1))) & 511;
-        if (!(t[idx] & _PAGE_PRESENT)) {
-            paddr_t n = npt_alloc_table(d);
-            if (!n)
-                return -ENOMEM;
-            t[idx] = n | NPT_FLAGS;
-        }
-        t = __va(t[idx] & PADDR_MASK);
-    }
-    t[(gfn >> (9 * (stop - 1))) & 511] = (mfn << 12) | NPT_FLAGS | (large ? _PAGE_PSE : 0);
+    nt = __va(n);
+    for (unsigned int i = 0; i < 512; i++)
+        nt[i] = ((big & PADDR_MASK) + ((paddr_t)i << 12)) | (big & ~PADDR_MASK & ~_PAGE_PSE);
+    __atomic_store_n(e, n | NPT_FLAGS, __ATOMIC_RELEASE);
     return 0;
 }
 
-int npt_unmap(struct domain *d, unsigned long gfn)
+/* The entry of gfn at level `stop` (1: 4 KiB, 2: 2 MiB), creating tables
+ * on the way; a 2 MiB mapping above a 4 KiB slot is split first. NULL with
+ * *rc set when it cannot be had. */
+static pte_t *npt_slot(struct domain *d, unsigned long gfn, unsigned int stop, int *rc)
+{
+    pte_t *t;
+
+    if (!d->npt_root && !(d->npt_root = npt_alloc_table(d))) {
+        *rc = -ENOMEM;
+        return NULL;
+    }
+    t = __va(d->npt_root);
+    for (unsigned int l = 4; l > stop; l--) {
+        pte_t *e = &t[(gfn >> (9 * (l - 1))) & 511];
+
+        if (!(*e & _PAGE_PRESENT)) {
+            paddr_t n = npt_alloc_table(d);
+            if (!n) {
+                *rc = -ENOMEM;
+                return NULL;
+            }
+            __atomic_store_n(e, n | NPT_FLAGS, __ATOMIC_RELEASE);
+        } else if (*e & _PAGE_PSE) {
+            /* Never walk into a large page's frames as if they were a table. */
+            *rc = l == 2 ? npt_split_entry(d, e) : -EINVAL; /* no 1 GiB pages */
+            if (*rc)
+                return NULL;
+        }
+        t = __va(*e & PADDR_MASK);
+    }
+    return &t[(gfn >> (9 * (stop - 1))) & 511];
+}
+
+/* Map gfn -> mfn (2 MiB when `large`) in the nested tables. */
+int npt_map(struct domain *d, unsigned long gfn, mfn_t mfn, bool large)
+{
+    int rc = 0;
+    pte_t *e = npt_slot(d, gfn, large ? 2 : 1, &rc);
+
+    if (!e)
+        return rc;
+    __atomic_store_n(e, (mfn << 12) | NPT_FLAGS | (large ? _PAGE_PSE : 0), __ATOMIC_RELEASE);
+    return 0;
+}
+
+/* Make gfn's mapping a 4 KiB one (splitting a 2 MiB entry); nothing to do
+ * when it is not mapped. */
+int npt_split(struct domain *d, unsigned long gfn)
 {
     pte_t *t = d->npt_root ? __va(d->npt_root) : NULL;
 
+    for (unsigned int l = 4; t && l >= 2; l--) {
+        pte_t *e = &t[(gfn >> (9 * (l - 1))) & 511];
+
+        if (!(*e & _PAGE_PRESENT))
+            return 0;
+        if (*e & _PAGE_PSE)
+            return l == 2 ? npt_split_entry(d, e) : -EINVAL;
+        t = __va(*e & PADDR_MASK);
+    }
+    return 0;
+}
+
+/* Unmap the 4 KiB page at gfn; a 2 MiB entry around it is split first so
+ * that its other 511 pages stay mapped. */
+int npt_unmap(struct domain *d, unsigned long gfn)
+{
+    pte_t *t = d->npt_root ? __va(d->npt_root) : NULL;
+    int rc = npt_split(d, gfn);
+
+    if (rc)
+        return rc;
     for (unsigned int l = 4; t && l >= 1; l--) {
         pte_t *e = &t[(gfn >> (9 * (l - 1))) & 511];
         if (!(*e & _PAGE_PRESENT))
             return -ENOENT;
-        if (l == 1 || (*e & _PAGE_PSE)) {
-            *e = 0;
+        if (l == 1) {
+            __atomic_store_n(e, 0, __ATOMIC_RELEASE);
             return 0;
         }
         t = __va(*e & PADDR_MASK);
