@@ -19,7 +19,7 @@ run_suite() {
     local name=$1 cmd=$2 log="$logdir/$1.log" rc=0 line
     echo "=== suite $name: $cmd"
     (cd "$top" && bash -c "$cmd") 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
-    line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
+    line=$(grep -aE '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
     if [[ -z $line ]]; then
         echo "=== suite $name: no result line (exit $rc): counted as 1 failed"
         suite_pass=0 suite_fail=1 suite_skip=0 suite_flaky=0
