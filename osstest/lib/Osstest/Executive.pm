@@ -11,7 +11,7 @@ use POSIX         qw(:sys_wait_h);
 use Sys::Hostname qw(hostname);
 use Time::HiRes   qw(time sleep);
 use IO::Handle;
-use File::Path    qw(make_path);
+use File::Path qw(make_path);
 use Osstest::DB;
 use Osstest::Flight;
 use Osstest::Template;
