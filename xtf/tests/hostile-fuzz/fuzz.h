@@ -119,6 +119,20 @@ static unsigned long fuzz_gfn(struct fuzz_vcpu *f)
     }
 }
 
+/* A random word that, taken as an address, is not this domain's live RAM (its
+ * image, stacks, buffers, boot pages and rings): in a 32-bit guest a plain
+ * random word lands there often enough over a run for an output argument to
+ * overwrite the fuzzer's own stack. The sacrificial gfns are allowed. */
+static unsigned long far_random(struct fuzz_vcpu *f)
+{
+    unsigned long p;
+
+    do
+        p = (unsigned long)next(f);
+    while (p < RAM_GFNS * 4096ul && !(p >= SACRIFICE_LO * 4096ul && p < SACRIFICE_HI * 4096ul));
+    return p;
+}
+
 /* A pointer the hypervisor cannot use, or may use without hurting us. */
 static unsigned long bad_pointer(struct fuzz_vcpu *f)
 {
@@ -144,7 +158,7 @@ static unsigned long bad_pointer(struct fuzz_vcpu *f)
     case 0:
         return sacrificial_gfn(f) * 4096 + below(f, 4096);
     case 1:
-        return (unsigned long)next(f);
+        return far_random(f);
     default:
         return fixed[below(f, ARRAY_SIZE(fixed))];
     }
@@ -206,7 +220,7 @@ static unsigned long word(struct fuzz_vcpu *f)
     case 4:
         return below(f, 16);
     default:
-        return (unsigned long)next(f);
+        return far_random(f);
     }
 }
 
