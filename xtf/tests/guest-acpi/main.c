@@ -162,6 +162,7 @@ void test_main(void)
     uint64_t xsdt_pa;
     uint32_t n;
 
+    xtf_require_hypervisor(); /* QEMU's own PVH boot gives no tables of ours */
     if (!pvh_start_info || !pvh_start_info->rsdp_paddr)
         return xtf_failure("Fail: start_info gives no RSDP\n");
     rsdp = phys(pvh_start_info->rsdp_paddr);
