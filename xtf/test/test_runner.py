@@ -182,6 +182,35 @@ class PlanTests(unittest.TestCase):
         with self.assertRaisesRegex(xr.RunnerError, "@clock knows only"):
             make_test("c", extra=" * @clock sundial\n")
 
+    def test_max_modules_packs_and_sets_aside(self):
+        inst = self.inst(12)
+        inst[0].test.companions = [xr.Companion("peer", 3)]  # 4 domains
+        inst[1].test.companions = [xr.Companion("peer", 9)]  # 10 domains: cannot fit
+        inst[2].test.needs = ["xenstore"]  # 1 domain + the xenstore domain
+        fit, too_big = xr.split_by_modules(inst, 8, "/b/xsdom")
+        self.assertEqual([i.name for i in too_big], [inst[1].name])
+        boots = xr.plan_boots(fit, 1, 32, "/b/xsdom", max_modules=8)
+        for b in boots:
+            xr.assign_modules(b, "/b")
+            self.assertLessEqual(len(b.modules), 8, [m.name for m in b.modules])
+        got = sorted(i.name for b in boots for i in b.instances)
+        self.assertEqual(got, sorted(i.name for i in fit))
+        self.assertEqual(xr.split_by_modules(inst, 0), (inst, []))
+
+    def test_boot_target_misfits_are_named(self):
+        inst = self.inst(4)
+        inst[0].test.smp = 2
+        inst[1].test.clock = "icount"
+        inst[2].test.serial_input = b"x"
+        target = types.SimpleNamespace(boot_target="bt h", smp=1, max_modules=8, xenstore="")
+        local = types.SimpleNamespace(boot_target=None, smp=1, max_modules=0, xenstore="")
+        why = [xr.boot_target_misfit(i, target) for i in inst]
+        self.assertIn("2 host CPUs", why[0])
+        self.assertIn("icount", why[1])
+        self.assertIn("serial-input", why[2])
+        self.assertEqual(why[3], "")
+        self.assertEqual([xr.boot_target_misfit(i, local) for i in inst], [""] * 4)
+
     def test_global_state_tag(self):
         t = make_test("g", extra=" * @global-state the ARINC653 schedule\n")
         self.assertEqual(t.global_state, "the ARINC653 schedule")

@@ -176,6 +176,15 @@ sub smp      ($self)                          { return $self->prop('smp',      2
 sub memory   ($self)                          { return $self->prop('memory',   1024) }
 sub console  ($self)                          { return $self->{console} }
 
+# Boot modules the host's boot path hands the hypervisor (0: no limit). iPXE's
+# multiboot loader carries at most 8, so a network-booted host's boots must be
+# packed to fit (xtf-runner --max-modules).
+sub max_boot_modules ($self) {
+    my $ipxe =
+        $self->prop('boot', '') eq 'ipxe-http' && $self->prop('boot-method', 'ipxe') eq 'ipxe';
+    return $ipxe ? 8 : 0;
+}
+
 # Boot with PLAN and wait up to its timeout (default 120 s) for a console
 # line matching wait_for. Returns 'ready', 'exited' (the host powered off
 # first; for a QEMU host its exit status is in {exit}) or 'timeout'.
