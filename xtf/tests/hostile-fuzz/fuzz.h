@@ -245,7 +245,10 @@ static unsigned long counted_pointer(struct fuzz_vcpu *f, unsigned long *n, size
     unsigned long p;
 
     *n = count(f);
-    if (*n * elem <= sizeof(f->scratch2) && below(f, 2))
+    /* Divide, never multiply: in a 32-bit guest 0x80000000 entries of 32
+     * bytes "fit" in 0 bytes, and the hypervisor then rightly walks (and
+     * writes results into) all of this domain's memory. */
+    if (*n <= sizeof(f->scratch2) / elem && below(f, 2))
         return (unsigned long)f->scratch2;
     if (*n <= 1024 || FUZZ_LONG_WORK) {
         if (below(f, 2))

@@ -7,12 +7,9 @@
  * hypercalls; the fuzzer must finish with every hypercall answered by a
  * value or an errno, the bystander must succeed, and the runner's leak check
  * must find no frame left owned.  The seed is printed (see fuzz.h to replay).
- * The 32-bit PAE run is in the long fuzz (make fuzz) only: there multicall
- * batches end with the fuzzer's own vCPU returning to 0xffffffda (-ENOSYS),
- * an open bug not yet diagnosed (a run without multicall passes).
  *
  * @category security
- * @envs hvm64
+ * @envs hvm64 hvm32pae
  * @needs hypervisor
  * @domain vcpus=4 mem=16M
  * @smp 2
