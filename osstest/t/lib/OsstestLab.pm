@@ -152,6 +152,7 @@ END
 # (mode 0600). Returns {pid, port, user, password_file}.
 sub start_bmc (%a) {
     my $dir = $a{dir};
+    own_dir($a{tftp_root}) if $a{tftp_root};
     require File::Path;
     File::Path::make_path("$dir/state");
     my ($lan, $vm, $sol) = (free_port(), free_port(), free_port());
@@ -217,6 +218,7 @@ END
 # QEMU's stdio to files, no virtlogd), started in the foreground as that
 # user. Returns {pid, user, dir, uri}.
 sub start_libvirtd ($dir) {
+    own_dir($dir);
     my $user = 'osstest-lab';
     if (!defined getpwnam($user)) {
         system('useradd', '--system', '--no-create-home', '--shell', '/usr/sbin/nologin', $user) ==
@@ -251,9 +253,36 @@ sub start_libvirtd ($dir) {
     die "libvirtd: no socket after 20 s\n";
 }
 
+# Processes a daemon of ours starts for us (libvirt's QEMU, the one ipmi_sim's
+# startcmd runs) are not our children: they are known by the private
+# directory of this test on their command line, and stopped with the rest.
+my @OWN_DIRS;
+
+sub own_dir ($dir) { push @OWN_DIRS, $dir; return $dir }
+
+sub stop_owned_strays () {
+    return unless @OWN_DIRS;
+    for my $signal (qw(TERM KILL)) {
+        my @pids;
+        for my $cmdfile (glob '/proc/[0-9]*/cmdline') {
+            my ($pid) = $cmdfile =~ m{/proc/(\d+)/};
+            next if $pid == $$;
+            open my $fh, '<', $cmdfile or next;
+            my $cmd = do { local $/; <$fh> }
+                // '';
+            push @pids, $pid if grep { index($cmd, $_) >= 0 } @OWN_DIRS;
+        }
+        last unless @pids;
+        kill $signal, @pids;
+        sleep 1 if $signal eq 'TERM';
+    }
+    return;
+}
+
 END {
     local $?;
     stop_bg($_, 'TERM', 5) for keys %BG;
+    stop_owned_strays();
 }
 
 1;
