@@ -211,6 +211,16 @@ class PlanTests(unittest.TestCase):
         self.assertEqual(why[3], "")
         self.assertEqual([xr.boot_target_misfit(i, local) for i in inst], [""] * 4)
 
+    def test_alone_boots_apart(self):
+        inst = self.inst(5)
+        inst[0].test.alone = "a fuzzer: a failure must be its own"
+        boots = xr.plan_boots(inst, 1, 32)
+        mine = [b for b in boots if inst[0] in b.instances]
+        self.assertEqual([i.name for i in mine[0].instances], [inst[0].name])
+        self.assertEqual(sum(len(b.instances) for b in boots), 5)
+        t = make_test("a", extra=" * @alone why not\n")
+        self.assertEqual(t.alone, "why not")
+
     def test_global_state_tag(self):
         t = make_test("g", extra=" * @global-state the ARINC653 schedule\n")
         self.assertEqual(t.global_state, "the ARINC653 schedule")

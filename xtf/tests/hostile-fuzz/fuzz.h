@@ -357,6 +357,13 @@ static void fuzz_sched_op(struct fuzz_vcpu *f)
     check_rc(f, 29, hypercall_by_nr(29, cmd, arg, 0, 0, 0));
 }
 
+/*
+ * vcpu_op with random sub-ops. The runstate and time areas (5, 13) and
+ * vcpu_info (10) are places the hypervisor writes to from then on, as Xen
+ * does: registered on the fuzzer's own stack or tables they would overwrite
+ * them with times (a guest hurting itself through the ABI), so they go to
+ * our buffers or to addresses with nothing of ours behind them.
+ */
 static void fuzz_vcpu_op(struct fuzz_vcpu *f)
 {
     static const unsigned int cmds[] = {3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
@@ -369,6 +376,10 @@ static void fuzz_vcpu_op(struct fuzz_vcpu *f)
         s[0] = below(f, 2) ? 1000000 * (1 + below(f, 10)) : word(f);
     else if (cmd == 8) /* a singleshot deadline soon, past or far */
         s[0] = below(f, 2) ? now_ns() + below(f, 5000000) : word(f);
+    else if (cmd == 5 || cmd == 13) /* areas the hypervisor keeps writing to */
+        s[0] = below(f, 2) ? (unsigned long)f->scratch2 + 64 * below(f, 8) : bad_pointer(f);
+    else if (cmd == 10) /* vcpu_info: a frame that is not our image */
+        s[0] = fuzz_gfn(f);
     check_rc(f, 24,
              hypercall_by_nr(24, cmd, vcpu, below(f, 6) ? (unsigned long)s : bad_pointer(f), 0, 0));
 }

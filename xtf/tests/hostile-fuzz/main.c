@@ -7,8 +7,15 @@
  * hypercalls; the fuzzer must finish with every hypercall answered by a
  * value or an errno, the bystander must succeed, and the runner's leak check
  * must find no frame left owned.  The seed is printed (see fuzz.h to replay).
+ * It boots with its bystander only (@alone): beside the four-vCPU
+ * timer-races domains it exposes an open fault (a vCPU, of the fuzzer or of
+ * the other domain, is handed an exception at an instruction that cannot
+ * raise it, or the hypervisor's own RIP, RSP and CR3), and a failure of the
+ * suite's own test must name the fuzzer, not a neighbour.  Reproduce with
+ * `xtf-runner --jobs 1 test-hvm64-hostile-fuzz test-hvm32pae-timer-races~watchdog`.
  *
  * @category security
+ * @alone a fuzzer: what it breaks must show in its own result
  * @envs hvm64 hvm32pae
  * @needs hypervisor
  * @domain vcpus=4 mem=16M
