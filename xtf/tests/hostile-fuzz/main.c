@@ -7,11 +7,11 @@
  * hypercalls; the fuzzer must finish with every hypercall answered by a
  * value or an errno, the bystander must succeed, and the runner's leak check
  * must find no frame left owned.  The seed is printed (see fuzz.h to replay).
- * It boots with its bystander only (@alone): beside the four-vCPU
- * timer-races domains it exposes an open fault (a vCPU, of the fuzzer or of
- * the other domain, is handed an exception at an instruction that cannot
- * raise it, or the hypervisor's own RIP, RSP and CR3), and a failure of the
- * suite's own test must name the fuzzer, not a neighbour.  Reproduce with
+ * It boots with its bystander only (@alone), so that what it breaks shows
+ * in its own result: in a busy boot beside the four-vCPU timer-races
+ * domains, a vCPU is sometimes handed an exception at an instruction that
+ * cannot raise it, or the hypervisor's own RIP, RSP and CR3 (an open fault,
+ * seen also in timer-races boots without the fuzzer).  Reproduce with
  * `xtf-runner --jobs 1 test-hvm64-hostile-fuzz test-hvm32pae-timer-races~watchdog`.
  *
  * @category security
