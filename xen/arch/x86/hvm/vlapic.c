@@ -249,6 +249,15 @@ static void timer_update(struct vlapic *vl)
 
 static bool accept_irq(struct vlapic *vl, unsigned int vec, bool level);
 
+/* An armed TSC deadline the guest's TSC has reached, with the timer able to
+ * interrupt. Lock held. */
+static bool deadline_due(struct vlapic *vl)
+{
+    return timer_mode(vl) == APIC_TIMER_DEADLINE && vl->deadline &&
+           !(vl->lvt[LVT_TIMER] & APIC_LVT_MASKED) && sw_enabled(vl) &&
+           guest_tsc(vl->v) >= vl->deadline;
+}
+
 /* Latch an error for the next ESR write (SDM "Error Handling") and, when
  * the error is new and LVT Error is unmasked, raise its vector. An illegal
  * vector in LVT Error itself only latches a receive error. True when an
@@ -857,7 +866,18 @@ int vlapic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
             *val = timer_mode(vl) == APIC_TIMER_DEADLINE ? vl->deadline : 0;
         else if (timer_mode(vl) == APIC_TIMER_DEADLINE) {
             vl->deadline = *val;
-            timer_update(vl);
+            if (deadline_due(vl)) {
+                /* Already passed: the vector is pending when the write
+                 * completes (the writer is v itself, which looks for it
+                 * before it re-enters). Through a hypervisor timer it would
+                 * wait for the host to deliver our own APIC timer interrupt
+                 * while the guest runs on: on a loaded TCG host that took a
+                 * median 5 ms and up to 160 ms. */
+                vl->deadline = 0;
+                stop_timer(&vl->timer);
+                accept_irq(vl, vl->lvt[LVT_TIMER] & 0xff, false);
+            } else
+                timer_update(vl);
         }
         spin_unlock_irqrestore(&vl->lock, flags);
         return 0;
