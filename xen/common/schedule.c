@@ -866,8 +866,17 @@ static struct vcpu *schedule_decide(unsigned int cpu, struct vcpu *prev)
     else
         set_timer(&pc->timer, now + (dec.slice > 0 ? dec.slice : MICROSECS(50)));
     spin_unlock_irqrestore(&sched_lock, flags);
-    if (prev && prev != next)
+    if (prev && prev != next) {
+        /* Finishing a domain (teardown, and the build again for a restart)
+         * took up to 2.5 s here on a loaded host: with interrupts off as
+         * schedule_loop() calls us, every timer of this pCPU (other
+         * domains' periodic and poll timers, the scheduler's own) waited
+         * that long. An interrupt meanwhile only sets softirq_pending,
+         * which the caller looks at before it idles or enters a guest. */
+        local_irq_enable();
         maybe_finish(prev->domain);
+        local_irq_disable();
+    }
     return next;
 }
 
