@@ -24,8 +24,8 @@ struct tlb_entry {
 
 struct model_vcpu {
     unsigned int dom;
-    int on_cpu;       /* -1: not running */
-    bool need_flush;  /* svm_vcpu.need_flush */
+    int on_cpu;      /* -1: not running */
+    bool need_flush; /* svm_vcpu.need_flush */
     struct hvm_asid asid;
     unsigned long pt[NVA]; /* guest page table: va -> gfn */
 };

@@ -34,10 +34,10 @@
 
 const char test_title[] = "ASIDs: no translations leak between vCPUs or domains";
 
-#define ROUNDS     400
-#define TEST_VA    0xc0000000ul /* l4[0] -> l3[3] -> l2[0] -> l1[0] */
-#define PT_FLAGS   0x7ul        /* present, writable, user */
-#define FLUSH_EVERY 8           /* rounds between HVMOP_flush_tlbs on vCPU 0 */
+#define ROUNDS      400
+#define TEST_VA     0xc0000000ul /* l4[0] -> l3[3] -> l2[0] -> l1[0] */
+#define PT_FLAGS    0x7ul        /* present, writable, user */
+#define FLUSH_EVERY 8            /* rounds between HVMOP_flush_tlbs on vCPU 0 */
 
 /* Per vCPU: its own top two levels (copies of the boot tables), an l2 and
  * an l1 for the test region, and the two frames it maps at TEST_VA. */

@@ -135,8 +135,7 @@ static int svm_vcpu_initialise(struct vcpu *v)
 
     vmcb->intercepts1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
                         INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_IOIO |
-                        INTERCEPT_MSR | INTERCEPT_TASKSW | INTERCEPT_SHUTDOWN |
-                        INTERCEPT_INVLPGA;
+                        INTERCEPT_MSR | INTERCEPT_TASKSW | INTERCEPT_SHUTDOWN | INTERCEPT_INVLPGA;
     vmcb->intercepts2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
                         INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT | INTERCEPT_MONITOR |
                         INTERCEPT_MWAIT | INTERCEPT_XSETBV;
@@ -183,9 +182,9 @@ static void svm_vcpu_destroy(struct vcpu *v)
         if (svm_cpus[c].last_domain == v->domain)
             svm_cpus[c].last_domain = DOMAIN_GONE;
     if (s->asid_stats.runs)
-        printk("asid: d%u v%u: %lu runs, %lu ASIDs taken, %lu full flushes\n",
-               v->domain->domain_id, v->vcpu_id, (unsigned long)s->asid_stats.runs,
-               (unsigned long)s->asid_stats.taken, (unsigned long)s->asid_stats.flushes);
+        printk("asid: d%u v%u: %lu runs, %lu ASIDs taken, %lu full flushes\n", v->domain->domain_id,
+               v->vcpu_id, (unsigned long)s->asid_stats.runs, (unsigned long)s->asid_stats.taken,
+               (unsigned long)s->asid_stats.flushes);
     free_xenheap_pages(s->vmcb, 0);
     xfree(s);
     v->arch_hvm = NULL;

@@ -170,8 +170,8 @@ struct svm_vcpu {
     uint64_t stuck_rip, stuck_info1, stuck_info2, stuck_event;
     uint32_t stuck_code;
     unsigned int stuck_count;
-    bool need_flush;        /* drop its TLB entries at the next entry */
-    struct hvm_asid asid;   /* its ASID on the pCPU it last ran on */
+    bool need_flush;      /* drop its TLB entries at the next entry */
+    struct hvm_asid asid; /* its ASID on the pCPU it last ran on */
     struct {
         uint64_t runs, taken, flushes; /* entries to a pCPU, new ASIDs, full flushes */
     } asid_stats;
