@@ -213,8 +213,8 @@ TEST(p2m_extent_all_or_nothing)
  * ballooning at once. After: every RAM frame is in exactly one place (one
  * gfn or the spare list), the counts agree, the tables agree. */
 static struct domain balloon_dom;
-#define BALLOON_GFNS   64
-#define BALLOON_ROUNDS 20000
+#define BALLOON_GFNS   16
+#define BALLOON_ROUNDS 60000
 
 static void *balloon_thread(void *arg)
 {

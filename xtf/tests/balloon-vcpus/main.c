@@ -6,7 +6,7 @@
  * one machine frame and gfns that could never be populated again (and let
  * the spare list be written past its end).  Four vCPUs on two pCPUs each
  * make ROUNDS decrease_reservation or populate_physmap calls on random
- * gfns of one 64-page buffer (extents of order 0 and 1).  Afterwards every
+ * gfns of one 16-page buffer (extents of order 0 and 1).  Afterwards every
  * empty gfn of the buffer must populate again, current_reservation must
  * equal maximum_reservation, every page of the buffer must hold its own
  * pattern when all are written and read back (two gfns on one frame would
@@ -26,8 +26,8 @@
 const char test_title[] = "Concurrent ballooning keeps the map consistent";
 
 #define RACERS    3 /* besides vCPU 0 */
-#define POOL      64
-#define ROUNDS    3000
+#define POOL      16
+#define ROUNDS    8000
 #define TRIES     20000000
 #define CANARY    8
 
