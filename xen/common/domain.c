@@ -486,7 +486,7 @@ static void xenstore_intro_update(struct domain *xs, struct domain *d, bool pres
     p2m_write_phys(xs, at, &zero, sizeof(zero));
     __atomic_thread_fence(__ATOMIC_RELEASE);
     p2m_write_phys(xs, at + sizeof(e.gen), (const char *)&e + sizeof(e.gen),
-                sizeof(e) - sizeof(e.gen));
+                   sizeof(e) - sizeof(e.gen));
     __atomic_thread_fence(__ATOMIC_RELEASE);
     p2m_write_phys(xs, at, &e.gen, sizeof(e.gen));
     send_guest_global_virq(xs, VIRQ_DOM_EXC);

@@ -118,9 +118,9 @@ struct domain {
     struct page_info *page_list; /* pages owned, for freeing */
     unsigned long tot_pages;     /* RAM frames mapped */
     unsigned long max_pages;
-    uint32_t *spare;             /* RAM frames owned but not mapped */
+    uint32_t *spare; /* RAM frames owned but not mapped */
     unsigned long nr_spare, max_spare;
-    unsigned long extra_gfn; /* next free gfn above RAM, for add_to_physmap */
+    unsigned long extra_gfn;       /* next free gfn above RAM, for add_to_physmap */
     unsigned int shadow_memory_mb; /* setting shadow_memory=, 0: the default */
     bool shinfo_compat;            /* 32-bit shared info layout */
     bool shinfo_latched;           /* layout fixed by a shared info mapping */

@@ -25,11 +25,11 @@
 
 const char test_title[] = "Concurrent ballooning keeps the map consistent";
 
-#define RACERS    3 /* besides vCPU 0 */
-#define POOL      16
-#define ROUNDS    8000
-#define TRIES     20000000
-#define CANARY    8
+#define RACERS 3 /* besides vCPU 0 */
+#define POOL   16
+#define ROUNDS 8000
+#define TRIES  20000000
+#define CANARY 8
 
 static uint8_t pool[POOL * PAGE_SIZE] __aligned(PAGE_SIZE);
 static uint8_t canary[CANARY * PAGE_SIZE] __aligned(PAGE_SIZE);
@@ -111,16 +111,16 @@ void test_main(void)
     }
     cur = pages(XENMEM_current_reservation);
     max = pages(XENMEM_maximum_reservation);
-    printk("%u vCPUs x %u calls; %lu pool pages refilled; %ld of %ld pages\n", RACERS + 1,
-           ROUNDS, refilled, cur, max);
+    printk("%u vCPUs x %u calls; %lu pool pages refilled; %ld of %ld pages\n", RACERS + 1, ROUNDS,
+           refilled, cur, max);
     if (cur != max)
-        return xtf_failure("Fail: %ld pages after refilling, maximum %ld: frames lost\n", cur,
-                           max);
+        return xtf_failure("Fail: %ld pages after refilling, maximum %ld: frames lost\n", cur, max);
 
     /* One frame behind two gfns shows up as a page holding another's mark. */
     for (unsigned long g = 0; g < POOL; g++)
         for (unsigned int i = 0; i < PAGE_SIZE / 8; i++)
-            ((volatile uint64_t *)(pool + g * PAGE_SIZE))[i] = 0x5a5a000000000000ull | (g << 16) | i;
+            ((volatile uint64_t *)(pool + g * PAGE_SIZE))[i] =
+                0x5a5a000000000000ull | (g << 16) | i;
     for (unsigned long g = 0; g < POOL; g++)
         for (unsigned int i = 0; i < PAGE_SIZE / 8; i++)
             if (((volatile uint64_t *)(pool + g * PAGE_SIZE))[i] !=

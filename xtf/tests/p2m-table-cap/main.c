@@ -29,7 +29,7 @@ const char test_title[] = "Nested page table growth is capped";
 
 #define TRIES     4096
 #define BYSTANDER 20
-#define CAP       256 /* table frames of shadow_memory=1 */
+#define CAP       256         /* table frames of shadow_memory=1 */
 #define STRIDE    (1ul << 18) /* gfns: one level-3 slot apart */
 
 static uint8_t granted[PAGE_SIZE] __aligned(PAGE_SIZE);
@@ -104,8 +104,7 @@ void test_main(void)
     printk("%s: %lu mappings at new gfns, then %ld\n", xtf_role(), ok, rc);
     if (bystander) {
         if (rc)
-            return xtf_failure("Fail: the bystander's mapping %lu was refused: %ld\n", ok + 1,
-                               rc);
+            return xtf_failure("Fail: the bystander's mapping %lu was refused: %ld\n", ok + 1, rc);
         return xtf_success(NULL);
     }
     if (!rc)

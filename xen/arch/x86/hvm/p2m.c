@@ -98,8 +98,7 @@ static int npt_split_entry(struct domain *d, pte_t *e)
  * split; NULL with *rc = -ENOMEM when that cannot be had. Without it, NULL
  * with *rc = 0 when nothing maps gfn (a 2 MiB mapping is still split, so
  * that a 4 KiB slot can be cleared). */
-static pte_t *npt_slot(struct domain *d, unsigned long gfn, unsigned int stop, bool create,
-                       int *rc)
+static pte_t *npt_slot(struct domain *d, unsigned long gfn, unsigned int stop, bool create, int *rc)
 {
     pte_t *t;
 
@@ -184,8 +183,8 @@ int p2m_populate(struct domain *d, uint64_t bytes)
 
     d->nr_pages = nr;
     d->max_pages = nr;
-    d->max_p2m_pages = d->shadow_memory_mb ? (unsigned long)d->shadow_memory_mb << 8
-                                           : p2m_default_max_tables(d);
+    d->max_p2m_pages =
+        d->shadow_memory_mb ? (unsigned long)d->shadow_memory_mb << 8 : p2m_default_max_tables(d);
     d->p2m = xzalloc_bytes(nr * sizeof(uint32_t));
     d->spare = xzalloc_bytes(nr * sizeof(uint32_t));
     if (!d->p2m || !d->spare)
@@ -253,8 +252,7 @@ static bool extent_ok(const struct domain *d, unsigned long gfn, unsigned int or
     unsigned long n = 1UL << order;
 
     /* An aligned extent of at most 512 gfns lies in one level-1 table. */
-    return order <= 9 && !(gfn & (n - 1)) && d->p2m && gfn < d->nr_pages &&
-           d->nr_pages - gfn >= n;
+    return order <= 9 && !(gfn & (n - 1)) && d->p2m && gfn < d->nr_pages && d->nr_pages - gfn >= n;
 }
 
 int p2m_ram_populate(struct domain *d, unsigned long gfn, unsigned int order)
