@@ -6,6 +6,9 @@
  * time) and the wallclock. Its layout (64- or 32-bit) is latched from the
  * mode of the guest when it maps the page.
  *
+ * Every change to the guest-physical map below goes through the p2m engine
+ * (xen/p2m.h), which takes the domain's p2m lock.
+ *
  * Reservations: a domain starts with all its RAM populated and may give
  * frames back (decrease_reservation) and take them again
  * (populate_physmap), never growing past max_pages. Frames given back stay
