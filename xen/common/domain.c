@@ -15,6 +15,7 @@
 #include <xen/keyhandler.h>
 #include <xen/lib.h>
 #include <xen/mm.h>
+#include <xen/p2m.h>
 #include <xen/param.h>
 #include <xen/power.h>
 #include <xen/sched.h>
@@ -37,8 +38,6 @@ static unsigned long free_before_domains;
 static uint64_t opt_dom_mem = 16ULL << 20;
 size_param("dom_mem", opt_dom_mem);
 
-int p2m_populate(struct domain *d, uint64_t bytes);
-void p2m_teardown(struct domain *d);
 /* Per-domain and per-vCPU state of other subsystems (xen/subsys.h and
  * asm/hvm/vlapic.h): an init returns 0 or a negative errno, and destroy
  * must accept a failed init. */
@@ -144,7 +143,6 @@ static bool xl_cfg_key(const char *key)
         "boot",
         "device_model_version",
         "device_model_override",
-        "shadow_memory",
         "max_maptrack_frames",
         "max_grant_version",
         "cpuid",
@@ -282,6 +280,13 @@ static const char *apply_setting(struct domain *d, const char *key, const char *
         if (*end || n < 1 || n > EVTCHN_2L_NR_CHANNELS_64 - 1)
             return "max_event_channels must be 1-4095";
         d->max_evtchns = n;
+    } else if (!strcmp(key, "shadow_memory")) {
+        /* As in xl.cfg: MiB for the nested page tables (the p2m engine's
+         * cap on this domain's table frames, xen/p2m.h). */
+        unsigned long n = simple_strtoull(v, &end, 10);
+        if (*end || n < 1 || n > 1024)
+            return "shadow_memory must be 1-1024 (MiB for the nested page tables)";
+        d->shadow_memory_mb = n;
     } else if (!strcmp(key, "max_grant_frames")) {
         unsigned long n = simple_strtoull(v, &end, 10);
         if (*end || n < 1 || n > GNTTAB_FRAMES_LIMIT)
@@ -417,17 +422,17 @@ static void write_start_info(struct domain *d)
             mods[i].size = m->size;
             if (m->cmdline[0]) {
                 mods[i].cmdline_paddr = cmd;
-                copy_to_gpa(d, cmd, m->cmdline, strlen(m->cmdline) + 1);
+                p2m_write_phys(d, cmd, m->cmdline, strlen(m->cmdline) + 1);
             }
         }
         si.nr_modules = d->nr_modules;
         si.modlist_paddr = MODLIST_GPA;
-        copy_to_gpa(d, MODLIST_GPA, mods, d->nr_modules * sizeof(mods[0]));
+        p2m_write_phys(d, MODLIST_GPA, mods, d->nr_modules * sizeof(mods[0]));
     }
-    copy_to_gpa(d, START_INFO_GPA, &si, sizeof(si));
-    copy_to_gpa(d, MEMMAP_GPA, map, si.memmap_entries * sizeof(map[0]));
+    p2m_write_phys(d, START_INFO_GPA, &si, sizeof(si));
+    p2m_write_phys(d, MEMMAP_GPA, map, si.memmap_entries * sizeof(map[0]));
     if (d->cmdline[0])
-        copy_to_gpa(d, CMDLINE_GPA, d->cmdline, strlen(d->cmdline) + 1);
+        p2m_write_phys(d, CMDLINE_GPA, d->cmdline, strlen(d->cmdline) + 1);
     if (d->restarts) {
         /* A restarted guest learns how often it was restarted: the
          * command line gets " xen_restarts=N" (docs/domains.md). */
@@ -435,9 +440,9 @@ static void write_start_info(struct domain *d)
         size_t len = strlen(d->cmdline);
 
         snprintf(extra, sizeof(extra), "%sxen_restarts=%u", len ? " " : "", d->restarts);
-        copy_to_gpa(d, CMDLINE_GPA + len, extra, strlen(extra) + 1);
+        p2m_write_phys(d, CMDLINE_GPA + len, extra, strlen(extra) + 1);
         si.cmdline_paddr = CMDLINE_GPA;
-        copy_to_gpa(d, START_INFO_GPA, &si, sizeof(si));
+        p2m_write_phys(d, START_INFO_GPA, &si, sizeof(si));
     }
     d->start_info_gpa = START_INFO_GPA;
 }
@@ -479,13 +484,13 @@ static void xenstore_intro_update(struct domain *xs, struct domain *d, bool pres
         gen = 1;
     e.gen = gen;
     _Static_assert(sizeof(hdr) == offsetof(struct xsdom_intro, entry), "xsdom_intro header");
-    copy_to_gpa(xs, XSDOM_INTRO_GPA, hdr, sizeof(hdr));
-    copy_to_gpa(xs, at, &zero, sizeof(zero));
+    p2m_write_phys(xs, XSDOM_INTRO_GPA, hdr, sizeof(hdr));
+    p2m_write_phys(xs, at, &zero, sizeof(zero));
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    copy_to_gpa(xs, at + sizeof(e.gen), (const char *)&e + sizeof(e.gen),
-                sizeof(e) - sizeof(e.gen));
+    p2m_write_phys(xs, at + sizeof(e.gen), (const char *)&e + sizeof(e.gen),
+                   sizeof(e) - sizeof(e.gen));
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    copy_to_gpa(xs, at, &e.gen, sizeof(e.gen));
+    p2m_write_phys(xs, at, &e.gen, sizeof(e.gen));
     send_guest_global_virq(xs, VIRQ_DOM_EXC);
 }
 
@@ -535,7 +540,7 @@ static const char *load_modules(struct domain *d)
         struct domain_module *m = &d->modules[i];
 
         m->gpa = at;
-        if (copy_to_gpa(d, at, m->data, m->size))
+        if (p2m_write_phys(d, at, m->data, m->size))
             return "a module could not be copied into its memory";
         at += (m->size + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
     }
@@ -624,6 +629,7 @@ static struct domain *domain_alloc(unsigned int id)
     d->console_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->evtchn_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->grant_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    d->p2m_lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->mem_bytes = opt_dom_mem;
     d->nr_vcpus = 1;
     d->weight = 256;

@@ -8,7 +8,7 @@
 #include <public/elfnote.h>
 
 #ifndef HOST_TEST
-#include <asm/hvm/hvm.h>
+#include <xen/p2m.h>
 #include <xen/sched.h>
 #endif
 
@@ -152,7 +152,7 @@ static void load_seg(void *ctx, const struct seg *s, const uint8_t *img)
     struct domain *d = ctx;
 
     /* Memory is zeroed at allocation, so the part past filesz is zero. */
-    copy_to_gpa(d, s->paddr, img + s->offset, s->filesz);
+    p2m_write_phys(d, s->paddr, img + s->offset, s->filesz);
     if (s->paddr + s->memsz > d->image_end)
         d->image_end = s->paddr + s->memsz;
 }

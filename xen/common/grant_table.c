@@ -28,6 +28,7 @@
 #include <xen/hypercall.h>
 #include <xen/lib.h>
 #include <xen/mm.h>
+#include <xen/p2m.h>
 #include <xen/string.h>
 #include <xen/subsys.h>
 #include <asm/hvm/hvm.h>
@@ -46,9 +47,6 @@
 #define GFN_LIMIT                    (1UL << 36) /* 48-bit guest-physical space */
 #define NO_GFN                       (~0UL)
 #define XENMAPIDX_grant_table_status (1UL << 31)
-
-#define NPT_FLAGS_RW (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
-#define NPT_FLAGS_RO (_PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED)
 
 _Static_assert(sizeof(struct grant_entry_v1) == 8, "grant entry layout");
 _Static_assert(sizeof(union grant_entry_v2) == 16, "v2 grant entry layout");
@@ -122,101 +120,24 @@ static void locks_drop(struct grant_locks *l)
     spin_unlock_irqrestore(&l->d[0]->grant_lock, l->flags);
 }
 
-/* --- nested paging, 4 KiB at a time --- */
+/* --- the grantee's map: changed by the p2m engine (xen/p2m.h) --- */
 
 /* Stale translations of a changed nested entry must go before the guest
  * relies on the change: the vendor code's hvm_flush_guest_tlbs (xen/subsys.h). */
 
-/* A new nested table page, owned by d like those of p2m.c, so that the
- * domain's teardown frees it with the rest. */
-static paddr_t npt_new_table(struct domain *d)
-{
-    struct page_info *pg = alloc_heap_pages(0);
-    unsigned long flags;
-
-    if (!pg)
-        return 0;
-    memset(page_to_virt(pg), 0, 4096);
-    flags = spin_lock_irqsave(&d->lock);
-    pg->owner = d->domain_id;
-    pg->flags |= PGF_DOMAIN;
-    pg->order = 0;
-    pg->next = d->page_list;
-    d->page_list = pg;
-    d->p2m_pages++;
-    spin_unlock_irqrestore(&d->lock, flags);
-    return page_to_mfn(pg) << 12;
-}
-
-/* The level-1 entry for gfn, creating tables and splitting a 2 MiB mapping
- * into 4 KiB ones on the way. NULL when out of memory. */
-static pte_t *npt_l1_slot(struct domain *d, unsigned long gfn)
-{
-    pte_t *t;
-
-    if (!d->npt_root)
-        return NULL; /* no RAM was ever built: nothing to map into */
-    t = __va(d->npt_root);
-    for (unsigned int l = 4; l > 1; l--) {
-        pte_t *e = &t[(gfn >> (9 * (l - 1))) & 511];
-
-        if (!(*e & _PAGE_PRESENT)) {
-            paddr_t n = npt_new_table(d);
-
-            if (!n)
-                return NULL;
-            *e = n | NPT_FLAGS_RW;
-        } else if (*e & _PAGE_PSE) {
-            paddr_t n;
-            pte_t *nt, big = *e;
-
-            if (l != 2)
-                return NULL; /* 1 GiB pages are never made here */
-            n = npt_new_table(d);
-            if (!n)
-                return NULL;
-            nt = __va(n);
-            for (unsigned int i = 0; i < 512; i++)
-                nt[i] =
-                    ((big & PADDR_MASK) + ((paddr_t)i << 12)) | (big & ~PADDR_MASK & ~_PAGE_PSE);
-            __atomic_store_n(e, n | NPT_FLAGS_RW, __ATOMIC_RELEASE);
-        }
-        t = __va(*e & PADDR_MASK);
-    }
-    return &t[gfn & 511];
-}
-
-static int npt_set(struct domain *d, unsigned long gfn, mfn_t mfn, bool readonly)
-{
-    pte_t *e = npt_l1_slot(d, gfn);
-
-    if (!e)
-        return -ENOMEM;
-    __atomic_store_n(e, (mfn << 12) | (readonly ? NPT_FLAGS_RO : NPT_FLAGS_RW), __ATOMIC_RELEASE);
-    return 0;
-}
-
 /* What gfn holds when no grant is mapped there: one of the domain's grant
- * frames, its RAM or shared info page, or nothing. */
-static void npt_restore(struct domain *d, unsigned long gfn)
+ * frames (known here, under its grant lock), else whatever the p2m has
+ * there (RAM, shared info or nothing). */
+static void restore_gfn(struct domain *d, unsigned long gfn)
 {
     struct grant_table *gt = d->grant;
-    void *p;
-    pte_t *e;
 
     for (unsigned int i = 0; gt && i < gt->nr_frames; i++)
         if (gt->frame_gfn[i] == gfn) {
-            npt_set(d, gfn, __pa(gt->frames[i]) >> 12, false);
+            p2m_map_frame(d, gfn, __pa(gt->frames[i]) >> 12, false);
             return;
         }
-    p = gfn_to_virt(d, gfn);
-    if (p) {
-        npt_set(d, gfn, __pa(p) >> 12, false);
-        return;
-    }
-    e = npt_l1_slot(d, gfn);
-    if (e)
-        __atomic_store_n(e, 0, __ATOMIC_RELEASE);
+    p2m_restore(d, gfn);
 }
 
 /* --- tables --- */
@@ -256,7 +177,7 @@ static void status_free(struct domain *d, struct grant_table *gt)
 
     for (unsigned int i = 0; i < gt->nr_status; i++) {
         if (gt->status_gfn[i] != NO_GFN) {
-            npt_restore(d, gt->status_gfn[i]);
+            restore_gfn(d, gt->status_gfn[i]);
             mapped = true;
         }
         free_xenheap_pages(gt->status[i], 0);
@@ -357,7 +278,7 @@ static void revoke_between(struct domain *d, struct domain *m)
         if (!map->used || map->dom != d->domain_id)
             continue;
         map->used = false;
-        npt_restore(m, map->gfn);
+        restore_gfn(m, map->gfn);
         changed = true;
     }
     if (changed)
@@ -447,8 +368,8 @@ int gnttab_map_frame(struct domain *d, unsigned long idx, unsigned long gfn)
                 gt->status_gfn[i] = NO_GFN;
         *slot = gfn;
         if (old != NO_GFN && old != gfn)
-            npt_restore(d, old);
-        rc = npt_set(d, gfn, __pa(frame) >> 12, false);
+            restore_gfn(d, old);
+        rc = p2m_map_frame(d, gfn, __pa(frame) >> 12, false);
         if (rc)
             *slot = NO_GFN;
         hvm_flush_guest_tlbs(d);
@@ -695,7 +616,7 @@ static mfn_t granted_mfn(struct domain *rd, uint64_t frame)
 {
     mfn_t mfn;
 
-    if (frame >= rd->nr_pages || !rd->p2m || !(mfn = rd->p2m[frame]) || mfn >= max_page)
+    if (!(mfn = p2m_ram_mfn(rd, frame)) || mfn >= max_page)
         return 0;
     return mfn;
 }
@@ -797,7 +718,7 @@ static void map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
     if (op->status != GNTST_okay)
         return;
     mfn = granted_mfn(rd, entry_frame(rgt, op->ref));
-    if (!mfn || npt_set(ld, gfn, mfn, ro)) {
+    if (!mfn || p2m_map_frame(ld, gfn, mfn, ro)) {
         unpin(rgt, op->ref, ro);
         op->status = GNTST_general_error;
         return;
@@ -823,7 +744,7 @@ static void unmap_one(struct vcpu *v, struct gnttab_unmap_grant_ref *op)
         return;
     }
     map->used = false;
-    npt_restore(ld, map->gfn);
+    restore_gfn(ld, map->gfn);
     hvm_flush_guest_tlbs(ld);
     rd = domain_by_id(map->dom);
     if (rd && rd->grant)

@@ -6,6 +6,9 @@
  * time) and the wallclock. Its layout (64- or 32-bit) is latched from the
  * mode of the guest when it maps the page.
  *
+ * Every change to the guest-physical map below goes through the p2m engine
+ * (xen/p2m.h), which takes the domain's p2m lock.
+ *
  * Reservations: a domain starts with all its RAM populated and may give
  * frames back (decrease_reservation) and take them again
  * (populate_physmap), never growing past max_pages. Frames given back stay
@@ -26,103 +29,27 @@
 #include <xen/hypercall.h>
 #include <xen/lib.h>
 #include <xen/mm.h>
+#include <xen/p2m.h>
 #include <xen/string.h>
 #include <xen/subsys.h>
+#include <xen/time.h>
 #include <asm/hvm/guest_acpi.h>
 #include <asm/hvm/hvm.h>
-#include <asm/hvm/svm.h>
-#include <asm/io.h>
+#include <asm/config.h>
 #include <asm/page.h>
-#include <asm/percpu.h>
-#include <asm/processor.h>
 #include <public/hvm/start_info.h>
 #include <public/memory.h>
 #include <xen/xenstore_domain.h>
 
-int npt_map(struct domain *d, unsigned long gfn, mfn_t mfn, bool large);
-int npt_unmap(struct domain *d, unsigned long gfn);
-int npt_split(struct domain *d, unsigned long gfn);
-
 #define MAX_EXTENT_ORDER 9           /* 2 MiB, as Xen allows unprivileged guests */
 #define MAX_GPFN         (1UL << 36) /* 48-bit guest physical addresses */
-
-struct mem_state {
-    bool compat_shinfo; /* 32-bit shared info layout */
-    bool latched;       /* layout fixed by a shared info mapping */
-    unsigned long nr_spare, max_spare;
-    uint32_t *spare; /* owned frames not mapped anywhere */
-};
-
-static struct mem_state *mem_states[MAX_DOMAINS + 1];
-static int64_t wc_boot_sec = -1; /* wallclock seconds at system time 0 */
-
-static struct mem_state *mem_of(const struct domain *d)
-{
-    return d->domain_id <= MAX_DOMAINS ? mem_states[d->domain_id] : NULL;
-}
-
-/* --- wallclock from the CMOS RTC --- */
-
-static uint8_t cmos_read(uint8_t reg)
-{
-    outb(0x70, reg);
-    return inb(0x71);
-}
-
-static unsigned int bcd(uint8_t v, bool is_bcd)
-{
-    return is_bcd ? (v >> 4) * 10 + (v & 15) : v;
-}
-
-static int64_t days_from_civil(int y, unsigned int m, unsigned int d)
-{
-    /* Days since 1970-01-01 of a proleptic Gregorian date. */
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    unsigned int yoe = (unsigned int)(y - era * 400);
-    unsigned int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-    return (int64_t)era * 146097 + doe - 719468;
-}
-
-static void wallclock_init(void)
-{
-    uint8_t sec, min, hour, day, mon, year, b;
-    bool is_bcd;
-    int64_t epoch;
-
-    for (unsigned int i = 0; i < 100000 && (cmos_read(0x0a) & 0x80); i++)
-        cpu_relax(); /* update in progress */
-    sec = cmos_read(0x00), min = cmos_read(0x02), hour = cmos_read(0x04);
-    day = cmos_read(0x07), mon = cmos_read(0x08), year = cmos_read(0x09);
-    b = cmos_read(0x0b);
-    is_bcd = !(b & 0x04);
-    unsigned int h = bcd(hour & 0x7f, is_bcd);
-    if (!(b & 0x02) && (hour & 0x80))
-        h = (h % 12) + 12; /* 12-hour clock, PM */
-    unsigned int mo = bcd(mon, is_bcd), dd = bcd(day, is_bcd);
-    if (mo < 1 || mo > 12 || dd < 1 || dd > 31) {
-        wc_boot_sec = 0;
-        return;
-    }
-    epoch = days_from_civil(2000 + (int)bcd(year, is_bcd), mo, dd) * 86400 + h * 3600 +
-            bcd(min, is_bcd) * 60 + bcd(sec, is_bcd);
-    wc_boot_sec = epoch - NOW() / 1000000000LL;
-}
-
-/* For the HVM RTC (arch/x86/hvm/vrtc.c). */
-int64_t wallclock_boot_seconds(void);
-int64_t wallclock_boot_seconds(void)
-{
-    return wc_boot_sec;
-}
 
 static void shared_info_write_wallclock(struct domain *d)
 {
     uint8_t *p = d->shared_info;
     bool compat = shared_info_is_compat(d);
     volatile uint32_t *ver = (uint32_t *)(p + (compat ? 2304 : 3072));
+    int64_t wc_boot_sec = wallclock_boot_seconds();
 
     ver[0]++;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -136,94 +63,16 @@ static void shared_info_write_wallclock(struct domain *d)
     ver[0]++;
 }
 
-/* --- per-vCPU time --- */
-
-static uint32_t tsc_mul;
-static int8_t tsc_shift;
-/* Every vcpu_time_info is stamped with this one (host TSC, system time)
- * pair: each vCPU's guest then computes system time as the same function
- * of the TSC, so it is monotonic across vCPUs, and no restamp makes it
- * step back (the guest's scale is not exactly NOW()'s). */
-static uint64_t ref_tsc;
-static s_time_t ref_ns;
-
-/* The guests' scale is NOW()'s own (so their time does not drift from the
- * hypervisor's timers); with no calibration yet, one from tsc_khz(). */
-static void time_scale_init(void)
-{
-    uint64_t khz = tsc_khz() ? tsc_khz() : 1000000;
-    uint64_t mul = time_ns_mult();
-    int shift = 0;
-
-    if (!mul) {
-        mul = (1000000ULL << 32) / khz;
-        while (mul < (1ULL << 31) && shift > -31) {
-            shift--;
-            mul <<= 1;
-        }
-    }
-    /* (delta << shift) * mul >> 32 with a 32-bit mul */
-    while (mul >> 32) {
-        shift++;
-        mul >>= 1;
-    }
-    tsc_mul = (uint32_t)mul;
-    tsc_shift = (int8_t)shift;
-    /* TSC first: guest time is then at or ahead of NOW(), so a guest never
-     * sees its timer fire before the deadline it set. */
-    ref_tsc = rdtsc();
-    ref_ns = NOW();
-}
-
-void shared_info_update_time(struct vcpu *v)
-{
-    volatile struct vcpu_time_info *t;
-    const struct svm_vcpu *s = v->arch_hvm;
-    uint8_t *vi = vcpu_info_ptr(v);
-
-    if (!vi || !s || !s->vmcb)
-        return;
-    /* The same offset in both layouts. */
-    t = (volatile struct vcpu_time_info *)(vi + offsetof(struct vcpu_info, time));
-    t->version++;
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    t->tsc_timestamp = ref_tsc + s->vmcb->tsc_offset;
-    t->system_time = (uint64_t)ref_ns;
-    t->tsc_to_system_mul = tsc_mul;
-    t->tsc_shift = tsc_shift;
-    t->flags = 0;
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    t->version++;
-}
-
 /* --- shared info lifetime and layout --- */
 
 int shared_info_init(struct domain *d)
 {
-    struct mem_state *m;
-
-    if (d->domain_id > MAX_DOMAINS)
-        return -EINVAL;
-    if (wc_boot_sec < 0) {
-        wallclock_init();
-        time_scale_init();
-    }
+    arch_guest_time_init();
     d->shared_info = alloc_xenheap_pages(0);
-    m = xzalloc(struct mem_state);
-    if (!d->shared_info || !m) {
-        xfree(m);
+    if (!d->shared_info)
         return -ENOMEM;
-    }
     memset(d->shared_info, 0, PAGE_SIZE);
-    /* Every frame the domain owns may come back as a spare one. */
-    d->max_pages = d->tot_pages;
-    m->max_spare = d->max_pages + 1;
-    m->spare = xzalloc_bytes(m->max_spare * sizeof(uint32_t));
-    if (!m->spare) {
-        xfree(m);
-        return -ENOMEM;
-    }
-    mem_states[d->domain_id] = m;
+    d->shinfo_compat = d->shinfo_latched = false;
     shared_info_write_wallclock(d);
     return 0;
 }
@@ -237,173 +86,47 @@ static void foreign_revoke(struct domain *d);
 
 void shared_info_destroy(struct domain *d)
 {
-    struct mem_state *m = mem_of(d);
-
     foreign_revoke(d);
     evtchn_detach_shared_info(d, free_shared_page);
-    if (m) {
-        xfree(m->spare);
-        xfree(m);
-        mem_states[d->domain_id] = NULL;
-    }
 }
 
 bool shared_info_is_compat(const struct domain *d)
 {
-    const struct mem_state *m = mem_of(d);
-
-    return m && m->compat_shinfo;
+    return d->shinfo_compat;
 }
 
 static void set_layout(struct domain *d, bool compat)
 {
-    struct mem_state *m = mem_of(d);
-
-    if (!m || m->compat_shinfo == compat)
+    if (d->shinfo_compat == compat)
         return;
-    m->compat_shinfo = compat;
+    d->shinfo_compat = compat;
     if (d->shared_info)
         shared_info_write_wallclock(d);
 }
 
 void shared_info_latch_layout(struct domain *d, bool compat)
 {
-    struct mem_state *m = mem_of(d);
-
-    if (m && !m->latched)
+    if (!d->shinfo_latched)
         set_layout(d, compat);
 }
 
-/* --- the guest physical map --- */
-
-/* After changing nested page tables, every vCPU of d drops its cached
- * translations before it next runs (kicked out of the guest if running). */
-static void p2m_flush_guest(struct domain *d)
-{
-    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
-        struct vcpu *v = d->vcpus[i];
-        struct svm_vcpu *s = v ? v->arch_hvm : NULL;
-
-        if (!s)
-            continue;
-        s->need_flush = true;
-        vcpu_kick(v);
-    }
-}
-
-/* Make sure gfn is mapped by a 4 KiB nested entry, splitting a 2 MiB one
- * (RAM blocks are mapped large when built) without unmapping its pages. */
-static int p2m_split(struct domain *d, unsigned long gfn)
-{
-    return npt_split(d, gfn);
-}
-
-/* Take the RAM frame at gfn out of the guest's map onto the spare list. */
-static int p2m_remove_ram(struct domain *d, unsigned long gfn)
-{
-    struct mem_state *m = mem_of(d);
-    int rc;
-
-    if (!m || gfn >= d->nr_pages || !d->p2m[gfn] || m->nr_spare >= m->max_spare)
-        return -EINVAL;
-    rc = p2m_split(d, gfn);
-    if (rc) {
-        domain_crash(d, "out of memory splitting a nested page table");
-        return rc;
-    }
-    npt_unmap(d, gfn);
-    m->spare[m->nr_spare++] = d->p2m[gfn];
-    d->p2m[gfn] = 0;
-    d->tot_pages--;
-    return 0;
-}
-
-/* Give gfn (an empty slot of RAM) a frame: a spare one or a new one. */
-static int p2m_add_ram(struct domain *d, unsigned long gfn)
-{
-    struct mem_state *m = mem_of(d);
-    mfn_t mfn;
-
-    if (!m || gfn >= d->nr_pages || d->p2m[gfn] || gfn == d->shared_info_gfn)
-        return -EINVAL;
-    if (d->tot_pages >= d->max_pages)
-        return -ENOMEM;
-    if (m->nr_spare)
-        mfn = m->spare[--m->nr_spare];
-    else {
-        struct page_info *pg = alloc_heap_pages(0);
-
-        if (!pg)
-            return -ENOMEM;
-        pg->owner = d->domain_id;
-        pg->flags |= PGF_DOMAIN;
-        pg->order = 0;
-        pg->next = d->page_list;
-        d->page_list = pg;
-        mfn = page_to_mfn(pg);
-    }
-    memset(mfn_to_virt(mfn), 0, PAGE_SIZE);
-    if (p2m_split(d, gfn) || npt_map(d, gfn, mfn, false)) {
-        m->spare[m->nr_spare++] = (uint32_t)mfn;
-        domain_crash(d, "out of memory for nested page tables");
-        return -ENOMEM;
-    }
-    d->p2m[gfn] = (uint32_t)mfn;
-    d->tot_pages++;
-    return 0;
-}
+/* --- the guest physical map: changed by the p2m engine (xen/p2m.h) --- */
 
 static int map_shared_info(struct domain *d, unsigned long gpfn, bool compat)
 {
-    struct mem_state *m = mem_of(d);
     int rc;
 
-    if (!d->shared_info || !m)
+    if (!d->shared_info)
         return -EINVAL;
     if (gpfn == d->shared_info_gfn)
         return 0;
-    if (gpfn < d->nr_pages && d->p2m[gpfn] && (rc = p2m_remove_ram(d, gpfn)))
+    if ((rc = p2m_map_shared_info(d, gpfn)))
         return rc;
-    if ((rc = p2m_split(d, gpfn)))
-        return rc;
-    if (d->shared_info_gfn != ~0UL)
-        npt_unmap(d, d->shared_info_gfn);
-    if (npt_map(d, gpfn, __pa(d->shared_info) >> PAGE_SHIFT, false)) {
-        d->shared_info_gfn = ~0UL;
-        return -ENOMEM;
-    }
-    d->shared_info_gfn = gpfn;
     set_layout(d, compat);
-    m->latched = true;
+    d->shinfo_latched = true;
     for (unsigned int i = 0; i < d->nr_vcpus; i++)
         if (d->vcpus[i])
             shared_info_update_time(d->vcpus[i]);
-    return 0;
-}
-
-/* XENMAPSPACE_gmfn: move the RAM frame at gfn idx to gpfn (whose own frame,
- * if any, becomes spare). */
-static int move_gmfn(struct domain *d, unsigned long idx, unsigned long gpfn)
-{
-    mfn_t mfn;
-    int rc;
-
-    if (idx >= d->nr_pages || !d->p2m[idx] || gpfn >= d->nr_pages || gpfn == d->shared_info_gfn)
-        return -EINVAL;
-    if (idx == gpfn)
-        return 0;
-    mfn = d->p2m[idx];
-    if (d->p2m[gpfn] && (rc = p2m_remove_ram(d, gpfn)))
-        return rc;
-    if ((rc = p2m_split(d, idx)) || (rc = p2m_split(d, gpfn)))
-        return rc;
-    npt_unmap(d, idx);
-    d->p2m[idx] = 0;
-    if (npt_map(d, gpfn, mfn, false)) {
-        domain_crash(d, "out of memory for nested page tables");
-        return -ENOMEM;
-    }
-    d->p2m[gpfn] = (uint32_t)mfn;
     return 0;
 }
 
@@ -454,7 +177,7 @@ static int map_foreign(struct domain *ld, struct domain *fd, unsigned long idx, 
 
     if (rc)
         return rc;
-    if (!fd->p2m || idx >= fd->nr_pages || !fd->p2m[idx])
+    if (!p2m_ram_mfn(fd, idx))
         return -EINVAL;
     /* Above the mapper's RAM only, and not over its shared info. */
     if (gpfn < ld->nr_pages || gpfn >= MAX_GPFN || gpfn == ld->shared_info_gfn)
@@ -468,10 +191,9 @@ static int map_foreign(struct domain *ld, struct domain *fd, unsigned long idx, 
             f = &foreign_maps[i];
     if (!f || !foreign_scratch)
         rc = -ENOMEM;
-    else if ((rc = p2m_split(ld, gpfn)) || npt_map(ld, gpfn, fd->p2m[idx], false)) {
-        rc = -ENOMEM;
+    else if ((rc = p2m_map_frame(ld, gpfn, p2m_ram_mfn(fd, idx), false)))
         f->used = false;
-    } else
+    else
         *f = (struct foreign_map){
             .used = true, .mapper = ld->domain_id, .owner = fd->domain_id, .gfn = gpfn};
     spin_unlock_irqrestore(&foreign_lock, flags);
@@ -499,11 +221,11 @@ static void foreign_revoke(struct domain *d)
         f->revoked = true;
         m = domain_by_id(f->mapper);
         if (m && m->p2m && m->npt_root) {
-            if (npt_map(m, f->gfn, __pa(foreign_scratch) >> PAGE_SHIFT, false)) {
-                npt_unmap(m, f->gfn);
+            if (p2m_map_frame(m, f->gfn, __pa(foreign_scratch) >> PAGE_SHIFT, false)) {
+                p2m_restore(m, f->gfn);
                 f->used = false;
             }
-            p2m_flush_guest(m);
+            hvm_flush_guest_tlbs(m);
         }
     }
     spin_unlock_irqrestore(&foreign_lock, flags);
@@ -546,7 +268,7 @@ static long memop_add_to_physmap_batch(struct vcpu *v, unsigned long arg, bool c
         if (copy_to_guest(v, b.errs + i * sizeof(rc), &rc, sizeof(rc)))
             return -EFAULT;
     }
-    p2m_flush_guest(d);
+    hvm_flush_guest_tlbs(d);
     return 0;
 }
 
@@ -573,14 +295,13 @@ static long memop_remove_from_physmap(struct vcpu *v, unsigned long arg, bool co
     f = foreign_find(d, r.gpfn);
     if (f) {
         f->used = false;
-        npt_unmap(d, r.gpfn);
-        rc = 0;
+        rc = p2m_restore(d, r.gpfn);
     }
     spin_unlock_irqrestore(&foreign_lock, flags);
-    if (!f && r.gpfn < d->nr_pages && d->p2m[r.gpfn])
-        rc = p2m_remove_ram(d, r.gpfn);
+    if (!f && p2m_ram_mfn(d, r.gpfn))
+        rc = p2m_ram_release(d, r.gpfn, 0);
     if (!rc)
-        p2m_flush_guest(d);
+        hvm_flush_guest_tlbs(d);
     return rc;
 }
 
@@ -644,27 +365,17 @@ static long memop_reservation(struct vcpu *v, unsigned int op, unsigned long sta
             break;
         if ((gpfn & (n - 1)) || gpfn >= d->nr_pages || d->nr_pages - gpfn < n)
             break;
-        if (op == XENMEM_populate_physmap) {
-            if (d->tot_pages + n > d->max_pages)
-                break;
-            for (unsigned long i = 0; i < n; i++)
-                if (d->p2m[gpfn + i] || gpfn + i == d->shared_info_gfn)
-                    rc = -EEXIST;
-            for (unsigned long i = 0; !rc && i < n; i++)
-                rc = p2m_add_ram(d, gpfn + i);
-        } else {
-            for (unsigned long i = 0; i < n; i++)
-                if (!d->p2m[gpfn + i])
-                    rc = -ENOENT;
-            for (unsigned long i = 0; !rc && i < n; i++)
-                rc = p2m_remove_ram(d, gpfn + i);
-        }
+        /* Each extent whole or not at all, under the p2m lock. */
+        if (op == XENMEM_populate_physmap)
+            rc = p2m_ram_populate(d, gpfn, r.extent_order);
+        else
+            rc = p2m_ram_release(d, gpfn, r.extent_order);
         if (rc)
             break;
         changed = true;
     }
     if (changed)
-        p2m_flush_guest(d);
+        hvm_flush_guest_tlbs(d);
     return done;
 }
 
@@ -699,18 +410,18 @@ static long memop_add_to_physmap(struct vcpu *v, unsigned long arg, bool compat)
         rc = gnttab_map_frame(d, x.idx, x.gpfn);
         break;
     case XENMAPSPACE_gmfn:
-        rc = move_gmfn(d, x.idx, x.gpfn);
+        rc = p2m_ram_move(d, x.idx, x.gpfn);
         break;
     case XENMAPSPACE_gmfn_range:
         if (x.idx + x.size < x.idx || x.gpfn + x.size > MAX_GPFN)
             return -EINVAL;
         for (unsigned int i = 0; !rc && i < x.size; i++)
-            rc = move_gmfn(d, x.idx + i, x.gpfn + i);
+            rc = p2m_ram_move(d, x.idx + i, x.gpfn + i);
         break;
     default:
         return -EINVAL;
     }
-    p2m_flush_guest(d);
+    hvm_flush_guest_tlbs(d);
     return rc;
 }
 

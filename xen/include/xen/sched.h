@@ -108,13 +108,22 @@ struct domain {
     /* memory */
     uint64_t mem_bytes;
     unsigned long nr_pages;
-    uint32_t *p2m;           /* gfn -> mfn, for [0, nr_pages); mfn 0 = none */
-    unsigned long p2m_pages; /* frames used by the nested page tables */
+    /* The guest-physical map, changed only by the p2m engine (xen/p2m.h)
+     * under p2m_lock: */
+    spinlock_t p2m_lock;
+    uint32_t *p2m;               /* gfn -> mfn, for [0, nr_pages); mfn 0 = none */
+    unsigned long p2m_pages;     /* frames used by the nested page tables */
+    unsigned long max_p2m_pages; /* their cap: shadow_memory=, 0 until built */
     paddr_t npt_root;
     struct page_info *page_list; /* pages owned, for freeing */
-    unsigned long tot_pages;
+    unsigned long tot_pages;     /* RAM frames mapped */
     unsigned long max_pages;
-    unsigned long extra_gfn; /* next free gfn above RAM, for add_to_physmap */
+    uint32_t *spare; /* RAM frames owned but not mapped */
+    unsigned long nr_spare, max_spare;
+    unsigned long extra_gfn;       /* next free gfn above RAM, for add_to_physmap */
+    unsigned int shadow_memory_mb; /* setting shadow_memory=, 0: the default */
+    bool shinfo_compat;            /* 32-bit shared info layout */
+    bool shinfo_latched;           /* layout fixed by a shared info mapping */
 
     /* boot image */
     const void *image;

@@ -16,6 +16,11 @@ uint64_t time_ns_mult(void);
 void udelay(unsigned long us);
 void mdelay(unsigned long ms);
 void time_init(void); /* calibrate the TSC and the APIC timer */
+/* The guests' clocks (arch/x86/wallclock.c): the host wallclock read once
+ * and the TSC scale guests are given, set at the first domain's build;
+ * the wallclock in seconds since 1970 at system time 0. */
+void arch_guest_time_init(void);
+int64_t wallclock_boot_seconds(void);
 
 /* One-shot software timers, each owned by one pCPU (its `cpu`) whose APIC
  * timer fires it; the callback runs in interrupt context on that pCPU. The
