@@ -10,6 +10,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib", "$FindBin::Bin/../lib";
 use Test::More;
+use JSON::PP ();
 use OsstestTest;
 use Osstest::Flight;
 use Osstest::Util qw(top_dir);
@@ -66,6 +67,16 @@ is($rep && $rep->{status}, 'pass', 'coverage/report: the coverage report was wri
 ok((grep { $_->{kind} eq 'subtest' && $_->{testid} =~ m{^xtf/test-} } @$csteps),
     'its XTF instances are subtests');
 ok(-s "$top/results/coverage/flight-$f/summary.json", 'coverage summary of the flight');
+my $meta = eval {
+    JSON::PP::decode_json(
+        do { local (@ARGV, $/) = "$top/results/coverage/flight-$f/meta.json"; <> }
+    );
+} // {};
+is_deeply(
+    [@$meta{qw(revision branch report)}],
+    [$head, 'xen-e2e', "../../flights/$f/report.html"],
+    'the coverage report names the tested revision, the branch and the flight report'
+);
 ($rc, $out) = osstest('report', $f);
 like($out, qr/verdict: /, 'report written') or diag $out;
 ok(-s "$ENV{OSSTEST_RESULTS}/flights/$f/report.html", 'HTML report');

@@ -63,9 +63,12 @@ sub flight ($rev, $beta, %more) {
     }
     return $f;
 }
-my $f1  = flight($base, 'pass');
-my $f2  = flight($tip,  'fail');
-my $f3  = flight($tip,  'fail');
+my $f1 = flight($base, 'pass');
+my $f2 = flight($tip,  'fail');
+my $f3 = flight($tip,  'fail');
+make_path("$ENV{OSSTEST_RESULTS}/coverage/flight-$f3");
+open my $cov, '>', "$ENV{OSSTEST_RESULTS}/coverage/flight-$f3/flight.html" or die;
+close $cov;
 my $r   = Osstest::Report::write($db, $f3);
 my $dir = "$ENV{OSSTEST_RESULTS}/flights/$f3";
 my $txt = do { local (@ARGV, $/) = "$dir/report.txt"; <> };
@@ -119,6 +122,11 @@ my $html = do { local (@ARGV, $/) = "$dir/report.html"; <> };
 like($html, qr{href="\.\./\.\./history/job-test-x\.html"},  'HTML links the job history');
 like($html, qr{href="\.\./\.\./history/host-vhostA\.html"}, 'HTML links the host history');
 ok(-s "$ENV{OSSTEST_RESULTS}/history/job-test-x.html", 'job history page written');
+like(
+    $html,
+    qr{href="\.\./\.\./coverage/flight-$f3/flight\.html"},
+    'HTML links the coverage dashboard\'s page of the flight (which links back)'
+);
 like(do { local (@ARGV, $/) = "$ENV{OSSTEST_RESULTS}/history/host-vhostA.html"; <> },
     qr{flights/$f2/report\.html}, 'host history links back to flight reports');
 done_testing;

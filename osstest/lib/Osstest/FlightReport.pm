@@ -214,7 +214,7 @@ sub enrich ($db, $r) {
         }
     }
     $r->{cols} = \@cols;
-    my $cov = "coverage/flight-$f->{flight}/index.html";
+    my $cov = "coverage/flight-$f->{flight}/flight.html";
     $r->{coverage} = "../../$cov" if -e results_dir() . "/$cov";
 
     # Regressions grouped by job, then test.
