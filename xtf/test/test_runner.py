@@ -379,7 +379,8 @@ class ReportTests(unittest.TestCase):
                 f.write("hello\n")
             res = [xr.Result("test-hvm64-a", "SUCCESS", log, 0.5),
                    xr.Result("test-hvm64-b", "CRASH", log, 1.0, "timeout"),
-                   xr.Result("test-hvm32-c", "SKIP", log, 0.2)]
+                   xr.Result("test-hvm32-c", "SKIP", log, 0.2),
+                   xr.Result("test-hvm32-d", "SKIP", "", 0.0, "needs serial-input, not offered")]
             xr.write_json(res, os.path.join(d, "r.json"))
             with open(os.path.join(d, "r.json")) as f:
                 data = json.load(f)
@@ -388,11 +389,15 @@ class ReportTests(unittest.TestCase):
                               "seconds": 0.5, "detail": ""})
             self.assertEqual(data["summary"]["CRASH"], 1)
             self.assertEqual(data["summary"]["FAILURE"], 0)
+            # A skip says why in "reason"; other results carry none.
+            self.assertEqual(data["tests"][3]["reason"], "needs serial-input, not offered")
+            self.assertEqual(data["tests"][2]["reason"], "no reason given")
+            self.assertNotIn("reason", data["tests"][1])
             xr.write_junit(res, os.path.join(d, "r.xml"))
             suite = ET.parse(os.path.join(d, "r.xml")).getroot().find("testsuite")
-            self.assertEqual(suite.get("tests"), "3")
+            self.assertEqual(suite.get("tests"), "4")
             self.assertEqual(suite.get("errors"), "1")
-            self.assertEqual(suite.get("skipped"), "1")
+            self.assertEqual(suite.get("skipped"), "2")
             cases = suite.findall("testcase")
             self.assertEqual(cases[1].find("error").get("message"), "CRASH: timeout")
             self.assertEqual(cases[2].get("classname"), "xtf.hvm32")

@@ -132,7 +132,7 @@ sub job_details ($db, $r) {
     for my $j (@{$r->{jobs}}) {
         my $rv    = Osstest::Flight::runvars($db, $j->{job_id});
         my $steps = $db->dbh->selectall_arrayref(
-            q{SELECT stepno, testid, attempt, kind, status, log,
+            q{SELECT stepno, testid, attempt, kind, status, log, detail,
                      extract(epoch FROM finished - started) AS secs
               FROM steps WHERE job_id = ? ORDER BY stepno}, {Slice => {}}, $j->{job_id}
         );
@@ -143,14 +143,15 @@ sub job_details ($db, $r) {
         $last{$_->{testid}} = $_ for grep { $_->{kind} eq 'subtest' } @$steps;
         for my $s (grep { $_->{kind} eq 'subtest' } @$steps) {
             $s->{label} = $s->{attempt} > 1 ? "attempt $s->{attempt}" : '';
-            push @failed, {%$s, message => test_message($s->{log})}
+            push @failed, {%$s, message => test_message($s->{log}) || $s->{detail}}
                 if $s->{status} =~ /^(fail|broken)$/;
         }
         for my $s (values %last) {
             my $st = $s->{status};
             $st = 'flake' if $st eq 'pass' && $s->{attempt} > 1;
             $count{$st}++;
-            push @skipped, {%$s, message => test_message($s->{log}) || 'no reason given'}
+            push @skipped,
+                {%$s, message => $s->{detail} || test_message($s->{log}) || 'no reason given'}
                 if $st eq 'skip';
         }
         push @out, {
