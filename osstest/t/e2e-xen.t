@@ -77,6 +77,12 @@ is_deeply(
     [$head, 'xen-e2e', "../../flights/$f/report.html"],
     'the coverage report names the tested revision, the branch and the flight report'
 );
+my $by_test = eval {
+    JSON::PP::decode_json(
+        do { local (@ARGV, $/) = "$top/results/coverage/flight-$f/tests.json"; <> }
+    );
+} // {};
+ok($by_test->{tests}{'test-hvm64-example'}, 'coverage by test: the example test covered lines');
 ($rc, $out) = osstest('report', $f);
 like($out, qr/verdict: /, 'report written') or diag $out;
 ok(-s "$ENV{OSSTEST_RESULTS}/flights/$f/report.html", 'HTML report');
