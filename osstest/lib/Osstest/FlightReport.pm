@@ -157,7 +157,8 @@ sub job_details ($db, $r) {
         push @out, {
             job      => $j->{job},
             status   => $j->{status},
-            host     => $rv->{host} // '',
+            host     => $rv->{host}        // '',
+            reused   => $rv->{reused_from} // '',
             duration => secs_text($secs),
             seconds  => $secs,
             steps    => [
@@ -259,8 +260,8 @@ sub details_text ($r) {
     }
     push @o, 'jobs (host, duration; steps):';
     for my $d (@{$r->{details}}) {
-        push @o, sprintf '  %-32s %-8s %-10s %s', $d->{job}, $d->{status}, $d->{host} || '-',
-            $d->{duration};
+        push @o, sprintf '  %-32s %-8s %-10s %s%s', $d->{job}, $d->{status}, $d->{host} || '-',
+            $d->{duration}, $d->{reused} ? " (reused from $d->{reused}: same inputs)" : '';
         push @o, map {
             sprintf '    %-28s %-8s %s%s', $_->{testid}, $_->{status}, $_->{duration},
                 $_->{label}
