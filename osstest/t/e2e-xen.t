@@ -27,7 +27,8 @@ is($rc, 0, 'the virtual hosts of lab-configs added') or diag $out;
 # The project's template, XTF cut to the example test (coverage job too).
 my $src = do { local (@ARGV, $/) = "$top/osstest/templates/xen.tmpl"; <> };
 $src =~ s/(\n    step xtf-run ts-xtf-run)/\n    runvar xtf_selection = example$1/g;
-$src =~ s/(\n    step coverage ts-coverage)/\n    runvar xtf_selection = example$1/;
+$src =~
+    s/(\n    step coverage ts-coverage)/\n    runvar xtf_selection = example\n    runvar coverage_by_test = 1$1/;
 my $tmpl = "$ENV{OSSTEST_RESULTS}/xen-quick.tmpl";
 open my $fh, '>', $tmpl or die;
 print $fh $src;
