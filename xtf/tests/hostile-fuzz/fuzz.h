@@ -203,10 +203,15 @@ static unsigned long count(struct fuzz_vcpu *f)
     return below(f, 3) ? below(f, 8) : fixed[below(f, ARRAY_SIZE(fixed))];
 }
 
-/* A word for the buffers the hypervisor reads as structures: never a
- * pointer to our own buffers (a structure there could make the hypervisor
- * scribble over us) nor a small frame number of our image. */
-static unsigned long word(struct fuzz_vcpu *f)
+/* Taken as a frame number, a value here is this domain's image, stacks,
+ * buffers or rings (low memory below 1 MiB and the sacrificial range may
+ * go). */
+static bool live_gfn(unsigned long v)
+{
+    return (v >= 0x100 && v < SACRIFICE_LO) || (v >= SACRIFICE_HI && v < RAM_GFNS);
+}
+
+static unsigned long any_word(struct fuzz_vcpu *f)
 {
     switch (below(f, 8)) {
     case 0:
@@ -222,6 +227,18 @@ static unsigned long word(struct fuzz_vcpu *f)
     default:
         return far_random(f);
     }
+}
+
+/* A word for the buffers the hypervisor reads as structures: never a
+ * pointer to our own buffers (a structure there could make the hypervisor
+ * scribble over us) nor, taken as a frame number, one of our live frames
+ * (a small count or address such as 0x10f is also gfn 0x10f: a remove or
+ * decrease_reservation of it took the fuzzer's own page tables). */
+static unsigned long word(struct fuzz_vcpu *f)
+{
+    unsigned long w = any_word(f);
+
+    return live_gfn(w) ? sacrificial_gfn(f) : w;
 }
 
 static void fill(struct fuzz_vcpu *f, unsigned long *buf)
