@@ -47,7 +47,9 @@ osstest('run-flight', $bf);
 chomp $cf;
 osstest('run-flight', $cf);
 my $out;
+my $t0 = time;
 ($rc, $out) = osstest('report', $cf, '--bisect');
+my $secs = time - $t0;
 my @regs = $out =~ /^  REGRESSION (\S+ \S+):/mg;
 cmp_ok(scalar @regs, '>=', 4, 'at least four regressions (' . scalar(@regs) . ')') or diag $out;
 my %jobs = map { (split / /)[0] => 1 } @regs;
@@ -55,6 +57,13 @@ is(scalar keys %jobs, 2, 'in two jobs');
 my ($n) = $db->dbh->selectrow_array('SELECT count(*) FROM bisections WHERE source_flight = ?',
     undef, $cf);
 is($n, 1, 'one bisection for them all') or diag $out;
+my ($flights) = $db->dbh->selectrow_array(
+    q{SELECT count(*) FROM flights WHERE blessing = 'real-bisect' AND flight > ?},
+    undef, $cf);
+
+# Six commits: about log2(6) midpoints, the last good and first bad run
+# twice each; one bisection per failing test would run four times that.
+cmp_ok($flights, '<=', 8, "the bisection ran $flights flights ($secs s)");
 like($out, qr/^bisection \d+ .*: culprit $c[3] /m, 'it names the bad commit');
 my ($b) = $db->dbh->selectrow_array('SELECT bisection FROM bisections WHERE source_flight = ?',
     undef, $cf);

@@ -132,6 +132,12 @@ like(
     'graph.dot marks the culprit'
 );
 ok(-s "$dir/graph.svg" && -s "$dir/index.html", 'graph.svg and index.html written');
+like(
+    do { local (@ARGV, $/) = "$dir/index.html"; <> }
+        // '',
+    qr{<td>\Q@{[substr $culprit, 0, 12]}\E <b>culprit</b></td><td>[^<]*break beta.*<a href="[^"]+">flight \d+: fail</a>}s,
+    'index.html: the culprit row, its subject and its runs linked to their logs'
+);
 ($rc, $out) = osstest('report', $bf);
 like($out, qr/verdict: perfect/, 'the bisection flights do not disturb the baseline');
 

@@ -10,6 +10,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib", "$FindBin::Bin/../lib";
 use Test::More;
+use JSON::PP ();
 use OsstestTest;
 use Osstest::Flight;
 use Osstest::Util qw(top_dir);
@@ -26,7 +27,8 @@ is($rc, 0, 'the virtual hosts of lab-configs added') or diag $out;
 # The project's template, XTF cut to the example test (coverage job too).
 my $src = do { local (@ARGV, $/) = "$top/osstest/templates/xen.tmpl"; <> };
 $src =~ s/(\n    step xtf-run ts-xtf-run)/\n    runvar xtf_selection = example$1/g;
-$src =~ s/(\n    step coverage ts-coverage)/\n    runvar xtf_selection = example$1/;
+$src =~
+    s/(\n    step coverage ts-coverage)/\n    runvar xtf_selection = example\n    runvar coverage_by_test = 1$1/;
 my $tmpl = "$ENV{OSSTEST_RESULTS}/xen-quick.tmpl";
 open my $fh, '>', $tmpl or die;
 print $fh $src;
@@ -66,6 +68,22 @@ is($rep && $rep->{status}, 'pass', 'coverage/report: the coverage report was wri
 ok((grep { $_->{kind} eq 'subtest' && $_->{testid} =~ m{^xtf/test-} } @$csteps),
     'its XTF instances are subtests');
 ok(-s "$top/results/coverage/flight-$f/summary.json", 'coverage summary of the flight');
+my $meta = eval {
+    JSON::PP::decode_json(
+        do { local (@ARGV, $/) = "$top/results/coverage/flight-$f/meta.json"; <> }
+    );
+} // {};
+is_deeply(
+    [@$meta{qw(revision branch report)}],
+    [$head, 'xen-e2e', "../../flights/$f/report.html"],
+    'the coverage report names the tested revision, the branch and the flight report'
+);
+my $by_test = eval {
+    JSON::PP::decode_json(
+        do { local (@ARGV, $/) = "$top/results/coverage/flight-$f/tests.json"; <> }
+    );
+} // {};
+ok($by_test->{tests}{'test-hvm64-example'}, 'coverage by test: the example test covered lines');
 ($rc, $out) = osstest('report', $f);
 like($out, qr/verdict: /, 'report written') or diag $out;
 ok(-s "$ENV{OSSTEST_RESULTS}/flights/$f/report.html", 'HTML report');

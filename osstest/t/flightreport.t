@@ -36,9 +36,10 @@ sub flight ($rev, $beta, %more) {
             'test-x' => {
                 status => $beta eq 'pass' ? 'pass' : 'fail',
                 steps  => [
-                    ['xtf-run',     'step', $beta],
-                    ['xtf/beta',    $S,     $beta],
-                    ['xtf/skipper', $S,     'skip']
+                    ['xtf-run',      'step', $beta],
+                    ['xtf/beta',     $S,     $beta],
+                    ['xtf/skipper',  $S,     'skip'],
+                    ['xtf/unbooted', $S,     'skip'],
                 ]
             },
             'test-y' =>
@@ -63,9 +64,19 @@ sub flight ($rev, $beta, %more) {
     }
     return $f;
 }
-my $f1  = flight($base, 'pass');
-my $f2  = flight($tip,  'fail');
-my $f3  = flight($tip,  'fail');
+my $f1 = flight($base, 'pass');
+my $f2 = flight($tip,  'fail');
+my $f3 = flight($tip,  'fail');
+make_path("$ENV{OSSTEST_RESULTS}/coverage/flight-$f3");
+open my $cov, '>', "$ENV{OSSTEST_RESULTS}/coverage/flight-$f3/flight.html" or die;
+close $cov;
+
+# A skip the runner decided before any boot: its reason is the runner's.
+$db->dbh->do(
+    q{UPDATE steps SET detail = 'needs serial-input, not offered'
+      WHERE testid = 'xtf/unbooted' AND job_id IN (SELECT job_id FROM jobs WHERE flight = ?)},
+    undef, $f3
+);
 my $r   = Osstest::Report::write($db, $f3);
 my $dir = "$ENV{OSSTEST_RESULTS}/flights/$f3";
 my $txt = do { local (@ARGV, $/) = "$dir/report.txt"; <> };
@@ -81,9 +92,14 @@ like(
 );
 like($txt, qr/  test-y:\n    xtf\/gamma: fail, failing since flight $f2/,
     'the second job\'s group');
-like($txt, qr/tested same since: flight $f2/,                    'tested same since');
-like($txt, qr/test-x +fail +vhostA/,                             'host per job');
-like($txt, qr/subtests: 1 fail, 1 skip/,                         'subtests folded into counts');
+like($txt, qr/tested same since: flight $f2/, 'tested same since');
+like($txt, qr/test-x +fail +vhostA/,          'host per job');
+like($txt, qr/subtests: 1 fail, 2 skip/,      'subtests folded into counts');
+like(
+    $txt,
+    qr/skip xtf\/unbooted: needs serial-input, not offered/,
+    'a skip\'s reason as the runner gave it'
+);
 like($txt, qr/skip xtf\/skipper: Skip: needs a xenstore domain/, 'skips with their reasons');
 
 my $json = decode_json(
@@ -119,6 +135,11 @@ my $html = do { local (@ARGV, $/) = "$dir/report.html"; <> };
 like($html, qr{href="\.\./\.\./history/job-test-x\.html"},  'HTML links the job history');
 like($html, qr{href="\.\./\.\./history/host-vhostA\.html"}, 'HTML links the host history');
 ok(-s "$ENV{OSSTEST_RESULTS}/history/job-test-x.html", 'job history page written');
+like(
+    $html,
+    qr{href="\.\./\.\./coverage/flight-$f3/flight\.html"},
+    'HTML links the coverage dashboard\'s page of the flight (which links back)'
+);
 like(do { local (@ARGV, $/) = "$ENV{OSSTEST_RESULTS}/history/host-vhostA.html"; <> },
     qr{flights/$f2/report\.html}, 'host history links back to flight reports');
 done_testing;

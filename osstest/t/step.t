@@ -83,6 +83,24 @@ Osstest::Flight::set_runvar($db, $build->{job_id}, 'hostflags', 'should-not-be-s
     );
     my $rel = $dir =~ s{^\Q$ENV{OSSTEST_RESULTS}\E/?}{}r;
     is($steps->[0]{log}, 'x.log', 'subtest log stored relative to results/');
+
+    # A runner's skip reason is kept with the subtest (a skip before any
+    # boot has no log to read it from).
+    $ctx->run_json_suite(
+        name   => 'js',
+        prefix => 'js/',
+        run    => sub ($json, @sel) {
+            open my $out, '>', $json or die;
+            print $out '{"tests": [{"name": "c", "result": "SKIP", "detail": "d",'
+                . ' "reason": "needs serial-input, not offered"}]}';
+            close $out;
+            return 3;
+        },
+    );
+    my ($why) =
+        $db->dbh->selectrow_array(q{SELECT detail FROM steps WHERE job_id = ? AND testid = 'js/c'},
+        undef, $test->{job_id});
+    is($why, 'needs serial-input, not offered', 'the runner\'s skip reason stored');
 }
 {
     local $ENV{OSSTEST_JOB_ID};

@@ -54,10 +54,33 @@ run_recipe_build() {
     declare -p CFG >"$stage/config.dump"
     # GIT_CEILING_DIRECTORIES keeps git in the build from finding a
     # repository around the scratch tree (such as this checkout).
+    local ticker rc=0
+    tick_build "$c" "$stage/build.log" &
+    ticker=$!
     (cd "$tree" && TREE=$tree DEST=$stage/files RAISIN_CHANGESET=$changeset \
         GIT_CEILING_DIRECTORIES=$(dirname "$tree") \
         bash "$RAISIN_DIR/lib/step.sh" "$stage/config.dump" "$c" build) \
-        >"$stage/build.log" 2>&1
+        >"$stage/build.log" 2>&1 || rc=$?
+    kill "$ticker" 2>/dev/null || true
+    wait "$ticker" 2>/dev/null || true
+    return "$rc"
+}
+
+# While component $1 builds, say every RAISIN_PROGRESS_SECONDS (default 10;
+# 0: never) how long it has run and the last line of its log $2 (what it is
+# compiling). Stops by itself when raise is gone (killed outright).
+tick_build() {
+    local c=$1 log=$2 every=${RAISIN_PROGRESS_SECONDS:-10} start=$SECONDS next last
+    ((every > 0)) || return 0
+    next=$((SECONDS + every))
+    while kill -0 "$$" 2>/dev/null; do
+        sleep 0.5
+        if ((SECONDS >= next)); then
+            last=$(tail -n 1 "$log" 2>/dev/null | tr -cd '[:print:]' | cut -c 1-100)
+            say "$c: compiling ($((SECONDS - start)) s): ${last:-no output yet}"
+            next=$((SECONDS + every))
+        fi
+    done
 }
 
 # Succeed when component $1's recipe says to skip it on this host.
@@ -104,6 +127,7 @@ build_one() {
         say "$c: store entry $entry is incomplete or altered; rebuilding it"
         rm -rf "$dir"
     fi
+    say "$c: exporting the tree of $R_LABEL"
     tree=$(export_tree)
     sub="$(fprefix "$c")_subdir"
     sub=${!sub}
@@ -128,6 +152,7 @@ build_one() {
     fi
     seconds=$((($(date +%s%N) - start) / 1000000))
     seconds=$(printf '%d.%03d' $((seconds / 1000)) $((seconds % 1000)))
+    say "$c: storing the build ($seconds s) in $dir"
     rm -f "$stage/config.dump"
     find "$stage/files" -mindepth 1 -type d -empty -delete
     write_manifest "$dir" "$stage" "$c" "$options" "$seconds" "$tree"

@@ -9,6 +9,7 @@ import io
 import importlib.util
 import json
 import os
+import re
 import shutil
 import tempfile
 import types
@@ -379,7 +380,8 @@ class ReportTests(unittest.TestCase):
                 f.write("hello\n")
             res = [xr.Result("test-hvm64-a", "SUCCESS", log, 0.5),
                    xr.Result("test-hvm64-b", "CRASH", log, 1.0, "timeout"),
-                   xr.Result("test-hvm32-c", "SKIP", log, 0.2)]
+                   xr.Result("test-hvm32-c", "SKIP", log, 0.2),
+                   xr.Result("test-hvm32-d", "SKIP", "", 0.0, "needs serial-input, not offered")]
             xr.write_json(res, os.path.join(d, "r.json"))
             with open(os.path.join(d, "r.json")) as f:
                 data = json.load(f)
@@ -388,11 +390,15 @@ class ReportTests(unittest.TestCase):
                               "seconds": 0.5, "detail": ""})
             self.assertEqual(data["summary"]["CRASH"], 1)
             self.assertEqual(data["summary"]["FAILURE"], 0)
+            # A skip says why in "reason"; other results carry none.
+            self.assertEqual(data["tests"][3]["reason"], "needs serial-input, not offered")
+            self.assertEqual(data["tests"][2]["reason"], "no reason given")
+            self.assertNotIn("reason", data["tests"][1])
             xr.write_junit(res, os.path.join(d, "r.xml"))
             suite = ET.parse(os.path.join(d, "r.xml")).getroot().find("testsuite")
-            self.assertEqual(suite.get("tests"), "3")
+            self.assertEqual(suite.get("tests"), "4")
             self.assertEqual(suite.get("errors"), "1")
-            self.assertEqual(suite.get("skipped"), "1")
+            self.assertEqual(suite.get("skipped"), "2")
             cases = suite.findall("testcase")
             self.assertEqual(cases[1].find("error").get("message"), "CRASH: timeout")
             self.assertEqual(cases[2].get("classname"), "xtf.hvm32")
@@ -412,7 +418,7 @@ class BootLoopTests(unittest.TestCase):
         xr.QEMU = self.saved
         shutil.rmtree(self.dir)
 
-    def run_names(self, names, timeout=2.0, needs=None, retry=0, extra=None):
+    def run_names(self, names, timeout=2.0, needs=None, retry=0, extra=None, report=False):
         tests = [make_test(n, envs="hvm64", needs=(needs or {}).get(n, "hypervisor"),
                            extra=(extra or {}).get(n, ""))
                  for n in names]
@@ -424,7 +430,8 @@ class BootLoopTests(unittest.TestCase):
         os.makedirs(opts.logdir)
         os.makedirs(opts.bootdir)
         runner = xr.Runner(opts)
-        runner.report = lambda res, attempt=1: None
+        if not report:
+            runner.report = lambda res, attempt=1: None
         return {r.name.split("-", 2)[2]: r for r in runner.run(inst)}
 
     def test_mixed_boot(self):
@@ -484,6 +491,23 @@ class BootLoopTests(unittest.TestCase):
         xr.write_junit(list(r.values()), path)
         case = ET.parse(path).getroot().find("testsuite").find("testcase")
         self.assertIn("bell\\x07 escape\\x1b[31m nul\\x00", case.find("system-out").text)
+
+    def test_progress_lines(self):
+        # While a boot hangs, the runner says how many instances are done of
+        # the total and how many failed so far, every PROGRESS_SECONDS.
+        saved, xr.PROGRESS_SECONDS = xr.PROGRESS_SECONDS, 0.2
+        self.jobs = 2
+        out = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out):
+                self.run_names(["hang1", "fail1"], timeout=1.5, report=True)
+        finally:
+            xr.PROGRESS_SECONDS = saved
+        lines = [x for x in out.getvalue().splitlines() if x.startswith("progress: ")]
+        self.assertGreaterEqual(len(lines), 3, out.getvalue())
+        self.assertTrue(all(re.match(r"progress: [0-2]/2 instances done, [01] failed so far \(\d+ s\)$",
+                                     x) for x in lines), lines)
+        self.assertIn("progress: 1/2 instances done, 1 failed so far", out.getvalue())
 
     def test_hang_times_out_others_survive(self):
         r = self.run_names(["hang1", "ok1", "ok2", "ok3"], timeout=1.0)

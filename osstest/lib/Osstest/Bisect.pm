@@ -481,54 +481,39 @@ sub write_output ($self) {
             qq{<svg xmlns="http://www.w3.org/2000/svg" width="900" height="$y">\n$svg</svg>\n});
     }
 
-    my $html =
-          qq{<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>bisection }
-        . h($bis->{bisection})
-        . '</title><style>td,th{border:1px solid #999;padding:2px 6px}'
-        . 'table{border-collapse:collapse}'
-        . join('', map { ".$_\{background:$colour{$_}}" } sort keys %colour)
-        . "</style></head><body>\n<h1>Bisection "
-        . h($bis->{bisection}) . ': '
-        . h(join ', ', map { "$_->[0] $_->[1]" } @$members)
-        . "</h1>\n<p>Flight "
-        . h($bis->{source_flight})
-        . ', status <b>'
-        . h($bis->{status})
-        . '</b>. '
-        . h($bis->{summary})
-        . "</p>\n"
-        . (
-        $self->{quote} ? '<p>Failing with the culprit:</p><pre>' . h($self->{quote}) . "</pre>\n"
-        : ''
+    my @rows = map {
+        my $rev = $_;
+        {
+            short   => short($rev),
+            culprit => $rev eq $culprit,
+            subject => $subj{$rev} // '',
+            state   => $state->($rev),
+            runs    => [
+                map {
+                    my $log = $self->step_log($_->{flight}) // '';
+                    {
+                        text => "flight $_->{flight}: " . ($_->{outcome} // 'running'),
+                        href => !$log ? '' : $log =~ m{^/} ? "file://$log" : "../../$log"
+                    }
+                } @{$runs{$rev} // []}
+            ],
+        }
+    } @$revs;
+    require Osstest::FlightReport;
+    write_file(
+        "$dir/index.html",
+        Osstest::FlightReport::render(
+            'bisect.html.tt',
+            {
+                bis     => $bis,
+                members => [map { "$_->[0] $_->[1]" } @$members],
+                quote   => $self->{quote} // '',
+                culprit => $culprit,
+                colour  => \%colour,
+                rows    => \@rows,
+            }
         )
-        . "<p><a href=\"graph.svg\">graph</a> (<a href=\"graph.dot\">DOT</a>)"
-        . (
-        $culprit ? ', <a href="culprit.log">culprit and its log</a>, <a href="mail.txt">mail</a>'
-        : ''
-        ) . "</p>\n<table><tr><th>commit</th><th>subject</th><th>outcome</th><th>runs</th></tr>\n";
-    for my $rev (@$revs) {
-        my $st = $state->($rev);
-        $html .=
-              qq{<tr class="$st"><td>}
-            . h(short($rev))
-            . ($rev eq $culprit ? ' <b>culprit</b>' : '')
-            . '</td><td>'
-            . h($subj{$rev} // '')
-            . '</td><td>'
-            . h($st)
-            . '</td><td>'
-            . join(
-            ' ',
-            map {
-                my $log = $self->step_log($_->{flight});
-                my $t   = h("flight $_->{flight}: " . ($_->{outcome} // 'running'));
-                $log
-                    ? "<a href=\"" . h($log =~ m{^/} ? "file://$log" : "../../$log") . "\">$t</a>"
-                    : $t
-            } @{$runs{$rev} // []}
-            ) . "</td></tr>\n";
-    }
-    write_file("$dir/index.html", "$html</table>\n</body></html>\n");
+    );
     return $dir;
 }
 

@@ -384,6 +384,13 @@ sub job_dir ($flight, $job) {
 sub run_job ($db, $job_id, $host, $parent) {
     my $dbh = $db->dbh;
     my $job = $dbh->selectrow_hashref('SELECT * FROM jobs WHERE job_id = ?', undef, $job_id);
+
+    # The same inputs as a job that already ran: its outcome, not another run.
+    if (!@{Osstest::Flight::steps($db, $job_id)}) {
+        require Osstest::Reuse;
+        my $reused = Osstest::Reuse::try($db, $job_id);
+        return $reused if defined $reused;
+    }
     $dbh->do(q{UPDATE jobs SET status = 'running' WHERE job_id = ?}, undef, $job_id);
     my $rv = Osstest::Flight::runvars($db, $job_id);
     Osstest::Flight::set_runvar($db, $job_id, 'host', $host) if $host;

@@ -132,7 +132,7 @@ sub job_details ($db, $r) {
     for my $j (@{$r->{jobs}}) {
         my $rv    = Osstest::Flight::runvars($db, $j->{job_id});
         my $steps = $db->dbh->selectall_arrayref(
-            q{SELECT stepno, testid, attempt, kind, status, log,
+            q{SELECT stepno, testid, attempt, kind, status, log, detail,
                      extract(epoch FROM finished - started) AS secs
               FROM steps WHERE job_id = ? ORDER BY stepno}, {Slice => {}}, $j->{job_id}
         );
@@ -143,20 +143,22 @@ sub job_details ($db, $r) {
         $last{$_->{testid}} = $_ for grep { $_->{kind} eq 'subtest' } @$steps;
         for my $s (grep { $_->{kind} eq 'subtest' } @$steps) {
             $s->{label} = $s->{attempt} > 1 ? "attempt $s->{attempt}" : '';
-            push @failed, {%$s, message => test_message($s->{log})}
+            push @failed, {%$s, message => test_message($s->{log}) || $s->{detail}}
                 if $s->{status} =~ /^(fail|broken)$/;
         }
         for my $s (values %last) {
             my $st = $s->{status};
             $st = 'flake' if $st eq 'pass' && $s->{attempt} > 1;
             $count{$st}++;
-            push @skipped, {%$s, message => test_message($s->{log}) || 'no reason given'}
+            push @skipped,
+                {%$s, message => $s->{detail} || test_message($s->{log}) || 'no reason given'}
                 if $st eq 'skip';
         }
         push @out, {
             job      => $j->{job},
             status   => $j->{status},
-            host     => $rv->{host} // '',
+            host     => $rv->{host}        // '',
+            reused   => $rv->{reused_from} // '',
             duration => secs_text($secs),
             seconds  => $secs,
             steps    => [
@@ -214,7 +216,7 @@ sub enrich ($db, $r) {
         }
     }
     $r->{cols} = \@cols;
-    my $cov = "coverage/flight-$f->{flight}/index.html";
+    my $cov = "coverage/flight-$f->{flight}/flight.html";
     $r->{coverage} = "../../$cov" if -e results_dir() . "/$cov";
 
     # Regressions grouped by job, then test.
@@ -258,8 +260,8 @@ sub details_text ($r) {
     }
     push @o, 'jobs (host, duration; steps):';
     for my $d (@{$r->{details}}) {
-        push @o, sprintf '  %-32s %-8s %-10s %s', $d->{job}, $d->{status}, $d->{host} || '-',
-            $d->{duration};
+        push @o, sprintf '  %-32s %-8s %-10s %s%s', $d->{job}, $d->{status}, $d->{host} || '-',
+            $d->{duration}, $d->{reused} ? " (reused from $d->{reused}: same inputs)" : '';
         push @o, map {
             sprintf '    %-28s %-8s %s%s', $_->{testid}, $_->{status}, $_->{duration},
                 $_->{label}

@@ -67,7 +67,8 @@ sub set_runvar ($self, $name, $value) {
 }
 
 # Record one subtest of this step: its own testid, status (pass, fail,
-# broken, skip), log path and duration.
+# broken, skip), log path, duration and the runner's word on it (detail: a
+# skip's reason, a failure's message).
 sub record_subtest ($self, %t) {
     my $db  = $self->{db};
     my $log = $t{log} // '';
@@ -85,11 +86,11 @@ sub record_subtest ($self, %t) {
                 undef, $self->{job_id}, $t{testid});
             $dbh->do(
                 q{INSERT INTO steps (job_id, stepno, testid, attempt, kind, parent, status,
-                                 started, finished, log)
+                                 started, finished, log, detail)
               VALUES (?, ?, ?, ?, 'subtest', ?, ?,
-                      now() - make_interval(secs => ?), now(), ?)}, undef,
-                $self->{job_id},  $n, $t{testid}, $a, $self->{stepno}, $t{status},
-                $t{seconds} // 0, $log
+                      now() - make_interval(secs => ?), now(), ?, ?)}, undef,
+                $self->{job_id},  $n,   $t{testid}, $a, $self->{stepno}, $t{status},
+                $t{seconds} // 0, $log, substr($t{detail} // '', 0, 2000)
             );
         }
     );
@@ -144,7 +145,7 @@ sub read_results_json ($file) {
             log     => $t->{log}     // '',
             seconds => $t->{seconds} // 0,
         );
-        my $detail = $t->{detail} // $t->{reason};
+        my $detail = $t->{reason} // $t->{detail};
         $one{detail} = $detail if defined $detail;
 
         # A runner that retried a test itself lists every attempt.
@@ -227,7 +228,8 @@ sub run_json_suite ($self, %a) {
                         testid  => "$a{prefix}$t->{name}",
                         status  => $at->{status},
                         log     => $at->{log},
-                        seconds => $at->{seconds}
+                        seconds => $at->{seconds},
+                        detail  => $at == $t || $at == $t->{attempts}[-1] ? $t->{detail} : undef,
                     );
                     $self->log("  $a{prefix}$t->{name}: $at->{status}"
                             . ($try || $t->{attempts} ? " (attempt $self->{attempt})" : ''));

@@ -15,7 +15,9 @@
 #include <xen/power.h>
 #include <xen/sched.h>
 #include <xen/spinlock.h>
+#include <asm/config.h>
 #include <asm/io.h>
+#include <asm/percpu.h>
 #include <asm/hvm/hvm.h>
 #include <public/sysctl.h>
 
@@ -26,6 +28,9 @@ static DEFINE_SPINLOCK(coverage_lock);
 static unsigned int dumps_taken;
 static struct serial_port cov_uart;
 static bool domain_ending;
+/* The CPU inside a dump or reset (NR_CPUS: none), so that power-off on that
+ * CPU (a panic in a dump) does not wait for itself. */
+static volatile unsigned int dumping_cpu = NR_CPUS;
 
 static const char *parse_coverage(const char *v)
 {
@@ -52,12 +57,17 @@ static int cov_port_sink(void *ctx, const void *data, size_t len)
 static void coverage_dump_channel(const char *why)
 {
     unsigned long flags = spin_lock_irqsave(&coverage_lock);
-    size_t bytes = gcov_dump_size();
-    int rc = gcov_dump(cov_port_sink, NULL);
-    unsigned int seq = ++dumps_taken;
+    size_t bytes;
+    int rc;
+    unsigned int seq;
 
+    dumping_cpu = smp_processor_id();
+    bytes = gcov_dump_size();
+    rc = gcov_dump(cov_port_sink, NULL);
+    seq = ++dumps_taken;
     if (gcov_opts.reset_after)
         gcov_reset();
+    dumping_cpu = NR_CPUS;
     spin_unlock_irqrestore(&coverage_lock, flags);
     if (rc)
         printk(XENLOG_ERR "coverage: dump %u (%s) failed: %d\n", seq, why, rc);
@@ -115,19 +125,26 @@ void __wrap_machine_restart(void) __noreturn;
 
 void __wrap_domain_finish(struct domain *d)
 {
+    /* The console line names the domain: the host side attributes each
+     * delta between dumps to the tests that ran in it. */
+    char why[32];
+
+    snprintf(why, sizeof(why), "domain d%u end", d->domain_id);
     /* The last domain's end may power off from inside: that path dumps. */
     domain_ending = true;
     __real_domain_finish(d);
     domain_ending = false;
     if (gcov_opts.on_domain)
-        coverage_dump_channel("domain end");
+        coverage_dump_channel(why);
 }
 
 /* Whether to dump on the way down: never after a panic (the state may be
- * broken, and a lock may be held by the CPU that panicked). */
+ * broken, and a lock may be held by the CPU that panicked), nor from inside
+ * a dump. A dump another CPU is taking (the end of another domain) is
+ * waited for by taking the lock: powering off under it would cut it short. */
 static void coverage_on_exit(bool panicking)
 {
-    if (panicking || spin_is_locked(&coverage_lock))
+    if (panicking || dumping_cpu == smp_processor_id())
         return;
     if (gcov_opts.on_exit || (gcov_opts.on_domain && domain_ending))
         coverage_dump_channel("exit");
