@@ -11,6 +11,7 @@
 #include <xen/bootinfo.h>
 #include <xen/console.h>
 #include <xen/domtime.h>
+#include <xen/exit_time.h>
 #include <xen/elf.h>
 #include <xen/keyhandler.h>
 #include <xen/lib.h>
@@ -839,6 +840,7 @@ void domain_check_all_finished(void)
     printk("memory: %lu pages free (%lu before domains were built), %lu frames still owned by "
            "domains\n",
            total_free_pages(), free_before_domains, owned);
+    exit_time_print();
     if (opt_exit_on_idle)
         machine_power_off(all_ok ? EXIT_SUCCESS_VALUE : EXIT_FAILURE_VALUE);
 }

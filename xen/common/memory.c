@@ -626,8 +626,11 @@ static long memop_reservation(struct vcpu *v, unsigned int op, unsigned long sta
     } else if (copy_from_guest(v, &r, arg, sizeof(r)))
         return start;
     /* As in Xen: a bad argument structure does nothing and reports the
-     * extents done so far; only a refused domain is an error. */
-    if (start >= r.nr_extents || r.extent_order > MAX_EXTENT_ORDER)
+     * extents done so far; only a refused domain is an error. A count whose
+     * continuation could not be encoded in 32 bits of cmd, or a start
+     * extent (a continuation's) at or past the count, is such an argument. */
+    if (r.nr_extents > (0xffffffffUL >> MEMOP_EXTENT_SHIFT) || start >= r.nr_extents ||
+        r.extent_order > MAX_EXTENT_ORDER)
         return start;
     d = memop_domain(v, r.domid, &err);
     if (!d)
@@ -640,6 +643,12 @@ static long memop_reservation(struct vcpu *v, unsigned int op, unsigned long sta
         unsigned long n = 1UL << r.extent_order;
         int rc = 0;
 
+        if (done > start && hypercall_preempt_check(v)) {
+            if (changed)
+                p2m_flush_guest(d);
+            return hypercall_create_continuation(v, __HYPERVISOR_memory_op, 1,
+                                                 op | (done << MEMOP_EXTENT_SHIFT));
+        }
         if (copy_from_guest(v, &gpfn, r.extent_start + done * psize, psize))
             break;
         if ((gpfn & (n - 1)) || gpfn >= d->nr_pages || d->nr_pages - gpfn < n)
@@ -766,7 +775,7 @@ long do_memory_op(struct vcpu *v, const unsigned long *args, bool compat)
         return memop_reservation(v, op, start, arg, compat);
     }
     if (start)
-        return -EINVAL; /* continuations exist only for the reservation ops */
+        return -EINVAL; /* no other op here has a continuation in cmd */
     switch (op) {
     case XENMEM_maximum_ram_page:
         return compat && max_page > 0x7fffffffUL ? 0x7fffffff : (long)max_page;

@@ -1,0 +1,203 @@
+/**
+ * @file
+ * Hypercall continuations: a huge reservation does not hold the pCPU.  Bug
+ * class: a hypercall whose work grows with its arguments running to its end
+ * in one exit (a decrease_reservation over a whole large guest held its
+ * pCPU for the ~50k iterations it took).  On one pCPU, vCPU 0 gives back
+ * 48k frames in one decrease_reservation and takes them again in one
+ * populate_physmap, each also as one entry of a multicall, while vCPU 1
+ * keeps reading the domain's current reservation: it must see values
+ * strictly between the before and after counts, which it can only if each
+ * call stopped part way (a continuation: the guest re-entered on its
+ * hypercall instruction, the scheduler ran vCPU 1, the call went on).  Every
+ * call must still return the whole count, the reservation come back to its
+ * start, and the bystander domain sharing the pCPU succeed.  Also proves
+ * Xen's answers to bad continuation state: a start extent (cmd bits 6 and
+ * up) at or past nr_extents returns that start and does nothing, a count
+ * too large to encode a continuation returns the start, other memory ops
+ * with start bits give -EINVAL, and grant_table_op with bits 12-31 set
+ * gives -EINVAL.  The hypervisor's "exittime:" line at the end of the boot
+ * shows the longest exit (max_ns).
+ *
+ * @category security
+ * @envs hvm64 hvm32pae
+ * @needs hypervisor memory vcpu-op evtchn gnttab
+ * @domain vcpus=2 mem=256M
+ * @smp 1
+ * @alone a 256 MiB guest whose calls must share its single pCPU with none but its bystander
+ * @companion bystander test=example
+ * @timeout 240
+ */
+#include <xtf.h>
+#include <xtf/evtchn.h>
+
+const char test_title[] = "Hypercall continuations";
+
+#define FIRST_PFN ((32UL << 20) >> PAGE_SHIFT)
+#define END_PFN   ((224UL << 20) >> PAGE_SHIFT)
+#define NR        (END_PFN - FIRST_PFN)
+#define TRIES     2000000
+
+/* xen_ulong_t fields: 64-bit for 64-bit guests, 32-bit for 32-bit ones. */
+struct mc_entry {
+    unsigned long op, result;
+    unsigned long args[6];
+};
+
+static xen_pfn_t list[NR];
+static uint8_t stack1[8192] __aligned(16);
+static struct shared_info *s;
+
+/* What vCPU 1 saw of the current reservation while a call was under way. */
+static volatile unsigned int phase, ready;
+static volatile long lo, hi;
+static volatile unsigned long between[8], reads[8];
+
+static long cur_pages(void)
+{
+    domid_t self = DOMID_SELF;
+
+    return hypercall_memory_op(XENMEM_current_reservation, &self);
+}
+
+static void watcher(unsigned int id)
+{
+    long last = -1;
+
+    ready = 1;
+    while (phase != ~0u) {
+        unsigned int p = phase;
+        long cur = cur_pages();
+
+        if (p >= ARRAY_SIZE(between))
+            continue;
+        reads[p]++;
+        if (cur > lo && cur < hi && cur != last)
+            between[p]++;
+        last = cur;
+    }
+}
+
+/* No 64-bit division in 32-bit environments. */
+static unsigned long ns_to_ms(uint64_t ns)
+{
+    unsigned long ms = 0;
+
+    for (; ns >= 1000000; ns -= 1000000)
+        ms++;
+    return ms;
+}
+
+static long reservation(unsigned int op, unsigned long nr)
+{
+    struct xen_memory_reservation r = {
+        .extent_start = list, .nr_extents = nr, .extent_order = 0, .domid = DOMID_SELF};
+
+    return hypercall_memory_op(op, &r);
+}
+
+static long reservation_multicall(unsigned int op, unsigned long nr)
+{
+    static struct xen_memory_reservation r;
+    static struct mc_entry e[2];
+    long rc;
+
+    r = (struct xen_memory_reservation){
+        .extent_start = list, .nr_extents = nr, .extent_order = 0, .domid = DOMID_SELF};
+    e[0] = (struct mc_entry){.op = __HYPERVISOR_memory_op, .args = {op, (unsigned long)&r}};
+    e[1] = (struct mc_entry){.op = __HYPERVISOR_xen_version, .args = {XENVER_version, 0}};
+    rc = hypercall2(__HYPERVISOR_multicall, e, 2);
+    if (rc)
+        return xtf_failure("Fail: multicall returned %ld\n", rc), -1;
+    if ((long)e[1].result != hypercall2(__HYPERVISOR_xen_version, XENVER_version, 0))
+        xtf_failure("Fail: the entry after the long one returned %#lx\n", e[1].result);
+    return (long)e[0].result;
+}
+
+/* One huge call (phase p) from `from` pages to `to`, watched by vCPU 1. */
+static void one_call(unsigned int p, const char *what, bool multicall, unsigned int op, long from,
+                     long to)
+{
+    uint64_t t0, t1;
+    long rc;
+
+    lo = from < to ? from : to;
+    hi = from < to ? to : from;
+    phase = p;
+    t0 = xen_system_time(s);
+    rc = multicall ? reservation_multicall(op, NR) : reservation(op, NR);
+    t1 = xen_system_time(s);
+    phase = 0;
+    printk("%s: %ld extents in %lu ms; vCPU 1 read the reservation %lu times, %lu of them "
+           "part way\n",
+           what, rc, ns_to_ms(t1 - t0), reads[p], between[p]);
+    if (rc != (long)NR)
+        xtf_failure("Fail: %s returned %ld, expected %lu\n", what, rc, (unsigned long)NR);
+    if (cur_pages() != to)
+        xtf_failure("Fail: after %s the reservation is %ld, expected %ld\n", what, cur_pages(), to);
+    if (between[p] < 2)
+        xtf_failure("Fail: %s ran to its end in one stretch: vCPU 1 saw %lu values part way\n",
+                    what, between[p]);
+}
+
+static void bad_continuations(long start)
+{
+    struct xen_memory_reservation r = {
+        .extent_start = list, .nr_extents = 4, .extent_order = 0, .domid = DOMID_SELF};
+    domid_t self = DOMID_SELF;
+
+    for (unsigned long i = 0; i < 4; i++)
+        list[i] = FIRST_PFN + i;
+    xtf_expect_rc("decrease with start == nr_extents",
+                  hypercall_memory_op(XENMEM_decrease_reservation | (4 << 6), &r), 4);
+    xtf_expect_rc("decrease with start past nr_extents",
+                  hypercall_memory_op(XENMEM_decrease_reservation | (9 << 6), &r), 9);
+    xtf_expect_rc("populate with start past nr_extents",
+                  hypercall_memory_op(XENMEM_populate_physmap | (77 << 6), &r), 77);
+    r.nr_extents = (0xffffffffUL >> 6) + 1;
+    xtf_expect_rc("decrease of a count too large to continue",
+                  hypercall_memory_op(XENMEM_decrease_reservation | (2 << 6), &r), 2);
+    xtf_expect_rc("current_reservation with start bits",
+                  hypercall_memory_op(XENMEM_current_reservation | (1 << 6), &self), -EINVAL);
+    if (cur_pages() != start)
+        xtf_failure("Fail: bad continuations changed the reservation: %ld, was %ld\n", cur_pages(),
+                    start);
+    xtf_expect_rc("grant copy with continuation bits",
+                  hypercall_grant_table_op(GNTTABOP_copy | (1 << 12), list, 1), -EINVAL);
+}
+
+void test_main(void)
+{
+    long start, rc;
+
+    xtf_require_hypervisor();
+    s = map_shared_info(&rc);
+    if (!s)
+        return xtf_failure("Fail: shared info: %ld\n", rc);
+    start = cur_pages();
+    if (start < (long)END_PFN)
+        return xtf_failure("Fail: %ld pages, the test needs %lu (mem=256M)\n", start,
+                           (unsigned long)END_PFN);
+    bad_continuations(start);
+
+    rc = xtf_vcpu_start(1, watcher, stack1 + sizeof(stack1));
+    if (rc)
+        return xtf_failure("Fail: start of vCPU 1: %ld\n", rc);
+    for (unsigned int i = 0; i < TRIES && !ready; i++)
+        hypercall_yield();
+    if (!ready)
+        return xtf_failure("Fail: vCPU 1 never ran\n");
+
+    for (unsigned long i = 0; i < NR; i++)
+        list[i] = FIRST_PFN + i;
+    one_call(1, "decrease_reservation", false, XENMEM_decrease_reservation, start, start - NR);
+    one_call(2, "populate_physmap", false, XENMEM_populate_physmap, start - NR, start);
+    one_call(3, "decrease_reservation in a multicall", true, XENMEM_decrease_reservation, start,
+             start - NR);
+    one_call(4, "populate_physmap in a multicall", true, XENMEM_populate_physmap, start - NR,
+             start);
+    phase = ~0u;
+    for (unsigned int i = 0; i < TRIES && hypercall_vcpu_op(VCPUOP_is_up, 1, NULL) != 0; i++)
+        hypercall_yield();
+    xtf_success(NULL);
+}
