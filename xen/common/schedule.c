@@ -945,9 +945,15 @@ void __noreturn schedule_loop(void)
         for (;;)
             safe_halt(); /* came up after the scheduler was sized */
     for (;;) {
+        /* Frames of destroyed domains, a bounded step per pass. */
+        page_reclaim_step(PAGE_RECLAIM_STEP);
         local_irq_disable();
         ci->softirq_pending = 0;
         curr = schedule_decide(cpu, curr);
+        if (!curr && page_reclaim_pending()) {
+            local_irq_enable();
+            continue; /* more to free before this pCPU idles */
+        }
         if (!curr) {
             /* Guest console output left over, with interrupts on. */
             local_irq_enable();

@@ -11,7 +11,9 @@
  * call stopped part way (a continuation: the guest re-entered on its
  * hypercall instruction, the scheduler ran vCPU 1, the call went on).  Every
  * call must still return the whole count, the reservation come back to its
- * start, and the bystander domain sharing the pCPU succeed.  Also proves
+ * start, and the bystander domain sharing the pCPU succeed.  The same for
+ * 200 grant copy batches of 1024 elements: vCPU 1 must see batches part
+ * done, and every element be done once with GNTST_okay.  Also proves
  * Xen's answers to bad continuation state: a start extent (cmd bits 6 and
  * up) at or past nr_extents returns that start and does nothing, a count
  * too large to encode a continuation returns the start, other memory ops
@@ -30,6 +32,7 @@
  */
 #include <xtf.h>
 #include <xtf/evtchn.h>
+#include <xtf/gnttab-vcpu.h>
 
 const char test_title[] = "Hypercall continuations";
 
@@ -37,6 +40,10 @@ const char test_title[] = "Hypercall continuations";
 #define END_PFN   ((224UL << 20) >> PAGE_SHIFT)
 #define NR        (END_PFN - FIRST_PFN)
 #define TRIES     2000000
+#define GFN(p)    ((unsigned long)(p) >> PAGE_SHIFT)
+#define SLOTS     (PAGE_SIZE / 4) /* one 4-byte grant copy per slot */
+#define BATCHES   200
+#define COPY_REF  8
 
 /* xen_ulong_t fields: 64-bit for 64-bit guests, 32-bit for 32-bit ones. */
 struct mc_entry {
@@ -45,6 +52,10 @@ struct mc_entry {
 };
 
 static xen_pfn_t list[NR];
+static struct gnttab_copy copies[SLOTS];
+static uint32_t source[SLOTS] __aligned(PAGE_SIZE);
+static volatile uint32_t dest[SLOTS] __aligned(PAGE_SIZE);
+static volatile uint32_t batch_gen; /* the copy batch under way, 0: none */
 static uint8_t stack1[8192] __aligned(16);
 static struct shared_info *s;
 
@@ -67,7 +78,23 @@ static void watcher(unsigned int id)
     ready = 1;
     while (phase != ~0u) {
         unsigned int p = phase;
-        long cur = cur_pages();
+        uint32_t g = batch_gen;
+        unsigned int done = 0;
+        long cur;
+
+        if (g) {
+            /* Slots this batch filled so far; part of a batch means that
+             * it stopped part way (the counts before and after the call
+             * are 0 and all). */
+            for (unsigned int i = 0; i < SLOTS; i++)
+                done += dest[i] == g;
+            if (batch_gen == g && p < ARRAY_SIZE(between)) {
+                reads[p]++;
+                between[p] += done && done < SLOTS;
+            }
+            continue;
+        }
+        cur = cur_pages();
 
         if (p >= ARRAY_SIZE(between))
             continue;
@@ -140,6 +167,55 @@ static void one_call(unsigned int p, const char *what, bool multicall, unsigned 
                     what, between[p]);
 }
 
+/* BATCHES grant copy batches of SLOTS elements each (phase p), watched by
+ * vCPU 1: every element copies 4 bytes of a self-granted page into its own
+ * slot of dest. */
+static void copy_batches(unsigned int p, struct grant_entry_v1 *gt)
+{
+    uint64_t t0 = xen_system_time(s);
+    unsigned long bad = 0;
+
+    gt[COPY_REF].domid = xen_domid;
+    gt[COPY_REF].frame = GFN(source);
+    barrier();
+    gt[COPY_REF].flags = GTF_permit_access | GTF_readonly;
+    for (unsigned int i = 0; i < SLOTS; i++)
+        copies[i] = (struct gnttab_copy){
+            .source = {.u.ref = COPY_REF, .domid = DOMID_SELF, .offset = i * 4},
+            .dest = {.u.gmfn = GFN(dest), .domid = DOMID_SELF, .offset = i * 4},
+            .len = 4,
+            .flags = GNTCOPY_source_gref,
+        };
+    phase = p;
+    for (uint32_t g = 1; g <= BATCHES; g++) {
+        long rc;
+
+        for (unsigned int i = 0; i < SLOTS; i++) {
+            source[i] = g;
+            copies[i].status = 1;
+        }
+        batch_gen = g;
+        rc = hypercall_grant_table_op(GNTTABOP_copy, copies, SLOTS);
+        batch_gen = 0;
+        if (rc) {
+            xtf_failure("Fail: grant copy batch %u returned %ld\n", g, rc);
+            break;
+        }
+        for (unsigned int i = 0; i < SLOTS; i++)
+            bad += copies[i].status != GNTST_okay || dest[i] != g;
+    }
+    phase = 0;
+    printk("grant copy: %u batches of %lu in %lu ms; vCPU 1 looked %lu times, %lu of them "
+           "part way\n",
+           BATCHES, (unsigned long)SLOTS, ns_to_ms(xen_system_time(s) - t0), reads[p], between[p]);
+    if (bad)
+        xtf_failure("Fail: %lu grant copies not done or not okay\n", bad);
+    if (between[p] < 2)
+        xtf_failure("Fail: grant copy batches ran to their end in one stretch: vCPU 1 saw %lu "
+                    "part way\n",
+                    between[p]);
+}
+
 static void bad_continuations(long start)
 {
     struct xen_memory_reservation r = {
@@ -168,6 +244,7 @@ static void bad_continuations(long start)
 
 void test_main(void)
 {
+    struct grant_entry_v1 *gt;
     long start, rc;
 
     xtf_require_hypervisor();
@@ -196,6 +273,11 @@ void test_main(void)
              start - NR);
     one_call(4, "populate_physmap in a multicall", true, XENMEM_populate_physmap, start - NR,
              start);
+    gt = gnttab_v1_setup(&rc);
+    if (!gt)
+        xtf_failure("Fail: grant table: %ld\n", rc);
+    else
+        copy_batches(5, gt);
     phase = ~0u;
     for (unsigned int i = 0; i < TRIES && hypercall_vcpu_op(VCPUOP_is_up, 1, NULL) != 0; i++)
         hypercall_yield();

@@ -174,21 +174,11 @@ int p2m_populate(struct domain *d, uint64_t bytes)
     return 0;
 }
 
-/* Return every frame the domain owns to the allocator. */
+/* Return every frame the domain owns to the allocator: queued, and freed
+ * in bounded steps (a large guest's frames take milliseconds to free). */
 void p2m_teardown(struct domain *d)
 {
-    struct page_info *pg = d->page_list;
-
-    while (pg) {
-        struct page_info *next = pg->next;
-        unsigned int order = pg->order;
-
-        pg->next = pg->prev = NULL;
-        for (unsigned long i = 0; i < (1UL << order); i++)
-            pg[i].flags &= ~PGF_DOMAIN;
-        free_heap_pages(pg, order);
-        pg = next;
-    }
+    free_domain_pages(d->page_list);
     d->page_list = NULL;
     xfree(d->p2m);
     d->p2m = NULL;
