@@ -255,6 +255,7 @@ void free_domain_pages(struct page_info *list)
         free_domain_block(list);
         list = next;
     }
+    page_scrub_notify(); /* idle pCPUs reclaim, then scrub */
 }
 
 bool page_reclaim_pending(void)
