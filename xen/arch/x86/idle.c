@@ -37,7 +37,7 @@ boolean_param("idle_scrub", opt_idle_scrub);
 #define SCRUB_BUSY_RETRY  MILLISECS(10)
 #define SCRUB_GAP         MICROSECS(10)
 #define SCRUB_BUDGET      MICROSECS(100) /* per timer interrupt: the wake-up latency it adds */
-#define RECLAIM_CHUNK     512 /* frames of a destroyed domain freed at a time: 2 MiB */
+#define RECLAIM_CHUNK     512            /* frames of a destroyed domain freed at a time: 2 MiB */
 static struct timer scrub_timer[NR_CPUS];
 static bool scrub_ready[NR_CPUS];
 
