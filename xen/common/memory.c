@@ -509,7 +509,8 @@ static void foreign_revoke(struct domain *d)
     spin_unlock_irqrestore(&foreign_lock, flags);
 }
 
-static long memop_add_to_physmap_batch(struct vcpu *v, unsigned long arg, bool compat)
+static long memop_add_to_physmap_batch(struct vcpu *v, unsigned long start, unsigned long arg,
+                                       bool compat)
 {
     struct xen_add_to_physmap_batch b;
     unsigned int psize = compat ? 4 : 8;
@@ -535,9 +536,19 @@ static long memop_add_to_physmap_batch(struct vcpu *v, unsigned long arg, bool c
     fd = b.foreign_domid < DOMID_FIRST_RESERVED ? domain_by_id(b.foreign_domid) : NULL;
     if (!fd || fd->state == DOMSTATE_DEAD || fd->state == DOMSTATE_DYING)
         return -ESRCH;
-    for (unsigned int i = 0; i < b.size; i++) {
+    /* As Xen: a continuation's start (cmd bits 6 and up) past the batch. */
+    if (b.size < start || (b.size == start && start))
+        return -EILSEQ;
+    for (unsigned int i = start; i < b.size; i++) {
         uint64_t idx = 0, gpfn = 0;
         int32_t rc;
+
+        if (i > start && hypercall_preempt_check(v)) {
+            p2m_flush_guest(d);
+            return hypercall_create_continuation(v, __HYPERVISOR_memory_op, 1,
+                                                 XENMEM_add_to_physmap_batch |
+                                                     ((unsigned long)i << MEMOP_EXTENT_SHIFT));
+        }
 
         if (copy_from_guest(v, &idx, b.idxs + i * psize, psize) ||
             copy_from_guest(v, &gpfn, b.gpfns + i * psize, psize))
@@ -677,7 +688,8 @@ static long memop_reservation(struct vcpu *v, unsigned int op, unsigned long sta
     return done;
 }
 
-static long memop_add_to_physmap(struct vcpu *v, unsigned long arg, bool compat)
+static long memop_add_to_physmap(struct vcpu *v, unsigned long start, unsigned long arg,
+                                 bool compat)
 {
     struct xen_add_to_physmap x;
     struct domain *d;
@@ -693,6 +705,8 @@ static long memop_add_to_physmap(struct vcpu *v, unsigned long arg, bool compat)
         return -EFAULT;
     if (x.space == XENMAPSPACE_gmfn_foreign)
         return -EINVAL;
+    if (start && x.space != XENMAPSPACE_gmfn_range)
+        return -EINVAL; /* only a range has a continuation */
     d = memop_domain(v, x.domid, &err);
     if (!d)
         return err;
@@ -713,8 +727,17 @@ static long memop_add_to_physmap(struct vcpu *v, unsigned long arg, bool compat)
     case XENMAPSPACE_gmfn_range:
         if (x.idx + x.size < x.idx || x.gpfn + x.size > MAX_GPFN)
             return -EINVAL;
-        for (unsigned int i = 0; !rc && i < x.size; i++)
+        if (x.size < start)
+            return -EILSEQ; /* as Xen: a continuation's start past the range */
+        for (unsigned int i = start; !rc && i < x.size; i++) {
+            if (i > start && hypercall_preempt_check(v)) {
+                p2m_flush_guest(d);
+                return hypercall_create_continuation(v, __HYPERVISOR_memory_op, 1,
+                                                     XENMEM_add_to_physmap |
+                                                         ((unsigned long)i << MEMOP_EXTENT_SHIFT));
+            }
             rc = move_gmfn(d, x.idx + i, x.gpfn + i);
+        }
         break;
     default:
         return -EINVAL;
@@ -774,6 +797,15 @@ long do_memory_op(struct vcpu *v, const unsigned long *args, bool compat)
     case XENMEM_populate_physmap:
         return memop_reservation(v, op, start, arg, compat);
     }
+    switch (op) {
+    case XENMEM_add_to_physmap:
+    case XENMEM_add_to_physmap_batch:
+        /* As Xen: a start that does not fit the 16-bit size field. */
+        if (start > 0xffff)
+            return -EDOM;
+        return op == XENMEM_add_to_physmap ? memop_add_to_physmap(v, start, arg, compat)
+                                           : memop_add_to_physmap_batch(v, start, arg, compat);
+    }
     if (start)
         return -EINVAL; /* no other op here has a continuation in cmd */
     switch (op) {
@@ -782,10 +814,6 @@ long do_memory_op(struct vcpu *v, const unsigned long *args, bool compat)
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation:
         return memop_reservation_size(v, op, arg);
-    case XENMEM_add_to_physmap:
-        return memop_add_to_physmap(v, arg, compat);
-    case XENMEM_add_to_physmap_batch:
-        return memop_add_to_physmap_batch(v, arg, compat);
     case XENMEM_remove_from_physmap:
         return memop_remove_from_physmap(v, arg, compat);
     case XENMEM_memory_map:

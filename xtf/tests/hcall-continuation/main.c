@@ -11,13 +11,15 @@
  * call stopped part way (a continuation: the guest re-entered on its
  * hypercall instruction, the scheduler ran vCPU 1, the call went on).  Every
  * call must still return the whole count, the reservation come back to its
- * start, and the bystander domain sharing the pCPU succeed.  The same for
- * 200 grant copy batches of 1024 elements: vCPU 1 must see batches part
- * done, and every element be done once with GNTST_okay.  Also proves
+ * start, and the bystander domain sharing the pCPU succeed.  The same for an
+ * add_to_physmap of a 16k-frame gmfn_range (its frames move with their
+ * contents) and for 200 grant copy batches of 1024 elements: vCPU 1 must see
+ * batches part done, and every element be done once with GNTST_okay.  Also proves
  * Xen's answers to bad continuation state: a start extent (cmd bits 6 and
  * up) at or past nr_extents returns that start and does nothing, a count
  * too large to encode a continuation returns the start, other memory ops
- * with start bits give -EINVAL, and grant_table_op with bits 12-31 set
+ * with start bits give -EINVAL, a gmfn_range start past 16 bits gives
+ * -EDOM and past its size -EILSEQ, and grant_table_op with bits 12-31 set
  * gives -EINVAL.  The hypervisor's "exittime:" line at the end of the boot
  * shows the longest exit (max_ns).
  *
@@ -44,6 +46,16 @@ const char test_title[] = "Hypercall continuations";
 #define SLOTS     (PAGE_SIZE / 4) /* one 4-byte grant copy per slot */
 #define BATCHES   200
 #define COPY_REF  8
+#define RANGE     16384 /* frames moved by one XENMAPSPACE_gmfn_range call */
+#ifndef XENMAPSPACE_gmfn_range
+#define XENMAPSPACE_gmfn_range 3
+#endif
+#ifndef EDOM
+#define EDOM 33
+#endif
+#ifndef EILSEQ
+#define EILSEQ 84
+#endif
 
 /* xen_ulong_t fields: 64-bit for 64-bit guests, 32-bit for 32-bit ones. */
 struct mc_entry {
@@ -216,6 +228,49 @@ static void copy_batches(unsigned int p, struct grant_entry_v1 *gt)
                     between[p]);
 }
 
+/* One add_to_physmap of a RANGE-frame gmfn_range (phase p): the frames of
+ * the first RANGE list pfns move to the next RANGE pfns, whose own frames go
+ * back (the reservation drops by RANGE, a frame at a time, which vCPU 1
+ * sees part way); then populate_physmap refills the first RANGE pfns. */
+static void gmfn_range(unsigned int p, long start)
+{
+    struct xen_add_to_physmap x = {.domid = DOMID_SELF,
+                                   .size = RANGE,
+                                   .space = XENMAPSPACE_gmfn_range,
+                                   .idx = FIRST_PFN,
+                                   .gpfn = FIRST_PFN + RANGE};
+    volatile uint32_t *first = (volatile uint32_t *)(FIRST_PFN << PAGE_SHIFT);
+    volatile uint32_t *moved = (volatile uint32_t *)((FIRST_PFN + RANGE) << PAGE_SHIFT);
+    uint64_t t0;
+    long rc;
+
+    *first = 0x5eed;
+    lo = start - RANGE;
+    hi = start;
+    phase = p;
+    t0 = xen_system_time(s);
+    rc = hypercall_memory_op(XENMEM_add_to_physmap, &x);
+    phase = 0;
+    printk("add_to_physmap gmfn_range: %u frames in %lu ms; vCPU 1 read the reservation %lu "
+           "times, %lu of them part way\n",
+           RANGE, ns_to_ms(xen_system_time(s) - t0), reads[p], between[p]);
+    if (rc)
+        xtf_failure("Fail: gmfn_range returned %ld\n", rc);
+    if (cur_pages() != start - RANGE)
+        xtf_failure("Fail: after gmfn_range the reservation is %ld, expected %ld\n", cur_pages(),
+                    start - RANGE);
+    if (*moved != 0x5eed)
+        xtf_failure("Fail: the first frame did not move with its contents (%#x)\n", *moved);
+    if (between[p] < 2)
+        xtf_failure("Fail: gmfn_range ran to its end in one stretch: vCPU 1 saw %lu values part "
+                    "way\n",
+                    between[p]);
+    rc = reservation(XENMEM_populate_physmap, RANGE);
+    if (rc != RANGE || cur_pages() != start)
+        xtf_failure("Fail: refilling after gmfn_range: %ld of %u, reservation %ld (was %ld)\n", rc,
+                    RANGE, cur_pages(), start);
+}
+
 static void bad_continuations(long start)
 {
     struct xen_memory_reservation r = {
@@ -238,6 +293,23 @@ static void bad_continuations(long start)
     if (cur_pages() != start)
         xtf_failure("Fail: bad continuations changed the reservation: %ld, was %ld\n", cur_pages(),
                     start);
+    {
+        struct xen_add_to_physmap x = {.domid = DOMID_SELF,
+                                       .size = 4,
+                                       .space = XENMAPSPACE_gmfn_range,
+                                       .idx = FIRST_PFN,
+                                       .gpfn = FIRST_PFN + 4};
+
+        xtf_expect_rc("gmfn_range with a start past 16 bits",
+                      hypercall_memory_op(XENMEM_add_to_physmap | (0x10000UL << 6), &x), -EDOM);
+        xtf_expect_rc("gmfn_range with a start past its size",
+                      hypercall_memory_op(XENMEM_add_to_physmap | (5 << 6), &x), -EILSEQ);
+        xtf_expect_rc("gmfn_range with a start at its size",
+                      hypercall_memory_op(XENMEM_add_to_physmap | (4 << 6), &x), 0);
+    }
+    if (cur_pages() != start)
+        xtf_failure("Fail: bad gmfn_range continuations changed the reservation: %ld, was %ld\n",
+                    cur_pages(), start);
     xtf_expect_rc("grant copy with continuation bits",
                   hypercall_grant_table_op(GNTTABOP_copy | (1 << 12), list, 1), -EINVAL);
 }
@@ -273,6 +345,7 @@ void test_main(void)
              start - NR);
     one_call(4, "populate_physmap in a multicall", true, XENMEM_populate_physmap, start - NR,
              start);
+    gmfn_range(6, start);
     gt = gnttab_v1_setup(&rc);
     if (!gt)
         xtf_failure("Fail: grant table: %ld\n", rc);
