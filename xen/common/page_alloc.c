@@ -26,6 +26,7 @@ static DEFINE_SPINLOCK(heap_lock);
 /* Lists of blocks of destroyed domains, freed a step at a time. */
 #define RECLAIM_LISTS 64
 static struct page_info *reclaim_lists[RECLAIM_LISTS];
+static unsigned int reclaim_owners[RECLAIM_LISTS];
 static unsigned int nr_reclaim_lists;
 static DEFINE_SPINLOCK(reclaim_lock);
 
@@ -142,11 +143,23 @@ static struct page_info *take_block(unsigned int order, unsigned int dirty)
     return pg;
 }
 
+/* Every frame of a block handed out is marked in use, and a free checks
+ * every frame of what it gives back: a frame freed twice, or freed as part
+ * of a block larger than the one allocated, would otherwise sit on a free
+ * list while still in use and be handed to a second owner. */
 static void hand_out(struct page_info *pg, unsigned int order)
 {
     free_pages -= 1UL << order;
     pg->order = order;
-    pg->count = 0;
+    pg->alloc_order = order;
+    for (unsigned long i = 0; i < (1UL << order); i++) {
+        if (pg[i].flags & (PGF_INUSE | PGF_FREE | PGF_RESERVED))
+            panic("allocation of frame %#lx (block %#lx order %u) that is in use (flags %#x)",
+                  (unsigned long)page_to_mfn(pg + i), (unsigned long)page_to_mfn(pg), order,
+                  pg[i].flags);
+        pg[i].flags |= PGF_INUSE;
+    }
+    pg->flags |= PGF_HEAD;
 }
 
 /* Contents undefined: dirty blocks first, so that clean ones stay for
@@ -218,7 +231,21 @@ void free_heap_pages(struct page_info *pg, unsigned int order)
 {
     unsigned long flags = spin_lock_irqsave(&heap_lock);
 
-    BUG_ON(pg->flags & (PGF_FREE | PGF_RESERVED));
+    if (!(pg->flags & PGF_INUSE))
+        panic("free of frame %#lx that is not in use (flags %#x): freed twice?",
+              (unsigned long)page_to_mfn(pg), pg->flags);
+    if (!(pg->flags & PGF_HEAD) || pg->alloc_order != order)
+        panic("free of frame %#lx as a block of order %u: it %s", (unsigned long)page_to_mfn(pg),
+              order, (pg->flags & PGF_HEAD) ? "heads a block of another order" : "heads no block");
+    for (unsigned long i = 0; i < (1UL << order); i++) {
+        unsigned int want = PGF_INUSE | (i ? 0 : PGF_HEAD);
+
+        if ((pg[i].flags & (PGF_INUSE | PGF_HEAD | PGF_FREE | PGF_RESERVED)) != want)
+            panic("free of frame %#lx (block %#lx order %u) that is not in use (flags %#x)",
+                  (unsigned long)page_to_mfn(pg + i), (unsigned long)page_to_mfn(pg), order,
+                  pg[i].flags);
+        pg[i].flags &= ~(PGF_INUSE | PGF_HEAD);
+    }
     pg->flags = 0;
     pg->owner = 0;
     free_block_locked(page_to_mfn(pg), order, 1);
@@ -229,10 +256,15 @@ void free_heap_pages(struct page_info *pg, unsigned int order)
 
 /* --- frames of destroyed domains --- */
 
-static unsigned long free_domain_block(struct page_info *pg)
+static unsigned long free_domain_block(struct page_info *pg, unsigned int owner)
 {
     unsigned int order = pg->order;
 
+    /* A frame on a domain's list that is not its own: the list is corrupt,
+     * and freeing on would hand out frames someone still uses. */
+    if (!(pg->flags & PGF_DOMAIN) || pg->owner != owner)
+        panic("d%u: frame %#lx on its page list is not its own (owner %u, flags %#x)", owner,
+              (unsigned long)page_to_mfn(pg), pg->owner, pg->flags);
     pg->next = pg->prev = NULL;
     for (unsigned long i = 0; i < (1UL << order); i++)
         pg[i].flags &= ~PGF_DOMAIN;
@@ -240,11 +272,12 @@ static unsigned long free_domain_block(struct page_info *pg)
     return 1UL << order;
 }
 
-void free_domain_pages(struct page_info *list)
+void free_domain_pages(struct page_info *list, unsigned int owner)
 {
     unsigned long flags = spin_lock_irqsave(&reclaim_lock);
 
     if (list && nr_reclaim_lists < RECLAIM_LISTS) {
+        reclaim_owners[nr_reclaim_lists] = owner;
         reclaim_lists[nr_reclaim_lists++] = list;
         list = NULL;
     }
@@ -252,7 +285,7 @@ void free_domain_pages(struct page_info *list)
     while (list) {
         struct page_info *next = list->next;
 
-        free_domain_block(list);
+        free_domain_block(list, owner);
         list = next;
     }
     page_scrub_notify(); /* idle pCPUs reclaim, then scrub */
@@ -270,11 +303,13 @@ bool page_reclaim_step(unsigned long max_pages)
 
     while (more && freed < max_pages) {
         struct page_info *pg = NULL;
+        unsigned int owner = 0;
 
         flags = spin_lock_irqsave(&reclaim_lock);
         if (nr_reclaim_lists) {
             struct page_info **head = &reclaim_lists[nr_reclaim_lists - 1];
 
+            owner = reclaim_owners[nr_reclaim_lists - 1];
             pg = *head;
             *head = pg->next;
             if (!*head)
@@ -283,7 +318,7 @@ bool page_reclaim_step(unsigned long max_pages)
         more = nr_reclaim_lists != 0;
         spin_unlock_irqrestore(&reclaim_lock, flags);
         if (pg)
-            freed += free_domain_block(pg);
+            freed += free_domain_block(pg, owner);
     }
     return more;
 }

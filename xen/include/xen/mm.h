@@ -11,8 +11,8 @@ struct page_info {
     struct page_info *next, *prev; /* free list links while free */
     uint32_t order;                /* block order while free (head page) */
     uint32_t flags;
-    uint32_t owner; /* domain id of the owner, or DOMID_XEN */
-    uint32_t count;
+    uint32_t owner;       /* domain id of the owner, or DOMID_XEN */
+    uint32_t alloc_order; /* order of the block handed out (head page) */
 };
 
 #define PGF_FREE     (1u << 0) /* head of a free block */
@@ -20,6 +20,8 @@ struct page_info {
 #define PGF_XENHEAP  (1u << 2)
 #define PGF_DOMAIN   (1u << 3)
 #define PGF_DIRTY    (1u << 4) /* head of a free block that may hold data */
+#define PGF_INUSE    (1u << 5) /* handed out by the allocator, not yet freed */
+#define PGF_HEAD     (1u << 6) /* first frame of a block handed out */
 
 extern struct page_info *frame_table;
 extern unsigned long max_page;
@@ -51,11 +53,12 @@ unsigned long scrub_free_pages(unsigned int max_order, bool idle);
 /* A destroyed domain's blocks (linked by next, each of its own order and
  * still marked PGF_DOMAIN) go back to the heap in bounded steps, so that no
  * exit or scheduling pass frees a whole large guest at once:
- * free_domain_pages() queues the list (it frees at once only when the queue
+ * free_domain_pages() queues the list of domain `owner` (each block is
+ * checked to be its own when freed; it frees at once only when the queue
  * is full), page_reclaim_step() frees blocks until at least max_pages
  * frames went back and says whether any are left, page_reclaim_all() frees
  * the rest. An allocation that finds no block reclaims before it fails. */
-void free_domain_pages(struct page_info *list);
+void free_domain_pages(struct page_info *list, unsigned int owner);
 bool page_reclaim_step(unsigned long max_pages);
 bool page_reclaim_pending(void);
 void page_reclaim_all(void);

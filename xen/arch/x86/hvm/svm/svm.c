@@ -413,10 +413,39 @@ static bool advance_rip(struct vcpu *v, unsigned int fallback)
     return true;
 }
 
+static void record_exit(struct svm_vcpu *s, uint64_t injected)
+{
+    struct svm_exit_record *r = &s->exits[s->exits_next++ % ARRAY_SIZE(s->exits)];
+    const struct vmcb *vmcb = s->vmcb;
+
+    *r = (struct svm_exit_record){.rip = vmcb->rip,
+                                  .info1 = vmcb->exitinfo1,
+                                  .info2 = vmcb->exitinfo2,
+                                  .intinfo = vmcb->exitintinfo,
+                                  .injected = injected,
+                                  .code = (uint32_t)vmcb->exitcode,
+                                  .cpu = smp_processor_id()};
+}
+
+static void dump_exits(const struct svm_vcpu *s)
+{
+    unsigned int n = s->exits_next < ARRAY_SIZE(s->exits) ? s->exits_next : ARRAY_SIZE(s->exits);
+
+    printk("    last %u exits, oldest first (code RIP info1 info2 intinfo injected CPU):\n", n);
+    for (unsigned int i = s->exits_next - n; i != s->exits_next; i++) {
+        const struct svm_exit_record *r = &s->exits[i % ARRAY_SIZE(s->exits)];
+
+        printk("      %#x %#lx %#lx %#lx %#lx %#lx CPU%u\n", r->code, (unsigned long)r->rip,
+               (unsigned long)r->info1, (unsigned long)r->info2, (unsigned long)r->intinfo,
+               (unsigned long)r->injected, r->cpu);
+    }
+}
+
 static void svm_dump(struct vcpu *v)
 {
     struct vmcb *vmcb = VCPU_SVM(v)->vmcb;
 
+    dump_exits(VCPU_SVM(v));
     printk("    RIP %04x:%016lx RSP %016lx RFLAGS %08lx CR0 %08lx CR3 %016lx CR4 %08lx EFER "
            "%lx\n",
            vmcb->cs.sel, (unsigned long)vmcb->rip, (unsigned long)vmcb->rsp,
@@ -568,6 +597,7 @@ static bool svm_handle_exit(struct vcpu *v)
         if (gpa >> 12 < d->nr_pages && gfn_to_virt(d, gpa >> 12)) {
             domain_crash(d, "nested page fault on RAM gpa %#lx (error %#lx)", (unsigned long)gpa,
                          (unsigned long)ec);
+            p2m_dump_walk(d, gpa >> 12);
             return false;
         }
         /* The CPU faulted delivering an event (its IDT, GDT or stack is not
@@ -676,6 +706,18 @@ static void fpu_switch_out(struct vcpu *v)
     asm volatile("fxsave64 %0" : "=m"(*(char(*)[512])v->fpu_area));
 }
 
+/* A VMCB that holds the host's own RIP and CR3 was overwritten with host
+ * state (its page was also some CPU's host save area, or the CPU loaded the
+ * host's state as the guest's). A guest could pick such a state itself, so
+ * only that guest goes; the report names it loudly. */
+static bool host_state_in_vmcb(const struct vmcb *vmcb)
+{
+    extern char __image_start[], __image_end[];
+
+    return vmcb->rip >= (unsigned long)__image_start && vmcb->rip < (unsigned long)__image_end &&
+           vmcb->cr3 == read_cr3();
+}
+
 static void svm_vcpu_run(struct vcpu *v)
 {
     struct svm_vcpu *s = VCPU_SVM(v);
@@ -709,6 +751,13 @@ static void svm_vcpu_run(struct vcpu *v)
         s->pending_event = 0;
         svm_vmrun(&s->gprs, s->vmcb_pa, sc->host_save_pa);
         s->vmcb->tlb_control = 0;
+        record_exit(s, s->vmcb->eventinj);
+        if (host_state_in_vmcb(s->vmcb)) {
+            domain_crash(v->domain,
+                         "vCPU%u exited with the host's RIP and CR3 in its VMCB (exit %#lx)",
+                         v->vcpu_id, (unsigned long)s->vmcb->exitcode);
+            break;
+        }
         if (!svm_handle_exit_timed(v))
             break;
     }

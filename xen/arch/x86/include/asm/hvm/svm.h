@@ -174,6 +174,13 @@ struct svm_vcpu {
      * applied (no LBR virtualisation under TCG). */
     uint64_t dr[4];
     uint64_t debugctl;
+    /* The last exits, oldest overwritten first: what led to a crash. */
+    struct svm_exit_record {
+        uint64_t rip, info1, info2, intinfo, injected;
+        uint32_t code;
+        uint32_t cpu;
+    } exits[8];
+    unsigned int exits_next;
 };
 
 /* Entry code (entry.S): run the guest until the next #VMEXIT. */
