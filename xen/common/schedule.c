@@ -950,10 +950,6 @@ void __noreturn schedule_loop(void)
         local_irq_disable();
         ci->softirq_pending = 0;
         curr = schedule_decide(cpu, curr);
-        if (!curr && page_reclaim_pending()) {
-            local_irq_enable();
-            continue; /* more to free before this pCPU idles */
-        }
         if (!curr) {
             /* Guest console output left over, with interrupts on. */
             local_irq_enable();
