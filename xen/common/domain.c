@@ -11,6 +11,7 @@
 #include <xen/bootinfo.h>
 #include <xen/console.h>
 #include <xen/domtime.h>
+#include <xen/exit_time.h>
 #include <xen/elf.h>
 #include <xen/keyhandler.h>
 #include <xen/lib.h>
@@ -833,6 +834,7 @@ void domain_check_all_finished(void)
     spin_unlock_irqrestore(&domlist_lock, flags);
 
     printk("all domains finished\n");
+    page_reclaim_all(); /* frames of the last domains destroyed */
     for (unsigned int i = 0; i < nr_domains; i++) {
         struct domain *d = domain_list[i];
         printk("summary: d%u '%s' %s\n", d->domain_id, d->name,
@@ -844,6 +846,7 @@ void domain_check_all_finished(void)
     for (unsigned long m = 0; m < max_page; m++)
         if (frame_table[m].flags & PGF_DOMAIN)
             owned++;
+    exit_time_print();
     printk("memory: %lu pages free (%lu before domains were built), %lu frames still owned by "
            "domains\n",
            total_free_pages(), free_before_domains, owned);

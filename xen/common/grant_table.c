@@ -44,6 +44,7 @@
 #define RESERVED_ENTRIES             8
 #define MAPTRACK_MAX                 256
 #define GNTTAB_BATCH_MAX             1024        /* elements per map/unmap/copy call */
+#define GNTTABOP_CONT_ARG_MASK       0xfffff000u /* Xen's GNTTABOP_ARG_MASK, in 32 bits */
 #define GFN_LIMIT                    (1UL << 36) /* 48-bit guest-physical space */
 #define NO_GFN                       (~0UL)
 #define XENMAPIDX_grant_table_status (1UL << 31)
@@ -893,6 +894,10 @@ static long gnttab_batch(struct vcpu *v, unsigned long cmd, unsigned long uop, u
             struct compat_gnttab_copy ccopy;
         } u;
 
+        /* As Xen: the rest of the batch is a call of its own. */
+        if (i && hypercall_preempt_check(v))
+            return hypercall_create_continuation(v, __HYPERVISOR_grant_table_op, 3, cmd, at,
+                                                 count - i);
         if (copy_from_guest(v, &u, at, sz))
             return -EFAULT;
         /* Lock every domain the element touches, lower id first. */
@@ -961,6 +966,10 @@ long do_grant_table_op(struct vcpu *v, const unsigned long *args, bool compat)
 {
     unsigned long cmd = args[0], uop = args[1], count = args[2];
 
+    /* Bits 12-31 of cmd carry a continuation's own state in Xen, for
+     * GNTTABOP_cache_flush alone (not offered here): -EINVAL elsewhere. */
+    if (cmd & GNTTABOP_CONT_ARG_MASK)
+        return -EINVAL;
     switch (cmd) {
     case GNTTABOP_map_grant_ref:
     case GNTTABOP_unmap_grant_ref:

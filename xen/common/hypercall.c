@@ -8,11 +8,13 @@
 #include <xen/hypercall.h>
 #include <xen/lib.h>
 #include <xen/param.h>
+#include <xen/sched.h>
 #include <xen/string.h>
 #include <xen/subsys.h>
 #include <xen/version.h>
 #include <xen/bootinfo.h>
 #include <asm/hvm/hvm.h>
+#include <asm/percpu.h>
 #include <public/hvm/params.h>
 #include <public/sched.h>
 #include <public/version.h>
@@ -365,6 +367,43 @@ long do_hvm_op(struct vcpu *v, const unsigned long *args, bool compat)
 long do_vm_assist(struct vcpu *v, const unsigned long *args, bool compat)
 {
     return args[0] <= VMASST_CMD_disable ? -EINVAL : -ENOSYS;
+}
+
+/* --- continuations --- */
+
+/* Hypervisor time one exit may spend in a hypercall before it yields at its
+ * next iteration point (microseconds): well under the 1 ms that any exit
+ * may take, leaving room for the iteration under way and the exit's own
+ * entry and return. */
+static unsigned int opt_hcall_budget_us = 500;
+unsigned_param("hcall_budget_us", opt_hcall_budget_us, 1, 100000);
+
+void hypercall_begin(struct vcpu *v)
+{
+    v->hcall_start = NOW();
+    v->hcall_preempted = false;
+}
+
+/* Yield when the scheduler or an interrupt wants this pCPU, when the vCPU
+ * must leave the guest anyway, or when the exit used up its budget. */
+bool hypercall_preempt_check(struct vcpu *v)
+{
+    return this_cpu()->softirq_pending || v->kick || v->domain->state != DOMSTATE_RUNNING ||
+           NOW() - v->hcall_start > MICROSECS(opt_hcall_budget_us);
+}
+
+long hypercall_create_continuation(struct vcpu *v, unsigned long nr, unsigned int nargs, ...)
+{
+    va_list ap;
+
+    va_start(ap, nargs);
+    for (unsigned int i = 0; i < nargs && i < 5; i++)
+        v->hcall_args[i] = va_arg(ap, unsigned long);
+    va_end(ap);
+    v->hcall_nr = nr;
+    v->hcall_nargs = nargs < 5 ? nargs : 5;
+    v->hcall_preempted = true;
+    return (long)nr;
 }
 
 /* --- dispatch --- */

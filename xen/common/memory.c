@@ -231,7 +231,8 @@ static void foreign_revoke(struct domain *d)
     spin_unlock_irqrestore(&foreign_lock, flags);
 }
 
-static long memop_add_to_physmap_batch(struct vcpu *v, unsigned long arg, bool compat)
+static long memop_add_to_physmap_batch(struct vcpu *v, unsigned long start, unsigned long arg,
+                                       bool compat)
 {
     struct xen_add_to_physmap_batch b;
     unsigned int psize = compat ? 4 : 8;
@@ -257,9 +258,19 @@ static long memop_add_to_physmap_batch(struct vcpu *v, unsigned long arg, bool c
     fd = b.foreign_domid < DOMID_FIRST_RESERVED ? domain_by_id(b.foreign_domid) : NULL;
     if (!fd || fd->state == DOMSTATE_DEAD || fd->state == DOMSTATE_DYING)
         return -ESRCH;
-    for (unsigned int i = 0; i < b.size; i++) {
+    /* As Xen: a continuation's start (cmd bits 6 and up) past the batch. */
+    if (b.size < start || (b.size == start && start))
+        return -EILSEQ;
+    for (unsigned int i = start; i < b.size; i++) {
         uint64_t idx = 0, gpfn = 0;
         int32_t rc;
+
+        if (i > start && hypercall_preempt_check(v)) {
+            hvm_flush_guest_tlbs(d);
+            return hypercall_create_continuation(v, __HYPERVISOR_memory_op, 1,
+                                                 XENMEM_add_to_physmap_batch |
+                                                     ((unsigned long)i << MEMOP_EXTENT_SHIFT));
+        }
 
         if (copy_from_guest(v, &idx, b.idxs + i * psize, psize) ||
             copy_from_guest(v, &gpfn, b.gpfns + i * psize, psize))
@@ -347,8 +358,11 @@ static long memop_reservation(struct vcpu *v, unsigned int op, unsigned long sta
     } else if (copy_from_guest(v, &r, arg, sizeof(r)))
         return start;
     /* As in Xen: a bad argument structure does nothing and reports the
-     * extents done so far; only a refused domain is an error. */
-    if (start >= r.nr_extents || r.extent_order > MAX_EXTENT_ORDER)
+     * extents done so far; only a refused domain is an error. A count whose
+     * continuation could not be encoded in 32 bits of cmd, or a start
+     * extent (a continuation's) at or past the count, is such an argument. */
+    if (r.nr_extents > (0xffffffffUL >> MEMOP_EXTENT_SHIFT) || start >= r.nr_extents ||
+        r.extent_order > MAX_EXTENT_ORDER)
         return start;
     d = memop_domain(v, r.domid, &err);
     if (!d)
@@ -361,6 +375,12 @@ static long memop_reservation(struct vcpu *v, unsigned int op, unsigned long sta
         unsigned long n = 1UL << r.extent_order;
         int rc = 0;
 
+        if (done > start && hypercall_preempt_check(v)) {
+            if (changed)
+                hvm_flush_guest_tlbs(d);
+            return hypercall_create_continuation(v, __HYPERVISOR_memory_op, 1,
+                                                 op | (done << MEMOP_EXTENT_SHIFT));
+        }
         if (copy_from_guest(v, &gpfn, r.extent_start + done * psize, psize))
             break;
         if ((gpfn & (n - 1)) || gpfn >= d->nr_pages || d->nr_pages - gpfn < n)
@@ -379,7 +399,8 @@ static long memop_reservation(struct vcpu *v, unsigned int op, unsigned long sta
     return done;
 }
 
-static long memop_add_to_physmap(struct vcpu *v, unsigned long arg, bool compat)
+static long memop_add_to_physmap(struct vcpu *v, unsigned long start, unsigned long arg,
+                                 bool compat)
 {
     struct xen_add_to_physmap x;
     struct domain *d;
@@ -395,6 +416,8 @@ static long memop_add_to_physmap(struct vcpu *v, unsigned long arg, bool compat)
         return -EFAULT;
     if (x.space == XENMAPSPACE_gmfn_foreign)
         return -EINVAL;
+    if (start && x.space != XENMAPSPACE_gmfn_range)
+        return -EINVAL; /* only a range has a continuation */
     d = memop_domain(v, x.domid, &err);
     if (!d)
         return err;
@@ -415,8 +438,17 @@ static long memop_add_to_physmap(struct vcpu *v, unsigned long arg, bool compat)
     case XENMAPSPACE_gmfn_range:
         if (x.idx + x.size < x.idx || x.gpfn + x.size > MAX_GPFN)
             return -EINVAL;
-        for (unsigned int i = 0; !rc && i < x.size; i++)
+        if (x.size < start)
+            return -EILSEQ; /* as Xen: a continuation's start past the range */
+        for (unsigned int i = start; !rc && i < x.size; i++) {
+            if (i > start && hypercall_preempt_check(v)) {
+                hvm_flush_guest_tlbs(d);
+                return hypercall_create_continuation(v, __HYPERVISOR_memory_op, 1,
+                                                     XENMEM_add_to_physmap |
+                                                         ((unsigned long)i << MEMOP_EXTENT_SHIFT));
+            }
             rc = p2m_ram_move(d, x.idx + i, x.gpfn + i);
+        }
         break;
     default:
         return -EINVAL;
@@ -476,18 +508,23 @@ long do_memory_op(struct vcpu *v, const unsigned long *args, bool compat)
     case XENMEM_populate_physmap:
         return memop_reservation(v, op, start, arg, compat);
     }
+    switch (op) {
+    case XENMEM_add_to_physmap:
+    case XENMEM_add_to_physmap_batch:
+        /* As Xen: a start that does not fit the 16-bit size field. */
+        if (start > 0xffff)
+            return -EDOM;
+        return op == XENMEM_add_to_physmap ? memop_add_to_physmap(v, start, arg, compat)
+                                           : memop_add_to_physmap_batch(v, start, arg, compat);
+    }
     if (start)
-        return -EINVAL; /* continuations exist only for the reservation ops */
+        return -EINVAL; /* no other op here has a continuation in cmd */
     switch (op) {
     case XENMEM_maximum_ram_page:
         return compat && max_page > 0x7fffffffUL ? 0x7fffffff : (long)max_page;
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation:
         return memop_reservation_size(v, op, arg);
-    case XENMEM_add_to_physmap:
-        return memop_add_to_physmap(v, arg, compat);
-    case XENMEM_add_to_physmap_batch:
-        return memop_add_to_physmap_batch(v, arg, compat);
     case XENMEM_remove_from_physmap:
         return memop_remove_from_physmap(v, arg, compat);
     case XENMEM_memory_map:

@@ -23,6 +23,12 @@ static struct page_info *free_list[2][MAX_ORDER + 1];
 static unsigned long free_pages, heap_pages, dirty_pages;
 static unsigned long scrubbed_idle, scrubbed_sync;
 static DEFINE_SPINLOCK(heap_lock);
+/* Lists of blocks of destroyed domains, freed a step at a time. */
+#define RECLAIM_LISTS 64
+static struct page_info *reclaim_lists[RECLAIM_LISTS];
+static unsigned int reclaim_owners[RECLAIM_LISTS];
+static unsigned int nr_reclaim_lists;
+static DEFINE_SPINLOCK(reclaim_lock);
 
 /* The idle scrubber's wake-up: arch/x86/idle.c (host tests give their own). */
 
@@ -70,6 +76,7 @@ void page_alloc_init(struct page_info *table, unsigned long nr)
         free_list[0][o] = free_list[1][o] = NULL;
     free_pages = heap_pages = dirty_pages = 0;
     scrubbed_idle = scrubbed_sync = 0;
+    nr_reclaim_lists = 0;
 }
 
 static void free_block_locked(mfn_t mfn, unsigned int order, unsigned int dirty)
@@ -171,6 +178,10 @@ struct page_info *alloc_heap_pages(unsigned int order)
     if (pg)
         hand_out(pg, order);
     spin_unlock_irqrestore(&heap_lock, flags);
+    if (!pg && page_reclaim_pending()) {
+        page_reclaim_step(PAGE_RECLAIM_STEP);
+        return alloc_heap_pages(order);
+    }
     return pg;
 }
 
@@ -200,6 +211,10 @@ struct page_info *alloc_zeroed_pages(unsigned int order)
             scrubbed_sync += 1UL << order;
     }
     spin_unlock_irqrestore(&heap_lock, flags);
+    if (!pg && page_reclaim_pending()) {
+        page_reclaim_step(PAGE_RECLAIM_STEP);
+        return alloc_zeroed_pages(order);
+    }
     if (!pg && dirty_pages) {
         /* Fragmented into clean and dirty halves that cannot merge:
          * scrub everything, so that all merges again, and retry. */
@@ -237,6 +252,81 @@ void free_heap_pages(struct page_info *pg, unsigned int order)
     free_pages += 1UL << order;
     spin_unlock_irqrestore(&heap_lock, flags);
     page_scrub_notify();
+}
+
+/* --- frames of destroyed domains --- */
+
+static unsigned long free_domain_block(struct page_info *pg, unsigned int owner)
+{
+    unsigned int order = pg->order;
+
+    /* A frame on a domain's list that is not its own: the list is corrupt,
+     * and freeing on would hand out frames someone still uses. */
+    if (!(pg->flags & PGF_DOMAIN) || pg->owner != owner)
+        panic("d%u: frame %#lx on its page list is not its own (owner %u, flags %#x)", owner,
+              (unsigned long)page_to_mfn(pg), pg->owner, pg->flags);
+    pg->next = pg->prev = NULL;
+    for (unsigned long i = 0; i < (1UL << order); i++)
+        pg[i].flags &= ~PGF_DOMAIN;
+    free_heap_pages(pg, order);
+    return 1UL << order;
+}
+
+void free_domain_pages(struct page_info *list, unsigned int owner)
+{
+    unsigned long flags = spin_lock_irqsave(&reclaim_lock);
+
+    if (list && nr_reclaim_lists < RECLAIM_LISTS) {
+        reclaim_owners[nr_reclaim_lists] = owner;
+        reclaim_lists[nr_reclaim_lists++] = list;
+        list = NULL;
+    }
+    spin_unlock_irqrestore(&reclaim_lock, flags);
+    while (list) {
+        struct page_info *next = list->next;
+
+        free_domain_block(list, owner);
+        list = next;
+    }
+    page_scrub_notify(); /* idle pCPUs reclaim, then scrub */
+}
+
+bool page_reclaim_pending(void)
+{
+    return __atomic_load_n(&nr_reclaim_lists, __ATOMIC_RELAXED) != 0;
+}
+
+bool page_reclaim_step(unsigned long max_pages)
+{
+    unsigned long freed = 0, flags;
+    bool more = true;
+
+    while (more && freed < max_pages) {
+        struct page_info *pg = NULL;
+        unsigned int owner = 0;
+
+        flags = spin_lock_irqsave(&reclaim_lock);
+        if (nr_reclaim_lists) {
+            struct page_info **head = &reclaim_lists[nr_reclaim_lists - 1];
+
+            owner = reclaim_owners[nr_reclaim_lists - 1];
+            pg = *head;
+            *head = pg->next;
+            if (!*head)
+                nr_reclaim_lists--;
+        }
+        more = nr_reclaim_lists != 0;
+        spin_unlock_irqrestore(&reclaim_lock, flags);
+        if (pg)
+            freed += free_domain_block(pg, owner);
+    }
+    return more;
+}
+
+void page_reclaim_all(void)
+{
+    while (page_reclaim_step(PAGE_RECLAIM_STEP))
+        ;
 }
 
 unsigned long scrub_free_pages(unsigned int max_order, bool idle)

@@ -954,6 +954,8 @@ void __noreturn schedule_loop(void)
         for (;;)
             safe_halt(); /* came up after the scheduler was sized */
     for (;;) {
+        /* Frames of destroyed domains, a bounded step per pass. */
+        page_reclaim_step(PAGE_RECLAIM_STEP);
         local_irq_disable();
         ci->softirq_pending = 0;
         curr = schedule_decide(cpu, curr);

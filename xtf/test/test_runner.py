@@ -517,6 +517,13 @@ class BootLoopTests(unittest.TestCase):
         with open(r["hang1"].log) as f:
             self.assertIn("console excerpt", f.read())
 
+    def test_leak_reported_after_all_finished(self):
+        # The memory line follows "all domains finished": the runner must
+        # wait for it, not stop QEMU at the first line.
+        r = self.run_names(["leaky1"])
+        self.assertEqual(r["leaky1"].result, "FAILURE")
+        self.assertIn("3 frames still owned", r["leaky1"].detail)
+
     def test_hypervisor_death(self):
         # One boot (jobs=2 gives two boots of two): the boot with killxen loses
         # its unfinished tests, the other boot is unaffected.

@@ -37,6 +37,7 @@ boolean_param("idle_scrub", opt_idle_scrub);
 #define SCRUB_BUSY_RETRY  MILLISECS(10)
 #define SCRUB_GAP         MICROSECS(10)
 #define SCRUB_BUDGET      MICROSECS(100) /* per timer interrupt: the wake-up latency it adds */
+#define RECLAIM_CHUNK     512            /* frames of a destroyed domain freed at a time: 2 MiB */
 static struct timer scrub_timer[NR_CPUS];
 static bool scrub_ready[NR_CPUS];
 
@@ -45,7 +46,7 @@ static void scrub_tick(void *unused)
     struct timer *t = &scrub_timer[smp_processor_id()];
 
     if (this_cpu()->curr_vcpu) {
-        if (total_dirty_pages())
+        if (total_dirty_pages() || page_reclaim_pending())
             set_timer(t, NOW() + SCRUB_BUSY_RETRY);
         return;
     }
@@ -58,9 +59,13 @@ static void scrub_tick(void *unused)
     s_time_t start = NOW();
     bool more = true;
 
+    /* Frames of destroyed domains first: scrubbing needs them freed. */
+    while (!this_cpu()->softirq_pending && NOW() - start < SCRUB_BUDGET &&
+           page_reclaim_step(RECLAIM_CHUNK))
+        ;
     while (!this_cpu()->softirq_pending && NOW() - start < SCRUB_BUDGET)
         if (!scrub_free_pages(SCRUB_CHUNK_ORDER, true)) {
-            more = false;
+            more = page_reclaim_pending();
             break;
         }
     if (more)

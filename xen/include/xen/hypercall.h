@@ -19,6 +19,19 @@ long hvm_op_other(struct vcpu *v, unsigned long op, unsigned long arg, bool comp
 
 long do_hypercall(struct vcpu *v, unsigned long nr, unsigned long args[5], bool compat);
 
+/* Continuations, as Xen's: a handler whose work grows with its arguments
+ * asks hypercall_preempt_check() at each iteration after its first; when it
+ * says so, the handler records its progress in the call's own arguments
+ * with hypercall_create_continuation() (the first nargs arguments of call
+ * nr; the others stay as the guest gave them) and returns what that
+ * returns. The guest is then re-entered on its hypercall instruction with
+ * those arguments, so it re-issues the call, which goes on from there
+ * (pending interrupts are delivered first). Inside a multicall, the entry
+ * is rewritten instead and the multicall continues from it. */
+void hypercall_begin(struct vcpu *v);
+bool hypercall_preempt_check(struct vcpu *v);
+long hypercall_create_continuation(struct vcpu *v, unsigned long nr, unsigned int nargs, ...);
+
 /* Resolve a domid argument: DOMID_SELF or the caller's own id give the
  * caller's domain; another id needs privilege. NULL with *err set if not. */
 struct domain *hypercall_target(struct vcpu *v, unsigned long domid, long *err);

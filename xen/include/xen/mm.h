@@ -50,6 +50,19 @@ void free_heap_pages(struct page_info *pg, unsigned int order);
  * to the clean lists; returns the frames scrubbed, 0 if nothing is dirty.
  * `idle` only picks the statistics counter. */
 unsigned long scrub_free_pages(unsigned int max_order, bool idle);
+/* A destroyed domain's blocks (linked by next, each of its own order and
+ * still marked PGF_DOMAIN) go back to the heap in bounded steps, so that no
+ * exit or scheduling pass frees a whole large guest at once:
+ * free_domain_pages() queues the list of domain `owner` (each block is
+ * checked to be its own when freed; it frees at once only when the queue
+ * is full), page_reclaim_step() frees blocks until at least max_pages
+ * frames went back and says whether any are left, page_reclaim_all() frees
+ * the rest. An allocation that finds no block reclaims before it fails. */
+void free_domain_pages(struct page_info *list, unsigned int owner);
+bool page_reclaim_step(unsigned long max_pages);
+bool page_reclaim_pending(void);
+void page_reclaim_all(void);
+#define PAGE_RECLAIM_STEP 4096 /* frames per step: 16 MiB, about 100 us under TCG */
 /* Called after frames became dirty (the idle scrubber's wake-up). */
 void page_scrub_notify(void);
 unsigned long total_free_pages(void);

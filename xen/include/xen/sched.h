@@ -90,6 +90,13 @@ struct vcpu {
     bool runstate_compat;
     bool wait_for_sipi;    /* INIT received: a Start-up IPI starts it */
     uint8_t upcall_vector; /* HVMOP_set_evtchn_upcall_vector, 0: none */
+    /* The hypercall of the current exit (common/hypercall.c): when it
+     * began, and, once it stopped early, the call the guest re-issues. */
+    s_time_t hcall_start;
+    bool hcall_preempted;
+    unsigned int hcall_nargs; /* arguments of the continuation that change */
+    unsigned long hcall_nr;
+    unsigned long hcall_args[5];
 };
 
 struct domain {

@@ -170,3 +170,40 @@ TEST(alloc_misuse_panics)
     expect_panic("heads a block of another order", free_wrong_order);
     expect_panic("heads no block", free_inside_block);
 }
+
+/* A destroyed domain's blocks: queued, then freed a bounded step at a time
+ * (each step at least the frames asked, never the whole list at once),
+ * their domain mark cleared, and an allocation that finds nothing free
+ * reclaims first. */
+TEST(domain_pages_reclaimed_in_steps)
+{
+    struct page_info *list = NULL, *pg;
+
+    setup();
+    init_heap_pages(0, NR_FRAMES);
+    for (int i = 0; i < NR_FRAMES / 512; i++) {
+        CHECK((pg = alloc_heap_pages(9)) != NULL);
+        for (int j = 0; j < 512; j++)
+            pg[j].flags |= PGF_DOMAIN;
+        pg->order = 9;
+        pg->owner = 7;
+        pg->next = list;
+        list = pg;
+    }
+    CHECK(total_free_pages() == 0);
+    free_domain_pages(list, 7);
+    CHECK(total_free_pages() == 0 && page_reclaim_pending());
+    CHECK(page_reclaim_step(1024));
+    CHECK(total_free_pages() == 1024);
+    CHECK(!(table[page_to_mfn(list)].flags & PGF_DOMAIN));
+    /* Nothing free is left in the heap but the two reclaimed blocks: an
+     * order-11 request reclaims more before it gives up. */
+    pg = alloc_heap_pages(11);
+    CHECK(pg != NULL);
+    free_heap_pages(pg, 11);
+    page_reclaim_all();
+    CHECK(!page_reclaim_pending() && total_free_pages() == NR_FRAMES);
+    for (int m = 0; m < NR_FRAMES; m++)
+        if (table[m].flags & PGF_DOMAIN)
+            CHECK(!"a frame still marked as a domain's");
+}

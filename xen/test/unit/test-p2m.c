@@ -59,6 +59,8 @@ static void setup(struct domain *d, unsigned int shadow_mb)
 static void teardown(struct domain *d)
 {
     p2m_teardown(d);
+    page_reclaim_all(); /* teardown queues the frames; idle pCPUs free them */
+    CHECK(!page_reclaim_pending());
     CHECK(total_free_pages() == free_at_start);
 }
 

@@ -2,6 +2,7 @@
  * page tables, the CPUID and MSR policy, port I/O and MMIO dispatch, the
  * hypercall entry, and the glue to the instruction emulator. */
 #include <xen/keyhandler.h>
+#include <xen/hypercall.h>
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/param.h>
@@ -668,8 +669,13 @@ void hvm_interrupt_delivered(struct vcpu *v, int vec)
 
 /* --- hypercalls --- */
 
-void hvm_hypercall(struct vcpu *v)
+/* Returns true when the call stopped early with a continuation: the
+ * guest's registers then hold it (RAX the call, the argument registers its
+ * new arguments) and the caller leaves RIP on the hypercall instruction. */
+bool hvm_hypercall(struct vcpu *v)
 {
+    static const unsigned int regs64[5] = {X86_RDI, X86_RSI, X86_RDX, X86_R10, X86_R8};
+    static const unsigned int regs32[5] = {X86_RBX, X86_RCX, X86_RDX, X86_RSI, X86_RDI};
     struct x86_regs r;
     unsigned long args[5], nr;
     bool mode64;
@@ -678,22 +684,25 @@ void hvm_hypercall(struct vcpu *v)
     hvm_funcs->get_regs(v, &r);
     if (r.cpl != 0) {
         hvm_funcs->set_reg(v, X86_RAX, (uint64_t)-EPERM);
-        return;
+        return false;
     }
     mode64 = (r.efer & EFER_LMA) && (r.seg[x86_seg_cs].attr & X86_SEG_L);
-    if (mode64) {
-        nr = r.gpr[X86_RAX];
-        args[0] = r.gpr[X86_RDI], args[1] = r.gpr[X86_RSI], args[2] = r.gpr[X86_RDX];
-        args[3] = r.gpr[X86_R10], args[4] = r.gpr[X86_R8];
-    } else {
-        nr = (uint32_t)r.gpr[X86_RAX];
-        args[0] = (uint32_t)r.gpr[X86_RBX], args[1] = (uint32_t)r.gpr[X86_RCX];
-        args[2] = (uint32_t)r.gpr[X86_RDX], args[3] = (uint32_t)r.gpr[X86_RSI];
-        args[4] = (uint32_t)r.gpr[X86_RDI];
-    }
+    nr = mode64 ? r.gpr[X86_RAX] : (uint32_t)r.gpr[X86_RAX];
+    for (unsigned int i = 0; i < 5; i++)
+        args[i] = mode64 ? r.gpr[regs64[i]] : (uint32_t)r.gpr[regs32[i]];
     v->domain->hypercalls++;
+    hypercall_begin(v);
     ret = do_hypercall(v, nr, args, !mode64);
+    if (v->hcall_preempted) {
+        v->hcall_preempted = false;
+        hvm_funcs->set_reg(v, X86_RAX, mode64 ? v->hcall_nr : (uint32_t)v->hcall_nr);
+        for (unsigned int i = 0; i < v->hcall_nargs; i++)
+            hvm_funcs->set_reg(v, mode64 ? regs64[i] : regs32[i],
+                               mode64 ? v->hcall_args[i] : (uint32_t)v->hcall_args[i]);
+        return true;
+    }
     hvm_funcs->set_reg(v, X86_RAX, mode64 ? (uint64_t)ret : (uint32_t)ret);
+    return false;
 }
 
 /* --- the emulator glue --- */

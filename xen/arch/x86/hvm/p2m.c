@@ -219,29 +219,20 @@ int p2m_populate(struct domain *d, uint64_t bytes)
     return 0;
 }
 
+/* Return every frame the domain owns to the allocator: queued, and freed
+ * in bounded steps (a large guest's frames take milliseconds to free). Each
+ * block is checked to be d's own when it is freed. */
 void p2m_teardown(struct domain *d)
 {
     unsigned long flags = p2m_lock(d);
-    struct page_info *pg = d->page_list;
+    struct page_info *list = d->page_list;
 
     d->page_list = NULL;
     d->npt_root = 0;
     d->tot_pages = d->p2m_pages = 0;
     d->nr_spare = d->max_spare = 0;
     p2m_unlock(d, flags);
-    while (pg) {
-        struct page_info *next = pg->next;
-        unsigned int order = pg->order;
-
-        if (!(pg->flags & PGF_DOMAIN) || pg->owner != d->domain_id)
-            panic("d%u: frame %#lx on its page list is not its own (owner %u, flags %#x)",
-                  d->domain_id, (unsigned long)page_to_mfn(pg), pg->owner, pg->flags);
-        pg->next = pg->prev = NULL;
-        for (unsigned long i = 0; i < (1UL << order); i++)
-            pg[i].flags &= ~PGF_DOMAIN;
-        free_heap_pages(pg, order);
-        pg = next;
-    }
+    free_domain_pages(list, d->domain_id);
     xfree(d->p2m);
     d->p2m = NULL;
     xfree(d->spare);

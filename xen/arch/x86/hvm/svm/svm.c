@@ -5,6 +5,7 @@
  * TCG (and some hardware) has no next-RIP save and no decode assists, so
  * instruction lengths come from the decoder (x86_insn_length) except for
  * VMMCALL, whose 3 bytes the hypercall page guarantees. */
+#include <xen/exit_time.h>
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/sched.h>
@@ -555,7 +556,8 @@ static bool svm_handle_exit(struct vcpu *v)
 
     case VMEXIT_VMMCALL:
         retire_insn(vmcb, vmcb->rip + 3);
-        hvm_hypercall(v);
+        if (hvm_hypercall(v))
+            vmcb->rip -= 3; /* a continuation: the guest issues it again */
         return true;
 
     case VMEXIT_IOIO: {
@@ -673,6 +675,18 @@ static bool svm_handle_exit(struct vcpu *v)
     }
 }
 
+/* Handle one #VMEXIT, accounting the hypervisor time it takes. */
+static bool svm_handle_exit_timed(struct vcpu *v)
+{
+    struct vmcb *vmcb = VCPU_SVM(v)->vmcb;
+    uint32_t code = (uint32_t)vmcb->exitcode;
+    uint64_t detail = code == VMEXIT_VMMCALL ? vmcb->rax : vmcb->exitinfo1, t0 = rdtsc();
+    bool stay = svm_handle_exit(v);
+
+    exit_time_record(code, detail, rdtsc() - t0);
+    return stay;
+}
+
 /* Make a pending interrupt deliverable: inject it now if the guest can
  * take it, else ask for an exit when its interrupt window opens. */
 static void svm_prepare_events(struct vcpu *v)
@@ -777,7 +791,7 @@ static void svm_vcpu_run(struct vcpu *v)
                          v->vcpu_id, (unsigned long)s->vmcb->exitcode);
             break;
         }
-        if (!svm_handle_exit(v))
+        if (!svm_handle_exit_timed(v))
             break;
     }
     v->kick = false;

@@ -68,7 +68,7 @@ int hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 int hvm_write_cr(struct vcpu *v, unsigned int cr, uint64_t val);
 int hvm_io(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t *val);
 int hvm_mmio(struct vcpu *v, uint64_t gpa, unsigned int bytes, bool write, uint64_t *val);
-void hvm_hypercall(struct vcpu *v);
+bool hvm_hypercall(struct vcpu *v);
 /* Emulate the instruction at RIP (NPF/MMIO, string I/O, forced emulation):
  * 0 done, or an X86EMUL_* failure already turned into a guest event or a
  * domain crash. */
