@@ -460,8 +460,9 @@ static struct domain *xenstore_domain(void)
 static void xenstore_intro_update(struct domain *xs, struct domain *d, bool present)
 {
     static uint32_t gen;
-    const struct xsdom_intro hdr = {
-        .magic = XSDOM_INTRO_MAGIC, .nr_entries = XSDOM_INTRO_MAX, .xs_domid = xs->domain_id};
+    /* The table's header only: the table itself (XSDOM_INTRO_MAX entries,
+     * over 22 KiB) would not fit on a 16 KiB hypervisor stack. */
+    const uint32_t hdr[] = {XSDOM_INTRO_MAGIC, XSDOM_INTRO_MAX, xs->domain_id, 0};
     struct xsdom_intro_entry e = {
         .state = present ? XSDOM_ENTRY_PRESENT : XSDOM_ENTRY_ABSENT,
         .domid = d->domain_id,
@@ -477,7 +478,8 @@ static void xenstore_intro_update(struct domain *xs, struct domain *d, bool pres
     if (++gen == 0)
         gen = 1;
     e.gen = gen;
-    copy_to_gpa(xs, XSDOM_INTRO_GPA, &hdr, offsetof(struct xsdom_intro, entry));
+    _Static_assert(sizeof(hdr) == offsetof(struct xsdom_intro, entry), "xsdom_intro header");
+    copy_to_gpa(xs, XSDOM_INTRO_GPA, hdr, sizeof(hdr));
     copy_to_gpa(xs, at, &zero, sizeof(zero));
     __atomic_thread_fence(__ATOMIC_RELEASE);
     copy_to_gpa(xs, at + sizeof(e.gen), (const char *)&e + sizeof(e.gen),

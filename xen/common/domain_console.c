@@ -110,31 +110,39 @@ void console_ring_teardown(struct domain *d)
     spin_unlock_irqrestore(&d->console_lock, flags);
 }
 
+/* Take what the guest wrote, a bounded chunk at a time: a whole ring's worth
+ * on the stack would cost 2 KiB of a 16 KiB hypervisor stack. */
+#define KICK_CHUNK 256
+
 void console_ring_kick(struct domain *d)
 {
-    char out[RING_SIZE(((struct xencons_interface *)0)->out)];
+    char out[KICK_CHUNK];
+    const uint32_t ring = RING_SIZE(((struct xencons_interface *)0)->out);
     struct xencons_interface *intf;
     unsigned long flags;
-    uint32_t cons, prod, n = 0;
+    uint32_t cons, prod, n;
 
-    flags = spin_lock_irqsave(&d->console_lock);
-    intf = ring_of(d);
-    if (!intf) {
+    do {
+        n = 0;
+        flags = spin_lock_irqsave(&d->console_lock);
+        intf = ring_of(d);
+        if (!intf) {
+            spin_unlock_irqrestore(&d->console_lock, flags);
+            return;
+        }
+        cons = __atomic_load_n(&intf->out_cons, __ATOMIC_RELAXED);
+        prod = __atomic_load_n(&intf->out_prod, __ATOMIC_ACQUIRE);
+        if (prod - cons > ring)
+            cons = prod; /* nonsense indices: drop what is there */
+        for (; cons != prod && n < sizeof(out); cons++)
+            out[n++] = intf->out[cons % ring];
+        __atomic_store_n(&intf->out_cons, cons, __ATOMIC_RELEASE);
         spin_unlock_irqrestore(&d->console_lock, flags);
-        return;
-    }
-    cons = __atomic_load_n(&intf->out_cons, __ATOMIC_RELAXED);
-    prod = __atomic_load_n(&intf->out_prod, __ATOMIC_ACQUIRE);
-    if (prod - cons > sizeof(out))
-        cons = prod; /* nonsense indices: drop what is there */
-    for (; cons != prod; cons++)
-        out[n++] = intf->out[cons % sizeof(out)];
-    __atomic_store_n(&intf->out_cons, cons, __ATOMIC_RELEASE);
-    spin_unlock_irqrestore(&d->console_lock, flags);
-    if (n) {
-        domain_console_put(d, out, n, false);
-        console_guest_drain(n);
-    }
+        if (n) {
+            domain_console_put(d, out, n, false);
+            console_guest_drain(n);
+        }
+    } while (n == sizeof(out));
     /* The guest may wait for room in the ring. */
     evtchn_notify(d, d->cons_port);
 }

@@ -136,11 +136,23 @@ static struct page_info *take_block(unsigned int order, unsigned int dirty)
     return pg;
 }
 
+/* Every frame of a block handed out is marked in use, and a free checks
+ * every frame of what it gives back: a frame freed twice, or freed as part
+ * of a block larger than the one allocated, would otherwise sit on a free
+ * list while still in use and be handed to a second owner. */
 static void hand_out(struct page_info *pg, unsigned int order)
 {
     free_pages -= 1UL << order;
     pg->order = order;
-    pg->count = 0;
+    pg->alloc_order = order;
+    for (unsigned long i = 0; i < (1UL << order); i++) {
+        if (pg[i].flags & (PGF_INUSE | PGF_FREE | PGF_RESERVED))
+            panic("allocation of frame %#lx (block %#lx order %u) that is in use (flags %#x)",
+                  (unsigned long)page_to_mfn(pg + i), (unsigned long)page_to_mfn(pg), order,
+                  pg[i].flags);
+        pg[i].flags |= PGF_INUSE;
+    }
+    pg->flags |= PGF_HEAD;
 }
 
 /* Contents undefined: dirty blocks first, so that clean ones stay for
@@ -204,7 +216,21 @@ void free_heap_pages(struct page_info *pg, unsigned int order)
 {
     unsigned long flags = spin_lock_irqsave(&heap_lock);
 
-    BUG_ON(pg->flags & (PGF_FREE | PGF_RESERVED));
+    if (!(pg->flags & PGF_INUSE))
+        panic("free of frame %#lx that is not in use (flags %#x): freed twice?",
+              (unsigned long)page_to_mfn(pg), pg->flags);
+    if (!(pg->flags & PGF_HEAD) || pg->alloc_order != order)
+        panic("free of frame %#lx as a block of order %u: it %s", (unsigned long)page_to_mfn(pg),
+              order, (pg->flags & PGF_HEAD) ? "heads a block of another order" : "heads no block");
+    for (unsigned long i = 0; i < (1UL << order); i++) {
+        unsigned int want = PGF_INUSE | (i ? 0 : PGF_HEAD);
+
+        if ((pg[i].flags & (PGF_INUSE | PGF_HEAD | PGF_FREE | PGF_RESERVED)) != want)
+            panic("free of frame %#lx (block %#lx order %u) that is not in use (flags %#x)",
+                  (unsigned long)page_to_mfn(pg + i), (unsigned long)page_to_mfn(pg), order,
+                  pg[i].flags);
+        pg[i].flags &= ~(PGF_INUSE | PGF_HEAD);
+    }
     pg->flags = 0;
     pg->owner = 0;
     free_block_locked(page_to_mfn(pg), order, 1);

@@ -874,7 +874,7 @@ static struct vcpu *schedule_decide(unsigned int cpu, struct vcpu *prev)
 /* ---- Boot ---------------------------------------------------------------- */
 void schedule_init(void)
 {
-    struct sched_global_params gp;
+    static struct sched_global_params gp, parsed; /* once, at boot: off the stack */
     struct sched_parse_error err = {0};
     unsigned int nr = 0;
     void *mem;
@@ -898,7 +898,7 @@ void schedule_init(void)
     }
     sched_global_default(sched_ops, &gp);
     if (opt_sched_opts[0]) {
-        struct sched_global_params parsed = gp;
+        parsed = gp;
         if (sched_parse_global(sched_ops, opt_sched_opts, &parsed, &err))
             printk(XENLOG_WARNING "sched: bad sched_opts \"%s\" at offset %lu: %s; defaults kept\n",
                    opt_sched_opts, (unsigned long)err.pos, err.msg ? err.msg : "invalid");

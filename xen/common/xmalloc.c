@@ -80,6 +80,15 @@ void *xzalloc_bytes(size_t size)
     return p;
 }
 
+/* Debug builds fill freed memory with a pattern, so that a use after free
+ * reads an address that faults (0xdbdb...) instead of stale, plausible data. */
+static void poison(void *p, size_t len)
+{
+#ifdef CONFIG_DEBUG
+    memset(p, 0xdb, len);
+#endif
+}
+
 void xfree(void *p)
 {
     struct hdr *h;
@@ -88,13 +97,17 @@ void xfree(void *p)
         return;
     h = (struct hdr *)((char *)p - HDR_SIZE);
     if (h->magic == BIG_MAGIC) {
+        unsigned int order = h->cls_or_order;
+
         h->magic = 0;
-        free_xenheap_pages(h, h->cls_or_order);
+        poison(h, 4096UL << order);
+        free_xenheap_pages(h, order);
         return;
     }
     BUG_ON(h->magic != SMALL_MAGIC || h->cls_or_order >= NR_CLASSES);
     unsigned int cls = h->cls_or_order;
     h->magic = 0;
+    poison(h + 1, (1UL << (cls + MIN_SHIFT)) - HDR_SIZE);
     unsigned long flags = spin_lock_irqsave(&xmalloc_lock);
     ((struct chunk *)h)->next = free_chunks[cls];
     free_chunks[cls] = (struct chunk *)h;

@@ -98,16 +98,23 @@ static void apic_wait_icr_idle(void)
         cpu_relax();
 }
 
+/* In xAPIC mode an IPI takes two writes (destination, then command): an
+ * interrupt handler that sends its own IPI between them would redirect
+ * this one to its destination, so interrupts stay off across both. */
 static void apic_icr(uint32_t dest, uint32_t low)
 {
+    unsigned long flags;
+
     if (x2apic) {
         wrmsr(0x830, ((uint64_t)dest << 32) | low);
         return;
     }
+    flags = local_irq_save();
     apic_wait_icr_idle();
     apic_write(APIC_ICR2, dest << 24);
     apic_write(APIC_ICR, low);
     apic_wait_icr_idle();
+    local_irq_restore(flags);
 }
 
 void apic_send_ipi(uint32_t dest, uint8_t vector)

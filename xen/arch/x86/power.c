@@ -11,6 +11,7 @@
 #include <asm/io.h>
 #include <asm/percpu.h>
 #include <asm/processor.h>
+#include <asm/stack.h>
 #include <asm/traps.h>
 
 static unsigned int opt_debug_exit;
@@ -58,9 +59,19 @@ void __noreturn machine_halt(void)
     halt_forever();
 }
 
+/* How deep each CPU's stack went: the margin left is worth watching. */
+static void report_stacks(void)
+{
+    for (unsigned int c = 0; c < NR_CPUS; c++)
+        if (per_cpu(c)->online)
+            printk("stack: CPU%u used at most %lu of %lu bytes\n", c, stack_depth_max(c),
+                   (unsigned long)STACK_SIZE);
+}
+
 void __noreturn machine_power_off(unsigned int exit_value)
 {
     local_irq_disable();
+    report_stacks();
     if (opt_debug_exit)
         outl(opt_debug_exit, exit_value);
     if (acpi.pm1a_cnt && acpi.s5_found) {

@@ -18,6 +18,7 @@
 #include <asm/page.h>
 #include <asm/percpu.h>
 #include <asm/processor.h>
+#include <asm/stack.h>
 #include <asm/traps.h>
 #include <asm/hvm/hvm.h>
 #include <xen/sched.h>
@@ -30,7 +31,8 @@ extern char boot_stack[];
 extern bool opt_debug_exit_set;
 bool opt_exit_on_idle;
 boolean_param("exit_on_idle", opt_exit_on_idle);
-static const char *const crash_names[] = {"none", "panic", "ud2", "pagefault", "doublefault", NULL};
+static const char *const crash_names[] = {"none",        "panic",         "ud2", "pagefault",
+                                          "doublefault", "stackoverflow", NULL};
 static unsigned int opt_debug_crash;
 enum_param("debug_crash", opt_debug_crash, crash_names);
 static uint64_t opt_min_memory = 16ULL << 20;
@@ -311,6 +313,12 @@ static void debug_crash(void)
          * delivered, so #DF on its own stack must report. */
         asm volatile("mov %0, %%rsp; pushq $0" : : "r"((unsigned long)0x1000) : "memory");
         break;
+    case 5:
+        /* What a frame deeper than the stack does: write over its bottom
+         * (nothing faults: the memory below is mapped); the guard must tell. */
+        memset((void *)(per_cpu(0)->stack_top - STACK_SIZE), 0, 64);
+        stack_guard_check();
+        break;
     }
 }
 
@@ -320,6 +328,7 @@ void __start_xen(uint32_t magic, uint32_t info)
 
     percpu_init(0);
     per_cpu(0)->stack_top = (unsigned long)boot_stack + STACK_SIZE;
+    stack_guard_init_self();
     console_init_early();
     trap_init();
 

@@ -11,6 +11,7 @@
 #include <asm/config.h>
 #include <asm/page.h>
 #include <asm/percpu.h>
+#include <asm/stack.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 
@@ -75,6 +76,7 @@ void smp_boot_cpus(void)
         }
         ap_apic_ids[n] = acpi.cpu_apic_id[i];
         per_cpu(n)->stack_top = (unsigned long)stack + STACK_SIZE;
+        stack_guard_init(n, per_cpu(n)->stack_top);
         ap_stacks[n] = per_cpu(n)->stack_top;
         n++;
     }

@@ -9,6 +9,7 @@
 #include <asm/io.h>
 #include <asm/percpu.h>
 #include <asm/processor.h>
+#include <asm/stack.h>
 #include <asm/traps.h>
 
 #define PIT_HZ 1193182ULL
@@ -511,6 +512,8 @@ static struct timer *take_expired(struct cpu_timers *ct, s_time_t now)
 void timer_interrupt(void)
 {
     struct cpu_timers *ct = &cpu_timers[smp_processor_id()];
+
+    stack_guard_check();
     unsigned long flags = spin_lock_irqsave(&ct->lock);
     struct timer *t;
 

@@ -11,8 +11,8 @@ struct page_info {
     struct page_info *next, *prev; /* free list links while free */
     uint32_t order;                /* block order while free (head page) */
     uint32_t flags;
-    uint32_t owner; /* domain id of the owner, or DOMID_XEN */
-    uint32_t count;
+    uint32_t owner;       /* domain id of the owner, or DOMID_XEN */
+    uint32_t alloc_order; /* order of the block handed out (head page) */
 };
 
 #define PGF_FREE     (1u << 0) /* head of a free block */
@@ -20,6 +20,8 @@ struct page_info {
 #define PGF_XENHEAP  (1u << 2)
 #define PGF_DOMAIN   (1u << 3)
 #define PGF_DIRTY    (1u << 4) /* head of a free block that may hold data */
+#define PGF_INUSE    (1u << 5) /* handed out by the allocator, not yet freed */
+#define PGF_HEAD     (1u << 6) /* first frame of a block handed out */
 
 extern struct page_info *frame_table;
 extern unsigned long max_page;

@@ -1,7 +1,10 @@
 /* The buddy frame allocator and the heap: blocks are aligned, split and
  * merged back, reserved frames are never handed out, nothing leaks. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <xen/mm.h>
 #include "harness.h"
 
@@ -101,4 +104,69 @@ TEST(heap_objects)
     xfree(z);
     xfree(NULL);
     CHECK(total_free_pages() == after_first);
+}
+
+/* Misuse stops the hypervisor at the call that did it, instead of leaving a
+ * frame on a free list while someone still uses it. Each case runs in a
+ * child: panic() aborts it, and its output must name the problem. */
+static void expect_panic(const char *why, void (*misuse)(void))
+{
+    char out[512] = "";
+    int fds[2], status;
+    pid_t pid;
+    ssize_t n;
+
+    CHECK(pipe(fds) == 0);
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        setvbuf(stdout, NULL, _IONBF, 0); /* abort() flushes nothing */
+        setup();
+        init_heap_pages(0, NR_FRAMES);
+        misuse();
+        printf("no panic\n");
+        fflush(stdout);
+        _exit(0);
+    }
+    close(fds[1]);
+    n = read(fds[0], out, sizeof(out) - 1);
+    close(fds[0]);
+    out[n > 0 ? n : 0] = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+    if (!strstr(out, why)) {
+        printf("    wanted \"%s\" in: %s", why, out);
+        test_failures++;
+    }
+}
+
+static void double_free(void)
+{
+    struct page_info *pg = alloc_heap_pages(0);
+
+    free_heap_pages(pg, 0);
+    free_heap_pages(pg, 0);
+}
+
+static void free_wrong_order(void)
+{
+    struct page_info *pg = alloc_heap_pages(0);
+
+    alloc_heap_pages(0);
+    free_heap_pages(pg, 1); /* would take its neighbour, still in use */
+}
+
+static void free_inside_block(void)
+{
+    struct page_info *pg = alloc_heap_pages(2);
+
+    free_heap_pages(pg + 1, 0);
+}
+
+TEST(alloc_misuse_panics)
+{
+    expect_panic("not in use", double_free);
+    expect_panic("heads a block of another order", free_wrong_order);
+    expect_panic("heads no block", free_inside_block);
 }

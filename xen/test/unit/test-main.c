@@ -22,6 +22,15 @@ void panic(const char *fmt, ...)
     abort();
 }
 
+void printk(const char *fmt, ...)
+{
+    va_list a;
+
+    va_start(a, fmt);
+    vprintf(fmt, a);
+    va_end(a);
+}
+
 void symbols_describe(unsigned long addr, char *buf, size_t len)
 {
     snprintf(buf, len, "sym+%#lx", addr);

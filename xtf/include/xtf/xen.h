@@ -155,6 +155,7 @@ struct xen_feature_info {
 #define XENMAPSPACE_shared_info 0
 #define XENMAPSPACE_grant_table 1
 #define XENMAPSPACE_gmfn        2
+#define XENMAPSPACE_gmfn_range  3
 
 struct xen_memory_reservation {
     xen_pfn_t *extent_start;

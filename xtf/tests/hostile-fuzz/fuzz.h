@@ -203,10 +203,15 @@ static unsigned long count(struct fuzz_vcpu *f)
     return below(f, 3) ? below(f, 8) : fixed[below(f, ARRAY_SIZE(fixed))];
 }
 
-/* A word for the buffers the hypervisor reads as structures: never a
- * pointer to our own buffers (a structure there could make the hypervisor
- * scribble over us) nor a small frame number of our image. */
-static unsigned long word(struct fuzz_vcpu *f)
+/* Taken as a frame number, a value here is this domain's image, stacks,
+ * buffers or rings (low memory below 1 MiB and the sacrificial range may
+ * go). */
+static bool live_gfn(unsigned long v)
+{
+    return (v >= 0x100 && v < SACRIFICE_LO) || (v >= SACRIFICE_HI && v < RAM_GFNS);
+}
+
+static unsigned long any_word(struct fuzz_vcpu *f)
 {
     switch (below(f, 8)) {
     case 0:
@@ -222,6 +227,18 @@ static unsigned long word(struct fuzz_vcpu *f)
     default:
         return far_random(f);
     }
+}
+
+/* A word for the buffers the hypervisor reads as structures: never a
+ * pointer to our own buffers (a structure there could make the hypervisor
+ * scribble over us) nor, taken as a frame number, one of our live frames
+ * (a small count or address such as 0x10f is also gfn 0x10f: a remove or
+ * decrease_reservation of it took the fuzzer's own page tables). */
+static unsigned long word(struct fuzz_vcpu *f)
+{
+    unsigned long w = any_word(f);
+
+    return live_gfn(w) ? sacrificial_gfn(f) : w;
 }
 
 static void fill(struct fuzz_vcpu *f, unsigned long *buf)
@@ -275,6 +292,14 @@ static void check_rc(struct fuzz_vcpu *f, unsigned int nr, long rc)
     }
 }
 
+/* The sacrificial RAM holds whatever the hypervisor or another vCPU last
+ * wrote there: read as a list of frames to give back or move, it names any
+ * frame, the fuzzer's own image included. */
+static bool in_sacrificial_ram(unsigned long addr)
+{
+    return addr >= SACRIFICE_LO * 4096ul && addr < RAM_GFNS * 4096ul;
+}
+
 static void fuzz_memory_op(struct fuzz_vcpu *f)
 {
     static const unsigned int cmds[] = {0, 1, 2, 3, 4, 6, 7, 9, 10, 11, 12, 15, 16, 17, 21, 30};
@@ -282,6 +307,11 @@ static void fuzz_memory_op(struct fuzz_vcpu *f)
     unsigned long *s = f->scratch;
 
     fill(f, s);
+    /* A structure of another command may hold lists of frames to move
+     * (add_to_physmap_batch): never point them into the sacrificial RAM. */
+    for (unsigned int i = 0; i < SCRATCH_WORDS; i++)
+        if (in_sacrificial_ram(s[i]))
+            s[i] = RAM_GFNS * 4096ul + below(f, 0x100000) * 4096ul;
     fill(f, f->scratch2);
     for (unsigned int i = 0; i < SCRATCH_WORDS; i++)
         f->scratch2[i] = below(f, 4) ? fuzz_gfn(f) : word(f);
@@ -290,6 +320,8 @@ static void fuzz_memory_op(struct fuzz_vcpu *f)
         unsigned long n;
 
         r->extent_start = (void *)counted_pointer(f, &n, sizeof(xen_pfn_t));
+        if (cmd == 1 && in_sacrificial_ram((unsigned long)r->extent_start))
+            r->extent_start = f->scratch2, n = below(f, SCRATCH_WORDS + 1);
         r->nr_extents = n;
         r->extent_order = below(f, 4) ? 0 : below(f, 24);
         r->mem_flags = below(f, 2) ? 0 : (unsigned int)next(f);
@@ -302,6 +334,12 @@ static void fuzz_memory_op(struct fuzz_vcpu *f)
         x->space = below(f, 8);
         x->idx = below(f, 2) ? below(f, 4) : word(f);
         x->gpfn = fuzz_gfn(f);
+        if (x->space == XENMAPSPACE_gmfn_range) {
+            /* A range moves [idx, idx + size): keep it in the sacrificial
+             * frames, or it strips the fuzzer's own image. */
+            x->idx = sacrificial_gfn(f);
+            x->size = below(f, SACRIFICE_HI - x->idx + 1);
+        }
     }
     check_rc(f, 12,
              hypercall_by_nr(12, cmd, below(f, 6) ? (unsigned long)s : bad_pointer(f), 0, 0, 0));

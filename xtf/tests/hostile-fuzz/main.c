@@ -8,11 +8,7 @@
  * value or an errno, the bystander must succeed, and the runner's leak check
  * must find no frame left owned.  The seed is printed (see fuzz.h to replay).
  * It boots with its bystander only (@alone), so that what it breaks shows
- * in its own result: in a busy boot beside the four-vCPU timer-races
- * domains, a vCPU is sometimes handed an exception at an instruction that
- * cannot raise it, or the hypervisor's own RIP, RSP and CR3 (an open fault,
- * seen also in timer-races boots without the fuzzer).  Reproduce with
- * `xtf-runner --jobs 1 test-hvm64-hostile-fuzz test-hvm32pae-timer-races~watchdog`.
+ * in its own result, not in another test's.
  *
  * @category security
  * @alone a fuzzer: what it breaks must show in its own result

@@ -183,6 +183,9 @@ void p2m_teardown(struct domain *d)
         struct page_info *next = pg->next;
         unsigned int order = pg->order;
 
+        if (!(pg->flags & PGF_DOMAIN) || pg->owner != d->domain_id)
+            panic("d%u: frame %#lx on its page list is not its own (owner %u, flags %#x)",
+                  d->domain_id, (unsigned long)page_to_mfn(pg), pg->owner, pg->flags);
         pg->next = pg->prev = NULL;
         for (unsigned long i = 0; i < (1UL << order); i++)
             pg[i].flags &= ~PGF_DOMAIN;
@@ -196,9 +199,29 @@ void p2m_teardown(struct domain *d)
     d->tot_pages = d->p2m_pages = 0;
 }
 
+/* Print the nested-table walk for gfn: each level's entry and the state of
+ * the frame that holds it (a crash on RAM that the tables lost). */
+void p2m_dump_walk(struct domain *d, unsigned long gfn)
+{
+    paddr_t table = d->npt_root;
+
+    printk("    p2m[%#lx] = %#x; nested walk from root %#lx:\n", gfn,
+           d->p2m && gfn < d->nr_pages ? d->p2m[gfn] : 0, (unsigned long)table);
+    for (unsigned int l = 4; table && l >= 1; l--) {
+        const struct page_info *pg = mfn_to_page(table >> 12);
+        pte_t e = ((pte_t *)__va(table))[(gfn >> (9 * (l - 1))) & 511];
+
+        printk("      L%u table %#lx (flags %#x owner %u order %u) entry %#lx\n", l,
+               (unsigned long)table, pg->flags, pg->owner, pg->order, (unsigned long)e);
+        if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
+            break;
+        table = e & PADDR_MASK;
+    }
+}
+
 void *gfn_to_virt(struct domain *d, unsigned long gfn)
 {
-    if (gfn < d->nr_pages && d->p2m[gfn])
+    if (d->p2m && gfn < d->nr_pages && d->p2m[gfn])
         return mfn_to_virt(d->p2m[gfn]);
     if (d->shared_info && gfn == d->shared_info_gfn)
         return d->shared_info;

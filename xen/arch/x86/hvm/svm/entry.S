@@ -5,6 +5,7 @@
  * with VMSAVE/VMLOAD, the hidden state (FS, GS, TR, LDTR, syscall MSRs).
  * GIF is clear from before the first VMLOAD until after the host state is
  * back, so no interrupt or NMI can run on the guest's GS base.
+ * After the #VMEXIT, the return stack buffer is refilled (opt_rsb).
  */
 #define G_RCX 8
 #define G_RDX 16
@@ -72,6 +73,25 @@ svm_vmrun:
         mov     %r15, G_R15(%rdi)
         pop     %rax
         mov     %rax, G_RDI(%rdi)
+        /* The guest may have left return addresses of its choosing in the
+         * return stack buffer: overwrite all 32 entries before the first
+         * RET (opt_rsb, spec_ctrl.c). Each call's return is never taken;
+         * a RET speculated into one ends in the pause/lfence loop. */
+        cmpb    $0, opt_rsb(%rip)
+        je      3f
+        mov     $16, %ecx
+1:      call    2f
+4:      pause
+        lfence
+        jmp     4b
+2:      call    5f
+6:      pause
+        lfence
+        jmp     6b
+5:      dec     %ecx
+        jnz     1b
+        add     $(32 * 8), %rsp
+3:
         mov     (%rsp), %rax
         vmsave
         mov     8(%rsp), %rax

@@ -10,18 +10,26 @@
 #include <xen/sched.h>
 #include <xen/string.h>
 #include <xen/subsys.h>
+#include <asm/hvm/asid.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/svm.h>
 #include <asm/msr-index.h>
 #include <asm/percpu.h>
 #include <asm/processor.h>
+#include <asm/spec_ctrl.h>
 
 struct svm_cpu {
     void *hsave;
     void *host_save;
     paddr_t host_save_pa;
-    struct vcpu *last_vcpu; /* whose TLB entries this CPU may hold */
+    struct hvm_asid_cpu asid; /* this pCPU's ASIDs (asid.c) */
+    /* The domain whose vCPU entered last (for IBPB), or DOMAIN_GONE. */
+    const struct domain *last_domain;
 };
+
+/* A destroyed domain's place in last_domain: never equal to a live one, so
+ * the next domain, even one at the same address, gets its barrier. */
+#define DOMAIN_GONE ((const struct domain *)1)
 
 static struct svm_cpu svm_cpus[NR_CPUS];
 static paddr_t iopm_pa, msrpm_pa;
@@ -78,6 +86,13 @@ static int svm_cpu_up(void)
     cpuid(0x8000000A, &a, &b, &c, &d);
     if (!(d & 1))
         return -2; /* no nested paging */
+    hvm_asid_cpu_init(&sc->asid, b);
+    if (smp_processor_id() == 0) {
+        printk("svm: %u ASIDs, %s; flush by ASID %s\n", b,
+               sc->asid.max > 1 ? "one per vCPU per pCPU" : "one shared (full flush per switch)",
+               d & (1u << 6) ? "offered" : "not offered");
+        spec_ctrl_init();
+    }
     if (rdmsr(MSR_VM_CR) & (1u << 4))
         return -3; /* SVM disabled by firmware */
     if (smp_processor_id() == 0 && svm_global_init())
@@ -120,7 +135,7 @@ static int svm_vcpu_initialise(struct vcpu *v)
 
     vmcb->intercepts1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
                         INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_IOIO |
-                        INTERCEPT_MSR | INTERCEPT_TASKSW | INTERCEPT_SHUTDOWN;
+                        INTERCEPT_MSR | INTERCEPT_TASKSW | INTERCEPT_SHUTDOWN | INTERCEPT_INVLPGA;
     vmcb->intercepts2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
                         INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT | INTERCEPT_MONITOR |
                         INTERCEPT_MWAIT | INTERCEPT_XSETBV;
@@ -129,8 +144,7 @@ static int svm_vcpu_initialise(struct vcpu *v)
     vmcb->exc_intercepts = (1u << 18) | (opt_hvm_fep ? (1u << 6) : 0); /* #MC, #UD for FEP */
     vmcb->iopm_base_pa = iopm_pa;
     vmcb->msrpm_base_pa = msrpm_pa;
-    vmcb->asid = 1;
-    vmcb->tlb_control = 1;
+    /* ASID and TLB_CONTROL are set before each VMRUN (svm_asid_enter). */
     vmcb->int_ctl = INT_CTL_V_INTR_MASKING;
     vmcb->np_enable = 1;
     vmcb->n_cr3 = v->domain->npt_root;
@@ -165,8 +179,12 @@ static void svm_vcpu_destroy(struct vcpu *v)
     if (!s)
         return;
     for (unsigned int c = 0; c < NR_CPUS; c++)
-        if (svm_cpus[c].last_vcpu == v)
-            svm_cpus[c].last_vcpu = NULL;
+        if (svm_cpus[c].last_domain == v->domain)
+            svm_cpus[c].last_domain = DOMAIN_GONE;
+    if (s->asid_stats.runs)
+        printk("asid: d%u v%u: %lu runs, %lu ASIDs taken, %lu full flushes\n", v->domain->domain_id,
+               v->vcpu_id, (unsigned long)s->asid_stats.runs, (unsigned long)s->asid_stats.taken,
+               (unsigned long)s->asid_stats.flushes);
     free_xenheap_pages(s->vmcb, 0);
     xfree(s);
     v->arch_hvm = NULL;
@@ -208,15 +226,15 @@ static void svm_set_cr(struct vcpu *v, unsigned int cr, uint64_t val)
         else if (!(val & X86_CR0_PG))
             vmcb->efer &= ~EFER_LMA;
         if ((old ^ val) & (X86_CR0_PG | X86_CR0_PE | X86_CR0_WP | X86_CR0_CD))
-            vmcb->tlb_control = 1;
+            hvm_asid_flush_vcpu(&VCPU_SVM(v)->asid);
         break;
     case 3:
         vmcb->cr3 = val;
-        vmcb->tlb_control = 1;
+        hvm_asid_flush_vcpu(&VCPU_SVM(v)->asid);
         break;
     case 4:
         if (vmcb->cr4 != val)
-            vmcb->tlb_control = 1;
+            hvm_asid_flush_vcpu(&VCPU_SVM(v)->asid);
         vmcb->cr4 = val;
         break;
     }
@@ -412,10 +430,39 @@ static bool advance_rip(struct vcpu *v, unsigned int fallback)
     return true;
 }
 
+static void record_exit(struct svm_vcpu *s, uint64_t injected)
+{
+    struct svm_exit_record *r = &s->exits[s->exits_next++ % ARRAY_SIZE(s->exits)];
+    const struct vmcb *vmcb = s->vmcb;
+
+    *r = (struct svm_exit_record){.rip = vmcb->rip,
+                                  .info1 = vmcb->exitinfo1,
+                                  .info2 = vmcb->exitinfo2,
+                                  .intinfo = vmcb->exitintinfo,
+                                  .injected = injected,
+                                  .code = (uint32_t)vmcb->exitcode,
+                                  .cpu = smp_processor_id()};
+}
+
+static void dump_exits(const struct svm_vcpu *s)
+{
+    unsigned int n = s->exits_next < ARRAY_SIZE(s->exits) ? s->exits_next : ARRAY_SIZE(s->exits);
+
+    printk("    last %u exits, oldest first (code RIP info1 info2 intinfo injected CPU):\n", n);
+    for (unsigned int i = s->exits_next - n; i != s->exits_next; i++) {
+        const struct svm_exit_record *r = &s->exits[i % ARRAY_SIZE(s->exits)];
+
+        printk("      %#x %#lx %#lx %#lx %#lx %#lx CPU%u\n", r->code, (unsigned long)r->rip,
+               (unsigned long)r->info1, (unsigned long)r->info2, (unsigned long)r->intinfo,
+               (unsigned long)r->injected, r->cpu);
+    }
+}
+
 static void svm_dump(struct vcpu *v)
 {
     struct vmcb *vmcb = VCPU_SVM(v)->vmcb;
 
+    dump_exits(VCPU_SVM(v));
     printk("    RIP %04x:%016lx RSP %016lx RFLAGS %08lx CR0 %08lx CR3 %016lx CR4 %08lx EFER "
            "%lx\n",
            vmcb->cs.sel, (unsigned long)vmcb->rip, (unsigned long)vmcb->rsp,
@@ -566,6 +613,7 @@ static bool svm_handle_exit(struct vcpu *v)
         if (gpa >> 12 < d->nr_pages && gfn_to_virt(d, gpa >> 12)) {
             domain_crash(d, "nested page fault on RAM gpa %#lx (error %#lx)", (unsigned long)gpa,
                          (unsigned long)ec);
+            p2m_dump_walk(d, gpa >> 12);
             return false;
         }
         /* The CPU faulted delivering an event (its IDT, GDT or stack is not
@@ -593,6 +641,7 @@ static bool svm_handle_exit(struct vcpu *v)
     case VMEXIT_INVD:
         return advance_rip(v, 2);
 
+    case VMEXIT_INVLPGA: /* would flush another guest's ASID */
     case VMEXIT_VMRUN:
     case VMEXIT_VMLOAD:
     case VMEXIT_VMSAVE:
@@ -662,6 +711,33 @@ static void fpu_switch_out(struct vcpu *v)
     asm volatile("fxsave64 %0" : "=m"(*(char(*)[512])v->fpu_area));
 }
 
+/* Right before VMRUN: the vCPU's ASID on this pCPU, and the flush its
+ * entry needs (asid.c). need_flush comes from other pCPUs too (p2m
+ * changes), which then kick the vCPU, so it is read at every entry. */
+static void svm_asid_enter(struct svm_vcpu *s, struct svm_cpu *sc)
+{
+    uint64_t taken = sc->asid.taken;
+
+    if (__atomic_exchange_n(&s->need_flush, false, __ATOMIC_ACQ_REL))
+        hvm_asid_flush_vcpu(&s->asid);
+    s->vmcb->tlb_control = hvm_asid_vmenter(&sc->asid, smp_processor_id(), &s->asid);
+    s->vmcb->asid = s->asid.asid;
+    s->asid_stats.taken += sc->asid.taken - taken;
+    s->asid_stats.flushes += s->vmcb->tlb_control == TLB_CTRL_FLUSH_ALL;
+}
+
+/* A VMCB that holds the host's own RIP and CR3 was overwritten with host
+ * state (its page was also some CPU's host save area, or the CPU loaded the
+ * host's state as the guest's). A guest could pick such a state itself, so
+ * only that guest goes; the report names it loudly. */
+static bool host_state_in_vmcb(const struct vmcb *vmcb)
+{
+    extern char __image_start[], __image_end[];
+
+    return vmcb->rip >= (unsigned long)__image_start && vmcb->rip < (unsigned long)__image_end &&
+           vmcb->cr3 == read_cr3();
+}
+
 static void svm_vcpu_run(struct vcpu *v)
 {
     struct svm_vcpu *s = VCPU_SVM(v);
@@ -670,13 +746,12 @@ static void svm_vcpu_run(struct vcpu *v)
 
     fpu_switch_in(v);
     dr_switch_in(s);
-    /* Another vCPU ran here since, or this one ran elsewhere: flush. */
-    if (sc->last_vcpu != v || s->last_cpu != smp_processor_id() || s->need_flush) {
-        s->vmcb->tlb_control = 1;
-        s->need_flush = false;
+    /* Branch predictions another domain trained must not steer this one. */
+    if (sc->last_domain != v->domain) {
+        spec_ctrl_ibpb();
+        sc->last_domain = v->domain;
     }
-    sc->last_vcpu = v;
-    s->last_cpu = smp_processor_id();
+    s->asid_stats.runs++;
 
     for (;;) {
         /* Interrupts stay off from these checks to VMRUN (the entry code
@@ -693,8 +768,15 @@ static void svm_vcpu_run(struct vcpu *v)
         svm_prepare_events(v);
         s->vmcb->eventinj = s->pending_event;
         s->pending_event = 0;
+        svm_asid_enter(s, sc);
         svm_vmrun(&s->gprs, s->vmcb_pa, sc->host_save_pa);
-        s->vmcb->tlb_control = 0;
+        record_exit(s, s->vmcb->eventinj);
+        if (host_state_in_vmcb(s->vmcb)) {
+            domain_crash(v->domain,
+                         "vCPU%u exited with the host's RIP and CR3 in its VMCB (exit %#lx)",
+                         v->vcpu_id, (unsigned long)s->vmcb->exitcode);
+            break;
+        }
         if (!svm_handle_exit(v))
             break;
     }

@@ -3,6 +3,7 @@
 #define ASM_HVM_SVM_H
 
 #include <xen/types.h>
+#include <asm/hvm/asid.h>
 
 struct vmcb_seg {
     uint16_t sel, attr;
@@ -93,6 +94,7 @@ _Static_assert(__builtin_offsetof(struct vmcb, g_pat) == 0x668, "VMCB G_PAT offs
 #define INTERCEPT_CPUID    (1u << 18)
 #define INTERCEPT_INVD     (1u << 22)
 #define INTERCEPT_HLT      (1u << 24)
+#define INTERCEPT_INVLPGA  (1u << 26)
 #define INTERCEPT_IOIO     (1u << 27)
 #define INTERCEPT_MSR      (1u << 28)
 #define INTERCEPT_TASKSW   (1u << 29)
@@ -120,6 +122,7 @@ _Static_assert(__builtin_offsetof(struct vmcb, g_pat) == 0x668, "VMCB G_PAT offs
 #define VMEXIT_CPUID          0x72
 #define VMEXIT_INVD           0x76
 #define VMEXIT_HLT            0x78
+#define VMEXIT_INVLPGA        0x7a
 #define VMEXIT_IOIO           0x7b
 #define VMEXIT_MSR            0x7c
 #define VMEXIT_TASK_SWITCH    0x7d
@@ -167,13 +170,23 @@ struct svm_vcpu {
     uint64_t stuck_rip, stuck_info1, stuck_info2, stuck_event;
     uint32_t stuck_code;
     unsigned int stuck_count;
-    bool need_flush;
-    unsigned int last_cpu;
+    bool need_flush;      /* drop its TLB entries at the next entry */
+    struct hvm_asid asid; /* its ASID on the pCPU it last ran on */
+    struct {
+        uint64_t runs, taken, flushes; /* entries to a pCPU, new ASIDs, full flushes */
+    } asid_stats;
     /* Guest state VMRUN does not switch: DR0-3 are loaded while the vCPU
      * runs and saved when it leaves the pCPU. DEBUGCTL is kept, not
      * applied (no LBR virtualisation under TCG). */
     uint64_t dr[4];
     uint64_t debugctl;
+    /* The last exits, oldest overwritten first: what led to a crash. */
+    struct svm_exit_record {
+        uint64_t rip, info1, info2, intinfo, injected;
+        uint32_t code;
+        uint32_t cpu;
+    } exits[8];
+    unsigned int exits_next;
 };
 
 /* Entry code (entry.S): run the guest until the next #VMEXIT. */
