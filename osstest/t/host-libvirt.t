@@ -71,7 +71,7 @@ like(slurp("$dir/console.log") // '', qr/iPXE/,       'the console shows the iPX
 my $access = slurp("$web->{dir}/access.log") // '';
 like($access, qr{"PUT /boot/tlhost1/kernel HTTP[^"]*" 20[14]}, 'kernel put on nginx (the store)');
 like($access, qr{GET /boot/tlhost1/kernel HTTP},               'kernel fetched from nginx');
-like($access, qr{GET /boot/tlhost1/module0-kernel HTTP},       'module fetched from nginx');
+like($access, qr{GET /boot/tlhost1/m0 HTTP},                   'module fetched from nginx');
 is($h->power('status'), 'on',  'power status: on');
 is($h->power('off'),    'off', 'virsh destroy');
 is($h->power('status'), 'off', 'power status: off');

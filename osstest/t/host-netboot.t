@@ -50,11 +50,11 @@ for my $name (qw(tnhost1 tuhost1)) {
     my $net  = "$dir/$name.console.net";
     my $http = do { local (@ARGV, $/) = "$net/http.log"; <> }
         // '';
-    like($http, qr{"GET /kernel HTTP},       "$name: kernel fetched over HTTP");
-    like($http, qr{"GET /module0-mod1 HTTP}, "$name: module fetched over HTTP");
+    like($http, qr{"GET /kernel HTTP}, "$name: kernel fetched over HTTP");
+    like($http, qr{"GET /m0 HTTP},     "$name: module fetched over HTTP");
     my $ipxe = do { local (@ARGV, $/) = "$net/tftp/boot.ipxe"; <> }
         // '';
-    like($ipxe, qr{^module http://\S+/module0-mod1 role=test$}m, "$name: module line with args");
+    like($ipxe, qr{^module http://\S+/m0 role=test$}m, "$name: module line with args");
 
     if ($name eq 'tnhost1') {
         is(scalar(namespaces()), 1, 'the lab namespace exists while the host is on');

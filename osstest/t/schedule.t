@@ -3,7 +3,8 @@
 # due and runs it; run again for the same due time it does nothing; the
 # next night, with the branch's revisions unchanged, it skips; after a new
 # commit it makes and runs a flight again. Queued flights are served by
-# priority, then age. Bad schedule files are refused naming file and line.
+# priority, then age; gate flights go through the queue ahead of nightly
+# ones. Bad schedule files are refused naming file and line.
 use v5.36;
 use strict;
 use warnings;
@@ -84,6 +85,41 @@ for my $p (0, 5, 5, 1) {
 ($rc, $out) = osstest('schedule', '--file', put_file("$dir/empty", "# nothing\n"), '--max-jobs', 2);
 my @order = $out =~ /queue: running flight (\d+)/g;
 is_deeply(\@order, [@q[1, 2, 3, 0]], 'queued flights run by priority, then age') or diag $out;
+
+# A gate's flights go through the same queue, ahead of nightly flights and
+# behind older gate flights; the gate runs no flight served after its own.
+my %q;
+for my $k (qw(nightly gate)) {
+    my ($r, $n) = osstest('make-flight', "q$k", '--template', $tmpl, '--repo', $repo);
+    chomp $n;
+    $db->dbh->do('UPDATE flights SET priority = ? WHERE flight = ?',
+        undef, $k eq 'gate' ? 100 : 10, $n);
+    $q{$k} = $n;
+}
+git($repo, 'checkout', '-q', 'staging');
+put_file("$repo/NEWS", "another change\n");
+git($repo, 'commit', '-q', '-a', '-m', 'another change');
+my $before = flights('selftest');
+($rc, $out) = osstest(
+    'gate',       'selftest', '--repo',     $repo, '--template', $tmpl,
+    '--max-jobs', 2,          '--baseline', 'master'
+);
+is($rc, 0, 'the gate passed') or diag $out;
+my @gf = grep { $_ > $before->[-1] } @{flights('selftest')};
+is(scalar @gf, 1, 'the gate made its flight (the nightly one is its baseline)');
+@order = $out =~ /queue: running flight (\d+)/g;
+is_deeply(\@order, [$q{gate}, @gf], 'the older gate flight ran first, then the gate\'s own')
+    or diag $out;
+like(
+    $out,
+    qr/queue: flight $gf[0] queued at priority 100, 1 queued ahead of it/,
+    'the gate said what was ahead of it'
+);
+ok(!Osstest::Flight::get($db, $q{nightly})->{started}, 'the nightly flight is still queued');
+is(Osstest::Flight::get($db,  $gf[0])->{priority}, 100, 'gate flights have the gate priority');
+($rc, $out) = osstest('schedule', '--file', "$dir/empty");
+@order = $out =~ /queue: running flight (\d+)/g;
+is_deeply(\@order, [$q{nightly}], 'the scheduler then ran the nightly flight');
 
 # Bad files.
 for my $bad (

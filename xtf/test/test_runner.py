@@ -198,6 +198,41 @@ class PlanTests(unittest.TestCase):
         self.assertEqual(got, sorted(i.name for i in fit))
         self.assertEqual(xr.split_by_modules(inst, 0), (inst, []))
 
+    def test_loader_cmdline_bytes_pack_to_fit(self):
+        """Every boot's command lines, each after its URL, fit the loader's
+        bytes (iPXE's multiboot: 512); settings travel in the table module."""
+        inst = self.inst(20)
+        inst[0].test.companions = [xr.Companion("peer", 2, settings="vcpus=2")]
+        inst[1].test.xen_cmdline = "sched=credit2 loglvl=all " * 6  # a long hypervisor line
+        for url in (30, 60):
+            opts = types.SimpleNamespace(boot_target="bt h", smp=1, max_modules=8, xenstore="",
+                                         loader_cmdline_bytes=512, loader_url_bytes=url,
+                                         xen_cmdline="", xen="/x/xen")
+            fit = [i for i in inst if not xr.boot_target_misfit(i, opts)]
+            boots = xr.plan_boots(fit, 1, 32, "", lambda c, o=opts: xr.module_cap(o, c))
+            self.assertEqual(sorted(i.name for b in boots for i in b.instances),
+                             sorted(i.name for i in inst))
+            with tempfile.TemporaryDirectory() as d:
+                for b in boots:
+                    xr.assign_modules(b, "/b")
+                    cmd = xr.boot_target_command(b, opts, os.path.join(d, f"b{b.index}"))
+                    mods = [cmd[k + 1] for k, w in enumerate(cmd) if w == "--module"]
+                    line = cmd[cmd.index("--cmdline") + 1]
+                    used = (url + 1 + len(line) + 1) + len(mods) * (url + 1)
+                    self.assertLessEqual(used, 512, (url, b.index))
+                    self.assertLessEqual(len(mods), 8)
+                    self.assertEqual(mods[1:], [m.image for m in b.modules])
+                    with open(mods[0]) as f:
+                        table = f.read().splitlines()
+                    self.assertEqual(table[0], "#xen-module-settings")
+                    for k, m in enumerate(b.modules, 1):
+                        self.assertTrue(table[k].startswith(f"{k} name={m.name} "), table[k])
+            sizes = sorted({len(b.modules) for b in boots if not b.xen_cmdline})
+            self.assertEqual(sizes[-1], 7 if url == 30 else 5)
+        # Nothing fits beside a hypervisor line that fills the room: named.
+        opts.xen_cmdline = "x" * 500
+        self.assertIn("no module in 512 bytes", xr.boot_target_misfit(inst[2], opts))
+
     def test_boot_target_misfits_are_named(self):
         inst = self.inst(4)
         inst[0].test.smp = 2

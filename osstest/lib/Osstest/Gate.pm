@@ -8,13 +8,13 @@ use v5.36;
 use strict;
 use warnings;
 use Osstest::Flight;
-use Osstest::Executive;
+use Osstest::Schedule;
 use Osstest::Report;
 use Osstest::Util qw(capture);
 
 # gate(db, branch => B, repo => DIR, template => FILE, tree => NAME,
 #      candidate => 'staging', baseline => 'master', allow => [...],
-#      max_jobs => N, log => sub)
+#      max_jobs => N, priority => N (default GATE_PRIORITY), log => sub)
 # Returns {decision => 'push'|'no push'|'nothing to do', flight, report}.
 sub gate ($db, %a) {
     my $log      = $a{log} // sub ($m) { print "$m\n" };
@@ -68,12 +68,16 @@ sub gate ($db, %a) {
     return {decision => 'push', flight => $flight, report => $r};
 }
 
+# A gate's flight goes through the flight queue (Osstest::Schedule) at the
+# gate's priority: ahead of nightly flights, behind older gate flights.
 sub run ($db, $flight, %a) {
-    my $ex  = Osstest::Executive->new($db, max_jobs => $a{max_jobs}, quiet => $a{quiet});
-    my $ok  = eval { $ex->run_flight($flight); 1 };
-    my $err = $@;
-    $ex->finish;
-    die $err unless $ok;
+    Osstest::Schedule::run_through_queue(
+        $db, $flight,
+        $a{priority} // Osstest::Schedule::GATE_PRIORITY,
+        max_jobs => $a{max_jobs},
+        quiet    => $a{quiet},
+        log      => $a{log}
+    );
     return;
 }
 

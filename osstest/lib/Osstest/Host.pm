@@ -176,13 +176,53 @@ sub smp      ($self)                          { return $self->prop('smp',      2
 sub memory   ($self)                          { return $self->prop('memory',   1024) }
 sub console  ($self)                          { return $self->{console} }
 
-# Boot modules the host's boot path hands the hypervisor (0: no limit). iPXE's
-# multiboot loader carries at most 8, so a network-booted host's boots must be
-# packed to fit (xtf-runner --max-modules).
-sub max_boot_modules ($self) {
-    my $ipxe =
-        $self->prop('boot', '') eq 'ipxe-http' && $self->prop('boot-method', 'ipxe') eq 'ipxe';
-    return $ipxe ? 8 : 0;
+# iPXE's multiboot loader (src/arch/x86/image/multiboot.c) hands over at
+# most 8 modules, and puts every command line (the kernel's and each
+# module's: the file's URL, then a space and its arguments, then a NUL) in
+# one 512-byte buffer: what does not fit is cut, and later modules get
+# nothing. A network-booted host's boots are packed to fit (xtf-runner
+# --max-modules, --loader-cmdline-bytes, --loader-url-bytes).
+use constant {IPXE_MAX_MODULES => 8, IPXE_CMDLINE_BYTES => 512};
+
+sub boots_ipxe ($self) {
+    return $self->prop('boot', '') eq 'ipxe-http' && $self->prop('boot-method', 'ipxe') eq 'ipxe';
+}
+
+# Boot modules the host's boot path hands the hypervisor (0: no limit).
+sub max_boot_modules ($self) { return $self->boots_ipxe ? IPXE_MAX_MODULES : 0 }
+
+# Bytes the loader keeps for all command lines (0: no limit).
+sub loader_cmdline_bytes ($self) { return $self->boots_ipxe ? IPXE_CMDLINE_BYTES : 0 }
+
+# The URL the host fetches its boot files under (see publish_ipxe; the
+# qemu-netboot kind has its own).
+sub ipxe_url_prefix ($self) { return $self->prop('http-url', '') =~ s{/*$}{}r . "/$self->{host}/" }
+
+# File names of a boot on the HTTP server: short, as each URL takes room in
+# the loader's command lines.
+sub ipxe_file_name ($i) { return defined $i ? "m$i" : 'kernel' }
+
+# Length of the longest URL the loader puts before a command line.
+sub loader_url_bytes ($self) {
+    return length($self->ipxe_url_prefix) + length(ipxe_file_name(undef));
+}
+
+# Die unless the lines of an iPXE boot ([URL, arguments] each, the kernel
+# first) fit the loader: a module count or command line bytes over its
+# limits would reach the hypervisor cut.
+sub ipxe_check_lines ($self, @lines) {
+    my $bytes = 0;
+    $bytes += length($_->[0]) + (length($_->[1] // '') ? 1 + length($_->[1]) : 0) + 1 for @lines;
+    die sprintf("osstest: %s: this boot has %d modules; iPXE's multiboot loader hands over at "
+            . "most %d\n",
+        $self->{host}, @lines - 1, IPXE_MAX_MODULES)
+        if @lines - 1 > IPXE_MAX_MODULES;
+    die sprintf("osstest: %s: this boot's command lines take %d bytes with their URLs; iPXE's "
+            . "multiboot loader keeps %d for all of them and would cut the rest (give the "
+            . "modules' settings in a table module: xtf-runner --loader-cmdline-bytes)\n",
+        $self->{host}, $bytes, IPXE_CMDLINE_BYTES)
+        if $bytes > IPXE_CMDLINE_BYTES;
+    return $bytes;
 }
 
 # Boot with PLAN and wait up to its timeout (default 120 s) for a console
@@ -245,14 +285,18 @@ sub publish_ipxe ($self, %plan) {
             or die "osstest: cannot copy $file to $dir/$name: $!\n";
         return "$url/$name";
     };
-    my $s = "#!ipxe\necho osstest: $self->{host} boots from $url\n";
-    $s .= 'kernel ' . $put->($plan{kernel}, 'kernel') . " $plan{cmdline}\n";
-    my $i = 0;
+    my @lines = ([$put->($plan{kernel}, ipxe_file_name(undef)), $plan{cmdline}]);
+    my $i     = 0;
     for my $m (@{$plan{modules} // []}) {
         my ($path, $args) = split ' ', $m, 2;
-        $s .= 'module ' . $put->($path, 'module' . $i++ . '-' . File::Basename::basename($path));
-        $s .= " $args" if defined $args && length $args;
-        $s .= "\n";
+        push @lines, [$put->($path, ipxe_file_name($i++)), $args];
+    }
+    $self->ipxe_check_lines(@lines);
+    my $s = "#!ipxe\necho osstest: $self->{host} boots from $url\n";
+    my $k = 'kernel';
+    for my $l (@lines) {
+        $s .= "$k $l->[0]" . (length($l->[1] // '') ? " $l->[1]" : '') . "\n";
+        $k = 'module';
     }
     $s .= "boot\n";
     my $tftp = $self->prop('tftp-root');

@@ -152,6 +152,12 @@ sub start_http ($self) {
 
 sub url ($self, $file) { return "http://$self->{server}:$self->{cfg}{'http-port'}/$file" }
 
+# The URL prefix of the boot files of network CFG, as its hosts see it.
+sub url_prefix ($cfg) {
+    my $server = $cfg->{kind} eq 'netns' ? "$cfg->{subnet}.1" : '10.0.2.2';
+    return "http://$server:$cfg->{'http-port'}/";
+}
+
 # Put FILE in the HTTP directory under NAME; returns its URL.
 sub publish ($self, $file, $name) {
     my $dst = "$self->{dir}/http/$name";

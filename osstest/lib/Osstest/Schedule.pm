@@ -19,6 +19,10 @@ use Osstest::Util qw(top_dir);
 use Osstest::Flight;
 use Osstest::Template;
 
+# Queue priorities: a gate's flights are served before the schedule's
+# (whose entries default to NIGHTLY_PRIORITY); flights made by hand have 0.
+use constant {GATE_PRIORITY => 100, NIGHTLY_PRIORITY => 10};
+
 my %KEYS = map { $_ => 1 } qw(branch at template priority repo ref days intended baseline-ref);
 my @DAYS = qw(sun mon tue wed thu fri sat);
 
@@ -62,7 +66,7 @@ sub parse ($file) {
             die "osstest: $where: bad time '$t' (HH:MM, UTC)\n" if $h > 23 || $m > 59;
             push @{$e{times}}, [$h, $m];
         }
-        $e{priority} //= 10;
+        $e{priority} //= NIGHTLY_PRIORITY;
         die "osstest: $where: priority must be a whole number, not '$e{priority}'\n"
             unless $e{priority} =~ /^-?\d+$/;
         my %days;
@@ -195,13 +199,17 @@ sub make_due ($db, $entries, $now, $log) {
     return @out;
 }
 
-# Claim the next queued flight: not started, highest priority, oldest.
-sub claim_next ($db) {
+# Claim the next queued flight: not started, highest priority, oldest. With
+# UPTO (a queued flight), only a flight served no later than UPTO.
+sub claim_next ($db, $upto = undef) {
     return $db->txn(
         sub ($dbh) {
             my ($f) = $dbh->selectrow_array(
-                q{SELECT flight FROM flights WHERE started IS NULL AND blessing = 'queued'
-                  ORDER BY priority DESC, flight LIMIT 1 FOR UPDATE SKIP LOCKED}
+                q{SELECT flight FROM flights q WHERE started IS NULL AND blessing = 'queued'
+                    AND (?::integer IS NULL OR (q.priority, -q.flight) >=
+                         (SELECT priority, -flight FROM flights WHERE flight = ?))
+                  ORDER BY priority DESC, flight LIMIT 1 FOR UPDATE SKIP LOCKED}, undef, $upto,
+                $upto
             );
             return undef unless $f;
             $dbh->do(q{UPDATE flights SET started = now(), blessing = 'running' WHERE flight = ?},
@@ -211,24 +219,55 @@ sub claim_next ($db) {
     );
 }
 
-# Run queued flights until none is left (or MAX flights). Returns the flights run.
-sub serve_queue ($db, %o) {
+# Run flight F, claimed from the queue.
+sub run_claimed ($db, $f, %o) {
     require Osstest::Executive;
     my $log = $o{log} // sub ($m) { print "$m\n" };
+    my $row = Osstest::Flight::get($db, $f);
+    $log->("queue: running flight $f ($row->{branch}, priority $row->{priority})");
+    my $ex  = Osstest::Executive->new($db, max_jobs => $o{max_jobs}, quiet => $o{quiet});
+    my $res = eval { $ex->run_flight($f) };
+    my $err = $@;
+    $ex->finish;
+    die $err unless $res;
+    my $jobs = Osstest::Flight::jobs($db, $f);
+    my $bad  = grep { $_->{status} ne 'pass' } @$jobs;
+    $log->("queue: flight $f finished: " . (@$jobs - $bad) . " of " . @$jobs . ' jobs passed');
+    return $f;
+}
+
+# Run queued flights until none is left (or MAX flights). Returns the flights run.
+sub serve_queue ($db, %o) {
     my @ran;
     while (!$o{max} || @ran < $o{max}) {
-        my $f   = claim_next($db) // last;
-        my $row = Osstest::Flight::get($db, $f);
-        $log->("queue: running flight $f ($row->{branch}, priority $row->{priority})");
-        my $ex  = Osstest::Executive->new($db, max_jobs => $o{max_jobs}, quiet => $o{quiet});
-        my $res = eval { $ex->run_flight($f) };
-        my $err = $@;
-        $ex->finish;
-        die $err unless $res;
-        my $jobs = Osstest::Flight::jobs($db, $f);
-        my $bad  = grep { $_->{status} ne 'pass' } @$jobs;
-        $log->("queue: flight $f finished: " . (@$jobs - $bad) . " of " . @$jobs . ' jobs passed');
-        push @ran, $f;
+        my $f = claim_next($db) // last;
+        push @ran, run_claimed($db, $f, %o);
+    }
+    return @ran;
+}
+
+# Queue FLIGHT at PRIORITY and serve the queue until FLIGHT has finished:
+# the flights served before it (higher priority, or the same and older) run
+# first, here or by another scheduler; none served after it is run here.
+# Returns the flights run here, FLIGHT among them unless another scheduler
+# took it (then this waits for its end, polling every POLL seconds).
+sub run_through_queue ($db, $flight, $priority, %o) {
+    my $log = $o{log} // sub ($m) { print "$m\n" };
+    $db->dbh->do('UPDATE flights SET priority = ? WHERE flight = ?', undef, $priority, $flight);
+    my ($ahead) = $db->dbh->selectrow_array(
+        q{SELECT count(*) FROM flights q, flights f WHERE f.flight = ? AND q.flight <> f.flight
+            AND q.started IS NULL AND q.blessing = 'queued'
+            AND (q.priority, -q.flight) > (f.priority, -f.flight)}, undef, $flight
+    );
+    $log->("queue: flight $flight queued at priority $priority, $ahead queued ahead of it");
+    my ($said, @ran) = (0);
+    while (!Osstest::Flight::get($db, $flight)->{finished}) {
+        if (defined(my $f = claim_next($db, $flight))) {
+            push @ran, run_claimed($db, $f, %o);
+            next;
+        }
+        $log->("queue: waiting for flight $flight, run by another scheduler") unless $said++;
+        sleep($o{poll} // 2);
     }
     return @ran;
 }

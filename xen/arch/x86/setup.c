@@ -74,10 +74,78 @@ static bool is_option_word(const char *s, const char *e)
     return false;
 }
 
+/* A module whose data begins with this line is a table of the other
+ * modules' settings, one "INDEX SETTINGS" line each (INDEX counts the
+ * loader's modules from 0, the table included). It is for loaders that keep
+ * little room for command lines: iPXE's multiboot puts every command line,
+ * each after its file's URL, into 512 bytes, and cuts what does not fit.
+ * The table's settings replace what the loader gave after the file name. */
+#define MODULE_TABLE_MAGIC "#xen-module-settings\n"
+
+struct module_settings {
+    const char *s;
+    size_t n;
+};
+
+static struct module_settings table_settings[MAX_MODULES];
+
+/* Read the first table among the modules into table_settings[]; returns its
+ * index, or nr_modules when there is none. A bad line is reported with its
+ * number and skipped: its module keeps what the loader gave. */
+static unsigned int read_module_table(void)
+{
+    const size_t ml = sizeof(MODULE_TABLE_MAGIC) - 1;
+    unsigned int t, line = 1;
+    const char *p, *end;
+
+    for (t = 0; t < boot_info.nr_modules; t++) {
+        const struct boot_module *m = &boot_info.modules[t];
+
+        if (m->size >= ml && !memcmp((const char *)(uintptr_t)m->start, MODULE_TABLE_MAGIC, ml))
+            break;
+    }
+    if (t == boot_info.nr_modules)
+        return t;
+    p = (const char *)(uintptr_t)boot_info.modules[t].start + ml;
+    end = (const char *)(uintptr_t)boot_info.modules[t].start + boot_info.modules[t].size;
+    while (p < end) {
+        const char *eol = p, *q = p;
+        unsigned long idx = 0;
+
+        line++;
+        while (eol < end && *eol != '\n')
+            eol++;
+        while (q < eol && *q >= '0' && *q <= '9' && idx < MAX_MODULES)
+            idx = idx * 10 + (unsigned long)(*q++ - '0');
+        if (eol == p || *p == '#') {
+            /* an empty line or a comment */
+        } else if (q == p || q == eol || *q != ' ') {
+            printk(XENLOG_ERR "boot: module table (module %u) line %u: expected "
+                              "'INDEX SETTINGS'; line ignored\n",
+                   t, line);
+        } else if (idx >= boot_info.nr_modules || idx == t) {
+            printk(XENLOG_ERR "boot: module table (module %u) line %u: no module %lu to set "
+                              "(modules 0-%u, the table is %u); line ignored\n",
+                   t, line, idx, boot_info.nr_modules - 1, t);
+        } else if (table_settings[idx].s) {
+            printk(XENLOG_ERR "boot: module table (module %u) line %u: module %lu set twice; "
+                              "the first line is kept\n",
+                   t, line, idx);
+        } else {
+            table_settings[idx].s = q + 1;
+            table_settings[idx].n = (size_t)(eol - q - 1);
+        }
+        p = eol + 1;
+    }
+    printk("boot: module %u is a table of module settings\n", t);
+    return t;
+}
+
 static void copy_loader_strings(void)
 {
     size_t used = 0;
     const char *s = boot_info.cmdline;
+    unsigned int table;
 
     /* Loaders put the image's own file name first: drop it. */
     if (*s && *s != ' ') {
@@ -98,8 +166,10 @@ static void copy_loader_strings(void)
     }
     strlcpy(cmdline_copy, s, sizeof(cmdline_copy));
     boot_info.cmdline = cmdline_copy;
+    table = read_module_table();
     for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
         const char *m = boot_info.modules[i].cmdline, *word_end = m, *base = m;
+        const struct module_settings *ts = &table_settings[i];
         size_t n;
 
         /* The loader's file name comes first; only its last component is
@@ -110,8 +180,9 @@ static void copy_loader_strings(void)
             if (*p == '/')
                 base = p + 1;
         if (word_has_eq(m, word_end))
-            base = m;
-        n = strlen(base) + 1;
+            base = word_end = m;
+        /* The file name, then the table's settings or the loader's. */
+        n = (size_t)(word_end - base) + (ts->s ? 1 + ts->n : strlen(word_end)) + 1;
         if (used + n > sizeof(module_cmdlines)) {
             printk(XENLOG_ERR "boot: module command lines exceed %zu bytes; module %u dropped\n",
                    sizeof(module_cmdlines), i);
@@ -119,9 +190,28 @@ static void copy_loader_strings(void)
             boot_info.modules[i].size = 0; /* refused rather than built without its settings */
             continue;
         }
-        memcpy(module_cmdlines + used, base, n);
         boot_info.modules[i].cmdline = module_cmdlines + used;
-        used += n;
+        memcpy(module_cmdlines + used, base, (size_t)(word_end - base));
+        used += (size_t)(word_end - base);
+        if (ts->s) {
+            if (*word_end)
+                printk(XENLOG_WARNING "boot: module %u: the table's settings replace the "
+                                      "loader's '%s'\n",
+                       i, word_end);
+            module_cmdlines[used++] = ' ';
+            memcpy(module_cmdlines + used, ts->s, ts->n);
+            used += ts->n;
+        } else {
+            memcpy(module_cmdlines + used, word_end, strlen(word_end));
+            used += strlen(word_end);
+        }
+        module_cmdlines[used++] = '\0';
+    }
+    if (table < boot_info.nr_modules) {
+        /* The table is no domain: the modules after it move up one. */
+        memmove(&boot_info.modules[table], &boot_info.modules[table + 1],
+                (boot_info.nr_modules - table - 1) * sizeof(boot_info.modules[0]));
+        boot_info.nr_modules--;
     }
 }
 

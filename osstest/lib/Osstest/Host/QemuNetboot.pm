@@ -14,9 +14,8 @@ use v5.36;
 use strict;
 use warnings;
 use parent -norequire, 'Osstest::Host::QemuLocal';
-use POSIX          qw(:sys_wait_h);
-use Time::HiRes    qw(time sleep);
-use File::Basename qw(basename);
+use POSIX       qw(:sys_wait_h);
+use Time::HiRes qw(time sleep);
 require Osstest::Host::QemuLocal;
 use Osstest::LabNet;
 
@@ -49,17 +48,29 @@ sub power ($self, $what) {
     return $r;
 }
 
+# Always iPXE, whatever the host file's 'boot' line records.
+sub boots_ipxe ($self) { return 1 }
+
+# The URL the network's HTTP server serves the boot files under.
+sub ipxe_url_prefix ($self) {
+    return Osstest::LabNet::url_prefix(Osstest::LabNet::load($self->prop('network')));
+}
+
 # The iPXE script of a boot plan: the kernel and every module by URL.
-sub ipxe_script ($net, %plan) {
-    my $s = "#!ipxe\n";
-    $s .= "echo osstest: booting over HTTP from " . $net->url('') . "\n";
-    $s .= 'kernel ' . $net->publish($plan{kernel}, 'kernel') . " $plan{cmdline}\n";
+sub ipxe_script ($self, $net, %plan) {
+    my @lines =
+        ([$net->publish($plan{kernel}, Osstest::Host::ipxe_file_name(undef)), $plan{cmdline}]);
     my $i = 0;
     for my $m (@{$plan{modules} // []}) {
         my ($path, $args) = split ' ', $m, 2;
-        $s .= 'module ' . $net->publish($path, 'module' . $i++ . '-' . basename($path));
-        $s .= " $args" if defined $args && length $args;
-        $s .= "\n";
+        push @lines, [$net->publish($path, Osstest::Host::ipxe_file_name($i++)), $args];
+    }
+    $self->ipxe_check_lines(@lines);
+    my $s = "#!ipxe\necho osstest: booting over HTTP from " . $net->url('') . "\n";
+    my $k = 'kernel';
+    for my $l (@lines) {
+        $s .= "$k $l->[0]" . (length($l->[1] // '') ? " $l->[1]" : '') . "\n";
+        $k = 'module';
     }
     return $s . "boot\n";
 }
@@ -72,7 +83,7 @@ sub start ($self, %plan) {
     my $cfg = Osstest::LabNet::load($self->prop('network'));
     my $net = Osstest::LabNet->up($cfg, "$plan{console}.net");
     $self->{net} = $net;
-    $net->write_boot_script(ipxe_script($net, %plan, cmdline => $plan{cmdline} // ''));
+    $net->write_boot_script($self->ipxe_script($net, %plan, cmdline => $plan{cmdline} // ''));
     my ($prefix, $netargs) = $net->qemu_net($self->prop('mac'), $self->prop('nic', 'e1000'));
     $self->{console} = $plan{console};
     Osstest::Host::truncate_console($plan{console});
