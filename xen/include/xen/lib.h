@@ -12,6 +12,8 @@
 #define XENLOG_DEBUG   "<3>"
 
 void printk(const char *fmt, ...) __printf(1, 2);
+/* Days since 1970-01-01 of year y, month m (1-12), day d (lib/date.c). */
+int64_t days_from_civil(int y, unsigned int m, unsigned int d);
 void vprintk(const char *fmt, va_list args);
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list args);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);

@@ -23,17 +23,6 @@ struct rtc_tm {
     unsigned int mon, mday, hour, min, sec, wday;
 };
 
-static int64_t days_from_civil(int y, unsigned int m, unsigned int d)
-{
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    unsigned int yoe = (unsigned int)(y - era * 400);
-    unsigned int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-    return (int64_t)era * 146097 + doe - 719468;
-}
-
 static void civil_from_days(int64_t z, struct rtc_tm *tm)
 {
     z += 719468;
