@@ -17,7 +17,10 @@ my ($rc, $out) = osstest('hosts', 'add');
 is($rc, 0, 'hosts added from the lab directory') or diag $out;
 my $repo = make_repo();
 my $tmpl = data_dir() . '/selftest.tmpl';
-my @gate = ('gate', 'selftest', '--repo', $repo, '--template', $tmpl, '--max-jobs', 2);
+
+# Given as a relative path, as a developer in the repository would.
+chdir $repo or die "chdir $repo: $!";
+my @gate = ('gate', 'selftest', '--repo', '.', '--template', $tmpl, '--max-jobs', 2);
 
 # 1. staging == master: nothing to test.
 ($rc, $out) = osstest(@gate);
