@@ -57,5 +57,5 @@ like($out, qr/unknown hosts sub-command 'dance'/, 'unknown hosts sub-command');
 like($out, qr/no flight 12345/, 'report of an unknown flight');
 ($rc, $out) =
     osstest('gate', 'b', '--repo', '/nonexistent', '--template', data_dir() . '/selftest.tmpl');
-like($out, qr/'staging' is not a commit in \/nonexistent/, 'gate of a missing repository');
+like($out, qr/--repo \/nonexistent: no such directory/, 'gate of a missing repository');
 done_testing;
