@@ -752,6 +752,31 @@ static bool host_state_in_vmcb(const struct vmcb *vmcb)
            vmcb->cr3 == read_cr3();
 }
 
+/* VMRUN stores the host's state at VM_HSAVE_PA and takes the guest's from
+ * the VMCB: were they one page, the guest would run the host's state (and
+ * the host resume with the guest's). Seen once in a fuzzer boot and not yet
+ * explained, so it is checked before every entry: the MSR is put back if
+ * something changed it, and a vCPU whose VMCB is the host save area does not
+ * run (its domain crashes with the figures). */
+static bool host_save_intact(struct vcpu *v, struct svm_cpu *sc)
+{
+    uint64_t hsave = rdmsr(MSR_VM_HSAVE_PA), want = __pa(sc->hsave);
+
+    if (hsave != want) {
+        printk(XENLOG_ERR "CPU%u: VM_HSAVE_PA was %#lx, not %#lx (d%u v%u next): restored\n",
+               smp_processor_id(), (unsigned long)hsave, (unsigned long)want, v->domain->domain_id,
+               v->vcpu_id);
+        wrmsr(MSR_VM_HSAVE_PA, want);
+    }
+    if (VCPU_SVM(v)->vmcb_pa == want || VCPU_SVM(v)->vmcb_pa == hsave) {
+        domain_crash(v->domain, "vCPU%u: its VMCB %#lx is CPU%u's host save area (%#lx)",
+                     v->vcpu_id, (unsigned long)VCPU_SVM(v)->vmcb_pa, smp_processor_id(),
+                     (unsigned long)hsave);
+        return false;
+    }
+    return true;
+}
+
 static void svm_vcpu_run(struct vcpu *v)
 {
     struct svm_vcpu *s = VCPU_SVM(v);
@@ -783,6 +808,10 @@ static void svm_vcpu_run(struct vcpu *v)
         s->vmcb->eventinj = s->pending_event;
         s->pending_event = 0;
         svm_asid_enter(s, sc);
+        if (!host_save_intact(v, sc)) {
+            local_irq_enable();
+            break;
+        }
         svm_vmrun(&s->gprs, s->vmcb_pa, sc->host_save_pa);
         record_exit(s, s->vmcb->eventinj);
         if (host_state_in_vmcb(s->vmcb)) {
