@@ -155,6 +155,15 @@ static void spare_push(struct domain *d, mfn_t mfn)
     d->spare[d->nr_spare++] = (uint32_t)mfn;
 }
 
+/* Under p2m_lock: gfn's RAM frame leaves the guest's map for the spare list
+ * (the caller clears its nested entry). */
+static void ram_frame_unmap(struct domain *d, unsigned long gfn)
+{
+    spare_push(d, d->p2m[gfn]);
+    d->p2m[gfn] = 0;
+    d->tot_pages--;
+}
+
 /* Under p2m_lock: a RAM frame for the domain, zeroed: a spare one, or a
  * new one while it is below max_pages. 0 if none. */
 static mfn_t ram_frame_take(struct domain *d)
@@ -279,9 +288,7 @@ int p2m_ram_populate(struct domain *d, unsigned long gfn, unsigned int order)
         rc = -ENOMEM;
         while (i--) {
             npt_set(&l1[i], 0);
-            spare_push(d, d->p2m[gfn + i]);
-            d->p2m[gfn + i] = 0;
-            d->tot_pages--;
+            ram_frame_unmap(d, gfn + i);
         }
     }
     p2m_unlock(d, flags);
@@ -312,9 +319,7 @@ int p2m_ram_release(struct domain *d, unsigned long gfn, unsigned int order)
     for (unsigned long i = 0; e && i < n; i++) {
         if (l1)
             npt_set(&l1[i], 0);
-        spare_push(d, d->p2m[gfn + i]);
-        d->p2m[gfn + i] = 0;
-        d->tot_pages--;
+        ram_frame_unmap(d, gfn + i);
     }
     p2m_unlock(d, flags);
     return rc;
@@ -338,10 +343,8 @@ int p2m_ram_move(struct domain *d, unsigned long from, unsigned long to)
     if (!rc && (ef = npt_slot(d, from, 1, true, &rc)))
         et = npt_slot(d, to, 1, true, &rc);
     if (et) {
-        if (d->p2m[to]) {
-            spare_push(d, d->p2m[to]);
-            d->tot_pages--;
-        }
+        if (d->p2m[to])
+            ram_frame_unmap(d, to);
         mfn = d->p2m[from];
         d->p2m[from] = 0;
         npt_set(ef, 0);
@@ -377,11 +380,8 @@ int p2m_map_shared_info(struct domain *d, unsigned long gfn)
         goto out;
     if (d->shared_info_gfn != NO_GFN && !(old = npt_slot(d, d->shared_info_gfn, 1, true, &rc)))
         goto out;
-    if (gfn < d->nr_pages && d->p2m[gfn]) {
-        spare_push(d, d->p2m[gfn]);
-        d->p2m[gfn] = 0;
-        d->tot_pages--;
-    }
+    if (gfn < d->nr_pages && d->p2m[gfn])
+        ram_frame_unmap(d, gfn);
     npt_set(e, (__pa(d->shared_info) & PADDR_MASK) | NPT_FLAGS);
     if (old)
         npt_set(old, 0);
