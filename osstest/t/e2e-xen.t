@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 # End to end on this tree: a flight made from the project's template (its
 # build, XTF and coverage jobs, with the XTF selection cut to one test per
-# environment to stay quick) builds the hypervisor and XTF with raisin, boots the
+# environment and one needing xenstore, to stay quick) builds the hypervisor,
+# the xenstore domain and XTF with raisin, boots the
 # hypervisor on the two virtual hosts of lab-configs/, runs xtf-runner there,
 # records each XTF test instance as a subtest xtf/NAME, and reports.
 use v5.36;
@@ -24,11 +25,13 @@ $ENV{RAISIN_ARTEFACTS} //= "$top/results/artefacts";
 my ($rc, $out) = osstest('hosts', 'add');
 is($rc, 0, 'the virtual hosts of lab-configs added') or diag $out;
 
-# The project's template, XTF cut to the example test (coverage job too).
+# The project's template, XTF cut to the example test and one test needing
+# xenstore (coverage job too).
+my $xs  = 'test-hvm64-xenstore-read';
 my $src = do { local (@ARGV, $/) = "$top/osstest/templates/xen.tmpl"; <> };
-$src =~ s/(\n    step xtf-run ts-xtf-run)/\n    runvar xtf_selection = example$1/g;
+$src =~ s/(\n    step xtf-run ts-xtf-run)/\n    runvar xtf_selection = example $xs$1/g;
 $src =~
-    s/(\n    step coverage ts-coverage)/\n    runvar xtf_selection = example\n    runvar coverage_by_test = 1$1/;
+    s/(\n    step coverage ts-coverage)/\n    runvar xtf_selection = example $xs\n    runvar coverage_by_test = 1$1/;
 my $tmpl = "$ENV{OSSTEST_RESULTS}/xen-quick.tmpl";
 open my $fh, '>', $tmpl or die;
 print $fh $src;
@@ -46,6 +49,8 @@ my $jobs = {map { $_->{job} => $_ } @{Osstest::Flight::jobs($db, $f)}};
 is($jobs->{'build-x86_64'}{status}, 'pass', 'raisin built the hypervisor and XTF');
 my $rv = Osstest::Flight::runvars($db, $jobs->{'build-x86_64'}{job_id});
 ok(-d $rv->{path_xen} && -d $rv->{path_xtf}, 'artefact paths recorded');
+my $xsdom = ($rv->{path_xen_tools} // '') . '/files/lib/xen/boot/xsdom';
+ok(-f $xsdom, 'the build artefact holds the xenstore domain image');
 my %host;
 
 for my $j (qw(test-xtf-x86_64-smp1 test-xtf-x86_64-smp2)) {
@@ -55,6 +60,12 @@ for my $j (qw(test-xtf-x86_64-smp1 test-xtf-x86_64-smp2)) {
     my @xtf = grep { $_->{kind} eq 'subtest' && $_->{testid} =~ m{^xtf/test-} } @$steps;
     ok(@xtf >= 1, "$j: XTF test instances recorded as subtests (" . scalar(@xtf) . ')');
     diag("$j: $_->{testid} $_->{status}") for grep { $_->{status} ne 'pass' } @xtf;
+
+    # The build artefact's xenstore domain is offered: the test needing
+    # xenstore runs and passes (without it: skip, "needs xenstore").
+    my ($xst) = grep { $_->{testid} eq "xtf/$xs" } @xtf;
+    is($xst && $xst->{status}, 'pass', "$j: xtf/$xs ran with the xenstore domain and passed")
+        or diag("$j: $xs: " . ($xst ? "$xst->{status} $xst->{detail}" : 'not run'));
     $host{Osstest::Flight::runvars($db, $jobs->{$j}{job_id})->{host}}++;
 }
 is_deeply([sort keys %host], ['vhost1', 'vhost2'], 'the two jobs ran on the two virtual hosts');
@@ -67,6 +78,8 @@ my ($rep) = grep { $_->{testid} eq 'coverage/report' } @$csteps;
 is($rep && $rep->{status}, 'pass', 'coverage/report: the coverage report was written');
 ok((grep { $_->{kind} eq 'subtest' && $_->{testid} =~ m{^xtf/test-} } @$csteps),
     'its XTF instances are subtests');
+my ($cxs) = grep { $_->{testid} eq "xtf/$xs" } @$csteps;
+is($cxs && $cxs->{status}, 'pass', "coverage job: xtf/$xs ran with the xenstore domain");
 ok(-s "$top/results/coverage/flight-$f/summary.json", 'coverage summary of the flight');
 my $meta = eval {
     JSON::PP::decode_json(

@@ -110,6 +110,24 @@ sub xen_image ($self) {
     die "osstest: no hypervisor image in $dir\n";
 }
 
+# The xenstore service domain image the test runner boots with the tests
+# that need xenstore: runvar xenstore_image, else lib/xen/boot/xsdom in the
+# xen-tools artefact (runvar path_xen_tools; raisin's layout files/...).
+# Returns (image, why) with image '' and the reason when there is none.
+sub xenstore_image ($self) {
+    my $img = $self->runvar('xenstore_image', undef);
+    if (defined $img) {
+        return -f $img ? ($img, '') : ('', "runvar xenstore_image names no file ($img)");
+    }
+    my $dir = $self->runvar('path_xen_tools', undef);
+    return ('', 'no xen-tools artefact (runvar path_xen_tools) in the jobs this one needs')
+        unless defined $dir;
+    for my $c ("$dir/files/lib/xen/boot/xsdom", "$dir/lib/xen/boot/xsdom") {
+        return ($c, '') if -f $c;
+    }
+    return ('', "the xen-tools artefact $dir has no lib/xen/boot/xsdom");
+}
+
 my %RESULT = (
     SUCCESS => 'pass',
     SKIP    => 'skip',
