@@ -125,6 +125,15 @@ sub secs_text ($s) {
     return sprintf '%dm%02ds', $s / 60, $s % 60;
 }
 
+# What the report says of a job reused from REUSED_FROM ("flight N job J"):
+# its steps, attempts and logs are that flight's.
+sub reused_note ($from) {
+    return '' unless $from;
+    my ($n) = $from =~ /^flight (\d+)/;
+    return "reused from $from: same inputs"
+        . (defined $n ? "; its steps, attempts and logs are from flight $n" : '');
+}
+
 # Jobs with host, duration, steps (attempts labelled), subtest counts,
 # failing and skipped subtests with their messages.
 sub job_details ($db, $r) {
@@ -155,13 +164,14 @@ sub job_details ($db, $r) {
                 if $st eq 'skip';
         }
         push @out, {
-            job      => $j->{job},
-            status   => $j->{status},
-            host     => $rv->{host}        // '',
-            reused   => $rv->{reused_from} // '',
-            duration => secs_text($secs),
-            seconds  => $secs,
-            steps    => [
+            job         => $j->{job},
+            status      => $j->{status},
+            host        => $rv->{host}        // '',
+            reused      => $rv->{reused_from} // '',
+            reused_note => reused_note($rv->{reused_from}),
+            duration    => secs_text($secs),
+            seconds     => $secs,
+            steps       => [
                 map {
                     {
                         %$_,
@@ -261,7 +271,7 @@ sub details_text ($r) {
     push @o, 'jobs (host, duration; steps):';
     for my $d (@{$r->{details}}) {
         push @o, sprintf '  %-32s %-8s %-10s %s%s', $d->{job}, $d->{status}, $d->{host} || '-',
-            $d->{duration}, $d->{reused} ? " (reused from $d->{reused}: same inputs)" : '';
+            $d->{duration}, $d->{reused} ? " ($d->{reused_note})" : '';
         push @o, map {
             sprintf '    %-28s %-8s %s%s', $_->{testid}, $_->{status}, $_->{duration},
                 $_->{label}

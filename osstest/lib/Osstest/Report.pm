@@ -122,6 +122,12 @@ sub analyse ($db, $flight, %opt) {
     my (@items, $failures, $incomplete);
     for my $j (@$jobs) {
         $incomplete++ if $j->{status} =~ /^(queued|preparing|running)$/;
+
+        # A reused job's steps ran in another flight: [flight, job].
+        my ($rf) = $db->dbh->selectrow_array(
+            q{SELECT value FROM runvars WHERE job_id = ? AND name = 'reused_from'},
+            undef, $j->{job_id});
+        my $reused = ($rf // '') =~ /^flight (\d+) job (\S+)$/ ? [$1, $2] : undef;
         my @fails;
         for my $testid (sort keys %{$now->{$j->{job}} // {}}) {
             my $e = $now->{$j->{job}}{$testid};
@@ -134,6 +140,7 @@ sub analyse ($db, $flight, %opt) {
             my ($testid, $e) = @$fl;
             $failures++;
             my %it = (job => $j->{job}, testid => $testid, status => $e->{last} // $j->{status});
+            $it{ran_in} = $reused->[0] if $reused;
             my $b_entry = $testid eq '(job)' ? undef : $then->{$j->{job}}{$testid};
             my $b_pass =
                 $testid eq '(job)'
@@ -142,9 +149,11 @@ sub analyse ($db, $flight, %opt) {
             my ($pat) = grep { $j->{job} =~ $_->{job} && $testid =~ $_->{testid} } @$allow;
             if ($e->{pass}) {
                 my ($first_pass) = grep { $_->{status} eq 'pass' } @{$e->{steps}};
+                my $where =
+                    $reused ? "flight $reused->[0] (reused here: same inputs)" : 'this flight';
                 @it{qw(class why)} = (
                     'flake',
-                    "flake: failed, then passed in attempt $first_pass->{attempt} of this flight"
+                    "flake: failed, then passed in attempt $first_pass->{attempt} of $where"
                 );
             }
             elsif ($pat) {
@@ -209,6 +218,11 @@ sub failed ($r) {
     return @out;
 }
 
+# Where a reused job's failure was seen (its logs are there).
+sub ran_in ($it) {
+    return defined $it->{ran_in} ? "; ran in flight $it->{ran_in}, reused: same inputs" : '';
+}
+
 sub text ($r) {
     my $f   = $r->{flight};
     my @out = (
@@ -228,9 +242,13 @@ sub text ($r) {
     my @flake = grep { $_->{class} eq 'flake' } @{$r->{items}};
     my @other = grep { $_->{class} !~ /^(regression|flake)$/ } @{$r->{items}};
     push @out, @reg ? 'regressions:' : 'regressions: none';
-    push @out, map { sprintf '  REGRESSION %s %s: %s (%s)', @$_{qw(job testid status why)} } @reg;
+    push @out,
+        map { sprintf '  REGRESSION %s %s: %s (%s%s)', @$_{qw(job testid status why)}, ran_in($_) }
+        @reg;
     push @out, 'other failures:' if @other;
-    push @out, map { sprintf '  %s %s %s: %s (%s)', @$_{qw(class job testid status why)} } @other;
+    push @out,
+        map { sprintf '  %s %s %s: %s (%s%s)', @$_{qw(class job testid status why)}, ran_in($_) }
+        @other;
     push @out, 'flakes (' . scalar(@flake) . '):' if @flake;
     push @out, map { sprintf '  flake %s %s: %s (%s)', @$_{qw(job testid status why)} } @flake;
     push @out, '', "verdict: $r->{verdict}", 'push: ' . ($r->{push} ? 'yes' : 'no');

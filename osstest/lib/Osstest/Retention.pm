@@ -4,7 +4,8 @@ package Osstest::Retention;
 # results/flights/N/ and build artefacts in the raisin store are kept within
 # a budget by deleting the oldest first, never what recent flights and
 # baselines reference: the newest KEEP flights of each branch, the newest
-# finished real flight of each branch (a baseline), unfinished flights, and
+# finished real flight of each branch (a baseline), unfinished flights, the
+# flights whose logs those flights' reused jobs show (Osstest::Reuse), and
 # every artefact a runvar (path_*) of those flights names.
 
 use v5.36;
@@ -43,7 +44,17 @@ sub kept_flights ($db, $keep) {
           WHERE nth <= ? OR finished IS NULL
              OR (blessing = 'real' AND finished IS NOT NULL AND nth_real = 1)}, undef, $keep
     );
-    return {map { $_ => 1 } @$rows};
+    my %kept = map { $_ => 1 } @$rows;
+
+    # A kept flight's reused jobs show steps whose logs are in the flight
+    # that ran them: that flight's logs are kept too.
+    my $ran_in = $db->dbh->selectcol_arrayref(
+        q{SELECT DISTINCT substring(s.log FROM '^flights/([0-9]+)/')::int
+          FROM steps s JOIN jobs j USING (job_id)
+          WHERE j.flight = ANY(?) AND s.log LIKE 'flights/%'}, undef, [keys %kept]
+    );
+    $kept{$_} = 1 for grep { defined } @$ran_in;
+    return \%kept;
 }
 
 # Plan and (unless DRY) do the deletions. Returns {before, after, budget,

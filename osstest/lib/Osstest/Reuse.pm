@@ -93,7 +93,10 @@ sub key ($db, $job_id) {
 
 # Reuse for JOB_ID the outcome of an earlier job with the same key, if any;
 # returns the earlier job's status, or undef (the job then runs, its key
-# recorded for later flights).
+# recorded for later flights). Runvar reused_from names the flight and job
+# that ran it (through a chain of reuses: the first); the copied steps' logs
+# stay in that flight's directory, which retention keeps while a kept
+# flight names it.
 sub try ($db, $job_id) {
     my ($key) = key($db, $job_id);
     return undef unless defined $key;
@@ -109,6 +112,12 @@ sub try ($db, $job_id) {
                 Osstest::Flight::set_runvar($db, $job_id, 'reuse_key', $key, 1);
                 return undef;
             }
+
+            # A source that was itself reused names the flight that ran it:
+            # the steps, attempts and logs are that flight's.
+            my ($origin) = $dbh->selectrow_array(
+                q{SELECT value FROM runvars WHERE job_id = ? AND name = 'reused_from'},
+                undef, $src->{job_id});
             $dbh->do('DELETE FROM steps WHERE job_id = ?', undef, $job_id);
             $dbh->do(
                 q{INSERT INTO steps (job_id, stepno, testid, attempt, kind, parent, script,
@@ -126,7 +135,7 @@ sub try ($db, $job_id) {
             );
             Osstest::Flight::set_runvar($db, $job_id, 'reuse_key', $key, 1);
             Osstest::Flight::set_runvar($db, $job_id, 'reused_from',
-                "flight $src->{flight} job $src->{job}", 1);
+                $origin // "flight $src->{flight} job $src->{job}", 1);
             $dbh->do(q{UPDATE jobs SET status = ?, finished = now() WHERE job_id = ?},
                 undef, $src->{status}, $job_id);
             $dbh->do('DELETE FROM allocations WHERE job_id = ?', undef, $job_id);
