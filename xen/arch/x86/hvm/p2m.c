@@ -460,6 +460,7 @@ void p2m_dump_walk(struct domain *d, unsigned long gfn)
 
         printk("      L%u table %#lx (flags %#x owner %u order %u) entry %#lx\n", l,
                (unsigned long)table, pg->flags, pg->owner, pg->order, (unsigned long)e);
+        page_print("      its frame", table >> 12);
         if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
             break;
         table = e & PADDR_MASK;

@@ -469,6 +469,8 @@ static void svm_dump(struct vcpu *v)
            vmcb->cs.sel, (unsigned long)vmcb->rip, (unsigned long)vmcb->rsp,
            (unsigned long)vmcb->rflags, (unsigned long)vmcb->cr0, (unsigned long)vmcb->cr3,
            (unsigned long)vmcb->cr4, (unsigned long)vmcb->efer);
+    hvm_dump_translate(v, "RIP", vmcb->rip);
+    hvm_dump_translate(v, "RSP", vmcb->rsp);
 }
 
 /* Exits that do not change the guest's state (its event's delivery fails
@@ -758,6 +760,20 @@ static bool host_state_in_vmcb(const struct vmcb *vmcb)
  * explained, so it is checked before every entry: the MSR is put back if
  * something changed it, and a vCPU whose VMCB is the host save area does not
  * run (its domain crashes with the figures). */
+/* Who had the frames a VMCB and the host save areas live in: a VMCB that
+ * is also a host save area was freed by one owner while it was in use. */
+static void print_host_save_frames(const struct svm_vcpu *s)
+{
+    page_print("its VMCB", s->vmcb_pa >> PAGE_SHIFT);
+    for (unsigned int c = 0; c < NR_CPUS; c++)
+        if (svm_cpus[c].hsave) {
+            char what[32];
+
+            snprintf(what, sizeof(what), "CPU%u's host save area", c);
+            page_print(what, __pa(svm_cpus[c].hsave) >> PAGE_SHIFT);
+        }
+}
+
 static bool host_save_intact(struct vcpu *v, struct svm_cpu *sc)
 {
     uint64_t hsave = rdmsr(MSR_VM_HSAVE_PA), want = __pa(sc->hsave);
@@ -772,6 +788,7 @@ static bool host_save_intact(struct vcpu *v, struct svm_cpu *sc)
         domain_crash(v->domain, "vCPU%u: its VMCB %#lx is CPU%u's host save area (%#lx)",
                      v->vcpu_id, (unsigned long)VCPU_SVM(v)->vmcb_pa, smp_processor_id(),
                      (unsigned long)hsave);
+        print_host_save_frames(VCPU_SVM(v));
         return false;
     }
     return true;
@@ -818,6 +835,7 @@ static void svm_vcpu_run(struct vcpu *v)
             domain_crash(v->domain,
                          "vCPU%u exited with the host's RIP and CR3 in its VMCB (exit %#lx)",
                          v->vcpu_id, (unsigned long)s->vmcb->exitcode);
+            print_host_save_frames(s);
             break;
         }
         if (!svm_handle_exit_timed(v))
