@@ -469,6 +469,10 @@ static void svm_dump(struct vcpu *v)
            vmcb->cs.sel, (unsigned long)vmcb->rip, (unsigned long)vmcb->rsp,
            (unsigned long)vmcb->rflags, (unsigned long)vmcb->cr0, (unsigned long)vmcb->cr3,
            (unsigned long)vmcb->cr4, (unsigned long)vmcb->efer);
+    printk("    CR2 %016lx ASID %u nested CR3 %#lx (domain's %#lx) EXITINTINFO %#lx EVENTINJ %#lx\n",
+           (unsigned long)vmcb->cr2, vmcb->asid, (unsigned long)vmcb->n_cr3,
+           (unsigned long)v->domain->npt_root, (unsigned long)vmcb->exitintinfo,
+           (unsigned long)vmcb->eventinj);
     hvm_dump_translate(v, "RIP", vmcb->rip);
     hvm_dump_translate(v, "RSP", vmcb->rsp);
 }
