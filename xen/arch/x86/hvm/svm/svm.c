@@ -383,6 +383,15 @@ static void svm_inject_exception(struct vcpu *v, uint8_t vec, bool has_ec, uint3
             vec = 8, has_ec = true, ec = 0;
         }
     }
+    s->raised[s->raised_next++ % ARRAY_SIZE(s->raised)] =
+        (struct svm_raise_record){.rip = s->vmcb->rip,
+                                  .cr2 = cr2,
+                                  .rax = s->vmcb->rax,
+                                  .rsi = s->gprs.rsi,
+                                  .exit_code = (uint32_t)s->vmcb->exitcode,
+                                  .ec = ec,
+                                  .vec = vec,
+                                  .cpu = smp_processor_id()};
     if (vec == 14)
         s->vmcb->cr2 = cr2;
     s->pending_event = EVENTINJ_VALID | EVENTINJ_TYPE_EXC | vec |
@@ -459,11 +468,27 @@ static void dump_exits(const struct svm_vcpu *s)
     }
 }
 
+static void dump_raised(const struct svm_vcpu *s)
+{
+    unsigned int n = s->raised_next < ARRAY_SIZE(s->raised) ? s->raised_next : ARRAY_SIZE(s->raised);
+
+    if (n)
+        printk("    last %u exceptions raised by the hypervisor (vector error CR2 RIP exit RAX RSI CPU):\n", n);
+    for (unsigned int i = s->raised_next - n; i != s->raised_next; i++) {
+        const struct svm_raise_record *r = &s->raised[i % ARRAY_SIZE(s->raised)];
+
+        printk("      %u %#x %#lx %#lx %#x %#lx %#lx CPU%u\n", r->vec, r->ec, (unsigned long)r->cr2,
+               (unsigned long)r->rip, r->exit_code, (unsigned long)r->rax, (unsigned long)r->rsi,
+               r->cpu);
+    }
+}
+
 static void svm_dump(struct vcpu *v)
 {
     struct vmcb *vmcb = VCPU_SVM(v)->vmcb;
 
     dump_exits(VCPU_SVM(v));
+    dump_raised(VCPU_SVM(v));
     printk("    RIP %04x:%016lx RSP %016lx RFLAGS %08lx CR0 %08lx CR3 %016lx CR4 %08lx EFER "
            "%lx\n",
            vmcb->cs.sel, (unsigned long)vmcb->rip, (unsigned long)vmcb->rsp,
