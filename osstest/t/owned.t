@@ -61,6 +61,19 @@ sub gone ($pid, $secs = 15) {
     return 0;
 }
 
+# The processes of the job still carrying its mark after up to SECS seconds
+# (the owner stops them one after another: QEMU may go before the rest).
+sub left_after ($job_id, $secs = 15) {
+    my $until = time + $secs;
+    my @left;
+    while (1) {
+        @left = owned_pids(owner_token($ENV{OSSTEST_DSN}, $job_id));
+        last if !@left || time >= $until;
+        sleep 0.1;
+    }
+    return scalar @left;
+}
+
 sub ppid ($pid) {
     my $stat = do { local (@ARGV, $/) = "/proc/$pid/stat"; <> }
         // '';
@@ -98,8 +111,7 @@ my ($st) = $db->dbh->selectrow_array(
 );
 is($st, 'broken', 'the step timed out (broken)');
 ok(gone($qemu), 'its QEMU, in a session of its own, is gone');
-is(scalar owned_pids(owner_token($ENV{OSSTEST_DSN}, job_id($f))),
-    0, 'no process of the job is left');
+is(left_after(job_id($f)), 0, 'no process of the job is left');
 
 # 2. The job's process dies (a dead worker) mid-boot; 3. run-flight is killed.
 for my $case ('job process', 'run-flight') {
@@ -122,8 +134,7 @@ for my $case ('job process', 'run-flight') {
         kill 'KILL', $run;
     }
     ok(gone($qemu), "[$case] killed: QEMU is gone");
-    is(scalar owned_pids(owner_token($ENV{OSSTEST_DSN}, job_id($f))),
-        0, "[$case] no process of the job is left");
+    is(left_after(job_id($f)), 0, "[$case] no process of the job is left");
     kill 'KILL', $run;
     waitpid $run, 0;
 }

@@ -18,8 +18,8 @@ my $t = Osstest::Template::load("$FindBin::Bin/../templates/xen.tmpl");
 is_deeply($t->{trees}, ['xen'], 'xen template tests tree xen');
 my %jobs = map { $_->{name} => $_ } @{$t->{jobs}};
 is_deeply($jobs{'test-xtf-x86_64-smp1'}{needs}, ['build-x86_64'], 'test job needs the build');
-is($jobs{'test-xtf-x86_64-smp1'}{runvars}{hostflags}, 'x86_64,qemu,smp1', 'host flags runvar');
-is($jobs{'build-x86_64'}{runvars}{components},        'xen xtf',          'runvar line');
+is($jobs{'test-xtf-x86_64-smp1'}{runvars}{hostflags}, 'x86_64,qemu,smp1',  'host flags runvar');
+is($jobs{'build-x86_64'}{runvars}{components},        'xen xen-tools xtf', 'runvar line');
 my @steps = @{$jobs{'test-xtf-x86_64-smp2'}{steps}};
 is_deeply(
     [map { $_->{testid} } @steps],
