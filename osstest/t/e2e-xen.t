@@ -70,6 +70,12 @@ for my $j (qw(test-xtf-x86_64-smp1 test-xtf-x86_64-smp2)) {
 }
 is_deeply([sort keys %host], ['vhost1', 'vhost2'], 'the two jobs ran on the two virtual hosts');
 
+# The network-booted host fetches the xenstore domain over HTTP like the rest.
+my ($nxs) =
+    grep { $_->{testid} eq "xtf/$xs" }
+    @{Osstest::Flight::steps($db, $jobs->{'test-xtf-x86_64-netboot'}{job_id})};
+is($nxs && $nxs->{status}, 'pass', "test-xtf-x86_64-netboot: xtf/$xs passed");
+
 # The coverage job: passes when coverage was collected; its XTF tests are
 # subtests like the XTF jobs'.
 is($jobs->{'coverage-x86_64'}{status}, 'pass', 'the coverage job passed');
