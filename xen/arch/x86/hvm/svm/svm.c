@@ -828,7 +828,12 @@ static void svm_vcpu_run(struct vcpu *v)
     struct svm_vcpu *s = VCPU_SVM(v);
     struct svm_cpu *sc = &svm_cpus[smp_processor_id()];
     struct cpu_info *ci = this_cpu();
+    unsigned int other = 0;
 
+    if (!__atomic_compare_exchange_n(&s->run_cpu, &other, smp_processor_id() + 1, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        panic("d%u v%u: CPU%u enters it while CPU%u runs it", v->domain->domain_id, v->vcpu_id,
+              smp_processor_id(), other - 1);
     fpu_switch_in(v);
     dr_switch_in(s);
     /* Branch predictions another domain trained must not steer this one. */
@@ -873,6 +878,7 @@ static void svm_vcpu_run(struct vcpu *v)
     v->kick = false;
     dr_switch_out(s);
     fpu_switch_out(v);
+    __atomic_store_n(&s->run_cpu, 0, __ATOMIC_RELEASE);
 }
 
 /* Flush every vCPU of d before it next enters the guest (nested tables
