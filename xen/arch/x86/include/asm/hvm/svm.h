@@ -196,6 +196,9 @@ struct svm_vcpu {
         uint8_t vec, cpu;
     } raised[4];
     unsigned int raised_next;
+    /* 1 + the pCPU inside svm_vcpu_run() for this vCPU, 0 when none: two
+     * pCPUs entering one VMCB would mix two runs of the guest. */
+    unsigned int run_cpu;
 };
 
 /* Entry code (entry.S): run the guest until the next #VMEXIT. */
