@@ -83,7 +83,7 @@ sub key ($db, $job_id) {
     if (grep { $_ eq 'ts-build' } steps_of(\%rv)) {
         for my $c (split ' ', $rv{components} // 'xen xtf') {
             return (undef, "it builds $c, which no job it needs built")
-                unless $artefact{$c};
+                unless $artefact{$c =~ tr/-/_/r};    # xen-tools: path_xen_tools
         }
     }
     push @parts, map { "$_->[0]=$_->[1]" } grep { $_->[0] !~ $IGNORED } @$own;
