@@ -165,8 +165,8 @@ void hvm_dump_translate(struct vcpu *v, const char *what, uint64_t gva)
         if (mfn)
             page_print("      its frame", mfn);
         if (p2m_npt_mfn(d, table >> 12) != mfn)
-            printk("      but the nested tables map gfn %#lx to %#lx\n", (unsigned long)(table >> 12),
-                   (unsigned long)p2m_npt_mfn(d, table >> 12));
+            printk("      but the nested tables map gfn %#lx to %#lx\n",
+                   (unsigned long)(table >> 12), (unsigned long)p2m_npt_mfn(d, table >> 12));
         if (!(e & _PAGE_PRESENT) || l == 1 || (e & _PAGE_PSE))
             return;
         table = esize == 4 ? (e & 0xfffff000) : (e & PADDR_MASK);
