@@ -159,6 +159,10 @@ static int svm_vcpu_initialise(struct vcpu *v)
     vmcb->n_cr3 = v->domain->npt_root;
     /* One TSC for all the domain's vCPUs, as on Xen (0 when it was built). */
     vmcb->tsc_offset = -(int64_t)(v->domain->tsc_base ? v->domain->tsc_base : rdtsc());
+    s->want_intercepts.cr = vmcb->cr_intercepts;
+    s->want_intercepts.exc = vmcb->exc_intercepts;
+    s->want_intercepts.i1 = vmcb->intercepts1;
+    s->want_intercepts.i2 = vmcb->intercepts2;
 
     /* The PVH start state: flat 32-bit protected mode, paging off. */
     seg(&vmcb->cs, 0x08, 0xc9b, 0xffffffff);
@@ -811,6 +815,41 @@ static bool host_state_in_vmcb(const struct vmcb *vmcb)
            vmcb->cr3 == read_cr3();
 }
 
+/* The control fields the vCPU was set up with (svm_vcpu_initialise), as
+ * they must be at every entry, and the permission bytes that keep the
+ * guest's hands off EFER and the SVM MSRs (VM_CR .. VM_HSAVE_PA): a guest
+ * that could write VM_HSAVE_PA would move the CPU's host save area. Only
+ * the VINTR intercept changes while a vCPU lives. EFER is the low two bits
+ * of its byte (STAR, LSTAR and CSTAR share it and pass through); VM_CR,
+ * IGNNE, SMM_CTL and VM_HSAVE_PA fill theirs. */
+static bool vmcb_control_intact(struct vcpu *v)
+{
+    const struct vmcb *vmcb = VCPU_SVM(v)->vmcb;
+    const typeof(VCPU_SVM(v)->want_intercepts) *want = &VCPU_SVM(v)->want_intercepts;
+    const char *what = NULL;
+
+    if (vmcb->cr_intercepts != want->cr || vmcb->dr_intercepts ||
+        vmcb->exc_intercepts != want->exc || (vmcb->intercepts1 & ~INTERCEPT_VINTR) != want->i1 ||
+        vmcb->intercepts2 != want->i2)
+        what = "intercepts";
+    else if (vmcb->iopm_base_pa != iopm_pa || vmcb->msrpm_base_pa != msrpm_pa)
+        what = "permission map addresses";
+    else if (vmcb->np_enable != 1 || vmcb->n_cr3 != v->domain->npt_root)
+        what = "nested paging";
+    else if ((msrpm[0x800 + 0x80 / 4] & 3) != 3 || msrpm[0x1000 + 0x114 / 4] != 0xff)
+        what = "MSR permission map (EFER or the SVM MSRs)";
+    if (!what)
+        return true;
+    domain_crash(v->domain,
+                 "vCPU%u: its VMCB's %s changed (intercepts %#x %#x cr %#x exc %#x, "
+                 "msrpm %#lx iopm %#lx, nested %lu %#lx)",
+                 v->vcpu_id, what, vmcb->intercepts1, vmcb->intercepts2, vmcb->cr_intercepts,
+                 vmcb->exc_intercepts, (unsigned long)vmcb->msrpm_base_pa,
+                 (unsigned long)vmcb->iopm_base_pa, (unsigned long)vmcb->np_enable,
+                 (unsigned long)vmcb->n_cr3);
+    return false;
+}
+
 /* VMRUN stores the host's state at VM_HSAVE_PA and takes the guest's from
  * the VMCB: were they one page, the guest would run the host's state (and
  * the host resume with the guest's). Seen once in a fuzzer boot and not yet
@@ -887,7 +926,7 @@ static void svm_vcpu_run(struct vcpu *v)
         s->vmcb->eventinj = s->pending_event;
         s->pending_event = 0;
         svm_asid_enter(s, sc);
-        if (!host_save_intact(v, sc)) {
+        if (!host_save_intact(v, sc) || !vmcb_control_intact(v)) {
             local_irq_enable();
             break;
         }
