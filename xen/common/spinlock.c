@@ -1,0 +1,19 @@
+/* The contended path of spin_lock (see xen/spinlock.h). */
+#include <xen/spinlock.h>
+#include <asm/percpu.h>
+
+void spin_lock_wait(spinlock_t *l, uint16_t me)
+{
+    struct cpu_info *ci = this_cpu();
+    uint64_t t0 = rdtsc(), spent;
+
+    while (__atomic_load_n(&l->head, __ATOMIC_ACQUIRE) != me)
+        cpu_relax();
+    spent = rdtsc() - t0;
+    ci->spin_cycles += spent;
+    if (spent > ci->spin_max) {
+        ci->spin_max = spent;
+        ci->spin_max_lock = l;
+        ci->spin_max_from = __builtin_return_address(0);
+    }
+}
