@@ -15,6 +15,7 @@ struct exit_time_cpu {
     uint64_t count;
     struct exit_time_sample top[EXIT_TIME_TOP]; /* longest first */
     struct exit_time_sample nowait_max;         /* longest less its lock waits */
+    uint64_t hcall_max[EXIT_TIME_HCALLS];       /* longest per hypercall number */
 };
 
 static struct exit_time_cpu exit_times[NR_CPUS];
@@ -49,15 +50,23 @@ uint64_t exit_time_bucket_end(unsigned int b)
     return (1ULL << lg) + ((uint64_t)(sub + 1) << (lg - 2));
 }
 
+static uint64_t nowait(const struct exit_time_sample *s)
+{
+    return s->cycles > s->spin_cycles ? s->cycles - s->spin_cycles : 0;
+}
+
 void exit_time_record(const struct exit_time_sample *s)
 {
     struct exit_time_cpu *e = &exit_times[smp_processor_id()];
     unsigned int i = EXIT_TIME_TOP;
 
     e->hist[exit_time_bucket(s->cycles)]++;
-    e->nowait_hist[exit_time_bucket(s->cycles - s->spin_cycles)]++;
+    e->nowait_hist[exit_time_bucket(nowait(s))]++;
     e->count++;
-    if (s->cycles - s->spin_cycles > e->nowait_max.cycles - e->nowait_max.spin_cycles)
+    if (s->code == EXIT_TIME_HCALL_CODE && s->detail < EXIT_TIME_HCALLS &&
+        s->cycles > e->hcall_max[s->detail])
+        e->hcall_max[s->detail] = s->cycles;
+    if (nowait(s) > nowait(&e->nowait_max))
         e->nowait_max = *s;
     if (s->cycles <= e->top[EXIT_TIME_TOP - 1].cycles)
         return;
@@ -124,6 +133,9 @@ void exit_time_print(void)
 {
     static uint64_t hist[EXIT_TIME_BUCKETS], nowait_hist[EXIT_TIME_BUCKETS];
     static struct exit_time_sample top[EXIT_TIME_TOP];
+    static uint64_t hcall_max[EXIT_TIME_HCALLS];
+    char line[160];
+    int len = 0;
     const struct exit_time_sample *nowait_max = NULL;
     uint64_t total = 0, nowait_max_cycles = 0;
 
@@ -131,6 +143,8 @@ void exit_time_print(void)
         hist[b] = nowait_hist[b] = 0;
     for (unsigned int i = 0; i < EXIT_TIME_TOP; i++)
         top[i] = (struct exit_time_sample){0};
+    for (unsigned int i = 0; i < EXIT_TIME_HCALLS; i++)
+        hcall_max[i] = 0;
     for (unsigned int c = 0; c < NR_CPUS; c++) {
         const struct exit_time_cpu *e = &exit_times[c];
 
@@ -141,9 +155,12 @@ void exit_time_print(void)
             nowait_hist[b] += e->nowait_hist[b];
         }
         total += e->count;
-        if (e->nowait_max.cycles - e->nowait_max.spin_cycles > nowait_max_cycles) {
+        for (unsigned int i = 0; i < EXIT_TIME_HCALLS; i++)
+            if (e->hcall_max[i] > hcall_max[i])
+                hcall_max[i] = e->hcall_max[i];
+        if (nowait(&e->nowait_max) > nowait_max_cycles) {
             nowait_max = &e->nowait_max;
-            nowait_max_cycles = e->nowait_max.cycles - e->nowait_max.spin_cycles;
+            nowait_max_cycles = nowait(&e->nowait_max);
         }
         /* merge this pCPU's longest into the host's (both longest first) */
         for (unsigned int j = 0; j < EXIT_TIME_TOP && e->top[j].cycles; j++) {
@@ -171,6 +188,19 @@ void exit_time_print(void)
                (unsigned int)top[i].vcpu, (unsigned int)top[i].irqs,
                (unsigned long)cycles_to_ns(top[i].irq_cycles),
                (unsigned long)cycles_to_ns(top[i].spin_cycles), top[i].wait_lock, top[i].wait_from);
+    /* The longest exit of each hypercall made, NR=ns, a few to a line. */
+    for (unsigned int i = 0; i < EXIT_TIME_HCALLS; i++) {
+        if (!hcall_max[i])
+            continue;
+        len += snprintf(line + len, sizeof(line) - len, " %u=%lu", i,
+                        (unsigned long)cycles_to_ns(hcall_max[i]));
+        if (len > 100) {
+            printk("exittime-hcall:%s\n", line);
+            len = 0;
+        }
+    }
+    if (len)
+        printk("exittime-hcall:%s\n", line);
 }
 
 static void exit_time_key(char key)

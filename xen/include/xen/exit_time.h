@@ -4,8 +4,9 @@
  * exits with what they were and where their time went (interrupt handlers,
  * lock waits, the lock and its caller). Cheap enough for every exit: a few
  * TSC reads and stores to this pCPU's own counters. Printed by debug key
- * 'x' and when every domain has finished ("exittime:", "exittime-nowait:"
- * and "exittime-top:" lines, read by the exit-time benchmark). */
+ * 'x' and when every domain has finished ("exittime:", "exittime-nowait:",
+ * "exittime-top:" and "exittime-hcall:" lines, read by the exit-time
+ * benchmark). */
 #ifndef XEN_EXIT_TIME_H
 #define XEN_EXIT_TIME_H
 
@@ -35,6 +36,10 @@ struct exit_time_sample {
 /* The longest exits are kept, with their breakdown, and printed as
  * "exittime-top:" lines after the summary. */
 #define EXIT_TIME_TOP 8
+/* The longest exit of each hypercall number below this is kept too
+ * ("exittime-hcall:" lines, NR=ns). */
+#define EXIT_TIME_HCALLS     64
+#define EXIT_TIME_HCALL_CODE 0x81 /* VMEXIT_VMMCALL */
 
 void exit_time_record(const struct exit_time_sample *s);
 /* With exit_time_limit_us=, crash d if its exit s took longer. */
