@@ -49,7 +49,7 @@ void *xmalloc_bytes(size_t size)
     if (size + HDR_SIZE > (1UL << MAX_SHIFT)) {
         unsigned int order = get_order_from_bytes(size + HDR_SIZE);
 
-        h = alloc_xenheap_pages(order);
+        h = alloc_xenheap_pages_at(order, (unsigned long)__builtin_return_address(0));
         if (!h)
             return NULL;
         *h = (struct hdr){BIG_MAGIC, order, 0};
@@ -101,7 +101,7 @@ void xfree(void *p)
 
         h->magic = 0;
         poison(h, 4096UL << order);
-        free_xenheap_pages(h, order);
+        free_xenheap_pages_at(h, order, (unsigned long)__builtin_return_address(0));
         return;
     }
     BUG_ON(h->magic != SMALL_MAGIC || h->cls_or_order >= NR_CLASSES);
