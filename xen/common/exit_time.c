@@ -95,9 +95,8 @@ void exit_time_check(struct domain *d, const struct exit_time_sample *s)
     if (ns <= (uint64_t)opt_exit_time_limit_us * 1000)
         return;
     domain_crash(d,
-                 "v%u exit %#x (detail %#lx, first argument %#lx) took %lu us of hypervisor "
-                 "time, over exit_time_limit_us=%u (%lu us in interrupts, %lu us waiting for "
-                 "locks)",
+                 "v%u exit %#x (detail %#lx arg %#lx) took %lu us, over exit_time_limit_us=%u "
+                 "(%lu us in interrupts, %lu us lock waits)",
                  (unsigned int)s->vcpu, (unsigned int)s->code, (unsigned long)s->detail,
                  (unsigned long)s->arg, (unsigned long)(ns / 1000), opt_exit_time_limit_us,
                  (unsigned long)(cycles_to_ns(s->irq_cycles) / 1000),
