@@ -18,6 +18,7 @@
 #include <asm/percpu.h>
 #include <asm/processor.h>
 #include <asm/spec_ctrl.h>
+#include <xen/param.h>
 
 struct svm_cpu {
     void *hsave;
@@ -33,6 +34,12 @@ struct svm_cpu {
 #define DOMAIN_GONE ((const struct domain *)1)
 
 static struct svm_cpu svm_cpus[NR_CPUS];
+
+/* debug_pf_check: every guest #PF exits first, and one the guest's own
+ * tables do not explain (not present to the CPU, present to a walk of the
+ * same tables) is reported with the vCPU's state before it is delivered. */
+static bool opt_pf_check;
+boolean_param("debug_pf_check", opt_pf_check);
 static paddr_t iopm_pa, msrpm_pa;
 static uint8_t *msrpm;
 
@@ -142,7 +149,8 @@ static int svm_vcpu_initialise(struct vcpu *v)
                         INTERCEPT_MWAIT | INTERCEPT_XSETBV;
     /* CR0/CR4 writes are checked against the guest's CPUID policy. */
     vmcb->cr_intercepts = INTERCEPT_CR0_WRITE | INTERCEPT_CR4_WRITE;
-    vmcb->exc_intercepts = (1u << 18) | (opt_hvm_fep ? (1u << 6) : 0); /* #MC, #UD for FEP */
+    vmcb->exc_intercepts = (1u << 18) | (opt_hvm_fep ? (1u << 6) : 0) | /* #MC, #UD for FEP */
+                           (opt_pf_check ? (1u << 14) : 0);
     vmcb->iopm_base_pa = iopm_pa;
     vmcb->msrpm_base_pa = msrpm_pa;
     /* ASID and TLB_CONTROL are set before each VMRUN (svm_asid_enter). */
@@ -666,6 +674,22 @@ static bool svm_handle_exit(struct vcpu *v)
         if (hvm_emulate_one(v, true) < 0)
             svm_inject_exception(v, 6, false, 0, 0);
         return true;
+
+    case VMEXIT_EXCEPTION_BASE + 14: { /* debug_pf_check */
+        uint64_t gpa;
+        uint32_t pfec, ec = (uint32_t)vmcb->exitinfo1;
+
+        if (!(ec & 1) && !hvm_translate(v, vmcb->exitinfo2, ec & 2, &gpa, &pfec)) {
+            printk(XENLOG_ERR "d%u v%u: spurious #PF at RIP %#lx: address %#lx (error %#x) is "
+                              "present in its tables (gpa %#lx)\n",
+                   d->domain_id, v->vcpu_id, (unsigned long)vmcb->rip,
+                   (unsigned long)vmcb->exitinfo2, ec, (unsigned long)gpa);
+            svm_dump(v);
+            hvm_dump_translate(v, "CR2", vmcb->exitinfo2);
+        }
+        svm_inject_exception(v, 14, true, ec, vmcb->exitinfo2);
+        return true;
+    }
 
     case VMEXIT_EXCEPTION_BASE + 18:
         domain_crash(d, "machine check in the guest");
