@@ -2,7 +2,7 @@
  * @file
  * No guest exit holds the hypervisor for more than 1 ms.  Bug class: a
  * hypercall whose work grows with its arguments running to its end in one
- * exit (a CONSOLEIO_write of 64 KiB took 20 ms in one exit), or one whose
+ * exit (a CONSOLEIO_write of 64 KiB took 17 ms in one exit), or one whose
  * work should be constant waiting on something else.  The boot's
  * hypervisor crashes a domain whose exit took longer than
  * exit_time_limit_us=1000, counted on a clock of executed instructions
