@@ -741,12 +741,33 @@ static bool svm_handle_exit(struct vcpu *v)
 /* Handle one #VMEXIT, accounting the hypervisor time it takes. */
 static bool svm_handle_exit_timed(struct vcpu *v)
 {
-    struct vmcb *vmcb = VCPU_SVM(v)->vmcb;
-    uint32_t code = (uint32_t)vmcb->exitcode;
-    uint64_t detail = code == VMEXIT_VMMCALL ? vmcb->rax : vmcb->exitinfo1, t0 = rdtsc();
-    bool stay = svm_handle_exit(v);
+    struct svm_vcpu *sv = VCPU_SVM(v);
+    struct vmcb *vmcb = sv->vmcb;
+    struct cpu_info *ci = this_cpu();
+    struct exit_time_sample s = {
+        .code = (uint32_t)vmcb->exitcode,
+        .detail = (uint32_t)vmcb->exitcode == VMEXIT_VMMCALL ? vmcb->rax : vmcb->exitinfo1,
+        .arg = sv->gprs.rdi, /* a 64-bit guest's first hypercall argument */
+        .domid = (uint16_t)v->domain->domain_id,
+        .vcpu = (uint16_t)v->vcpu_id,
+    };
+    uint64_t irqs = ci->irq_count, irq_cycles = ci->irq_cycles, spin = ci->spin_cycles;
+    uint64_t t0;
+    bool stay;
 
-    exit_time_record(code, detail, rdtsc() - t0);
+    ci->spin_max = 0;
+    ci->spin_max_lock = ci->spin_max_from = NULL;
+    t0 = rdtsc();
+    stay = svm_handle_exit(v);
+
+    s.cycles = rdtsc() - t0;
+    s.irqs = (uint32_t)(ci->irq_count - irqs);
+    s.irq_cycles = ci->irq_cycles - irq_cycles;
+    s.spin_cycles = ci->spin_cycles - spin;
+    s.wait_lock = ci->spin_max_lock;
+    s.wait_from = ci->spin_max_from;
+    exit_time_record(&s);
+    exit_time_check(v->domain, &s);
     return stay;
 }
 
