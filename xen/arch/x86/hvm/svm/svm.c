@@ -917,6 +917,7 @@ static void svm_vcpu_run(struct vcpu *v)
     struct svm_cpu *sc = &svm_cpus[smp_processor_id()];
     struct cpu_info *ci = this_cpu();
     unsigned int other = 0;
+    uint64_t injected;
 
     if (!__atomic_compare_exchange_n(&s->run_cpu, &other, smp_processor_id() + 1, false,
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -951,8 +952,9 @@ static void svm_vcpu_run(struct vcpu *v)
             local_irq_enable();
             break;
         }
+        injected = s->vmcb->eventinj; /* the CPU clears it at the exit */
         svm_vmrun(&s->gprs, s->vmcb_pa, sc->host_save_pa);
-        record_exit(s, s->vmcb->eventinj);
+        record_exit(s, injected);
         if (host_state_in_vmcb(s->vmcb)) {
             domain_crash(v->domain,
                          "vCPU%u exited with the host's RIP and CR3 in its VMCB (exit %#lx)",
