@@ -77,6 +77,7 @@ struct grant_table {
     uint8_t *frames[GNTTAB_MAX_FRAMES];
     unsigned long frame_gfn[GNTTAB_MAX_FRAMES]; /* NO_GFN while not mapped */
     unsigned int nr_status;                     /* version 2 */
+    unsigned int nr_status_kept;                /* allocated: >= nr_status */
     grant_status_t *status[MAX_STATUS_FRAMES];
     unsigned long status_gfn[MAX_STATUS_FRAMES];
     uint16_t *pin_ro, *pin_rw; /* per entry, max_frames * ENTRIES_V1 */
@@ -159,11 +160,14 @@ static int status_populate(struct grant_table *gt)
     unsigned int need = (gt->nr_frames * ENTRIES_V2 + STATUS_PER_FRAME - 1) / STATUS_PER_FRAME;
 
     while (gt->nr_status < need) {
-        void *f = alloc_xenheap_pages(0);
+        void *f = gt->nr_status < gt->nr_status_kept ? gt->status[gt->nr_status]
+                                                      : alloc_xenheap_pages(0);
 
         if (!f)
             return -ENOMEM;
         memset(f, 0, 4096);
+        if (gt->nr_status == gt->nr_status_kept)
+            gt->nr_status_kept++;
         gt->status[gt->nr_status] = f;
         gt->status_gfn[gt->nr_status] = NO_GFN;
         gt->nr_status++;
@@ -171,7 +175,10 @@ static int status_populate(struct grant_table *gt)
     return 0;
 }
 
-/* Back to version 1: the status frames leave the guest and are freed. */
+/* Back to version 1: the status frames leave the guest's map. They are
+ * kept (for a later version 2, and freed at teardown): a vCPU running on
+ * another pCPU may still write through a translation made before its next
+ * exit, and a frame freed now could by then be someone else's. */
 static void status_free(struct domain *d, struct grant_table *gt)
 {
     bool mapped = false;
@@ -179,10 +186,9 @@ static void status_free(struct domain *d, struct grant_table *gt)
     for (unsigned int i = 0; i < gt->nr_status; i++) {
         if (gt->status_gfn[i] != NO_GFN) {
             restore_gfn(d, gt->status_gfn[i]);
+            gt->status_gfn[i] = NO_GFN;
             mapped = true;
         }
-        free_xenheap_pages(gt->status[i], 0);
-        gt->status[i] = NULL;
     }
     gt->nr_status = 0;
     if (mapped)
@@ -324,7 +330,7 @@ void grant_table_destroy(struct domain *d)
     locks_drop(&l);
     for (unsigned int i = 0; i < gt->nr_frames; i++)
         free_xenheap_pages(gt->frames[i], 0);
-    for (unsigned int i = 0; i < gt->nr_status; i++)
+    for (unsigned int i = 0; i < gt->nr_status_kept; i++)
         free_xenheap_pages(gt->status[i], 0);
     xfree(gt->pin_ro);
     xfree(gt->pin_rw);
