@@ -952,6 +952,18 @@ static void svm_vcpu_run(struct vcpu *v)
             local_irq_enable();
             break;
         }
+        /* The host's state in the VMCB before the entry: written while
+         * the vCPU was out of the guest, by this pCPU or another one. */
+        if (host_state_in_vmcb(s->vmcb)) {
+            local_irq_enable();
+            domain_crash(v->domain,
+                         "vCPU%u: the host's RIP %#lx and CR3 are in its VMCB before its entry "
+                         "on CPU%u (%s since its last exit)",
+                         v->vcpu_id, (unsigned long)s->vmcb->rip, smp_processor_id(),
+                         s->handled ? "handled" : "not handled");
+            print_host_save_frames(s);
+            break;
+        }
         injected = s->vmcb->eventinj; /* the CPU clears it at the exit */
         svm_vmrun(&s->gprs, s->vmcb_pa, sc->host_save_pa);
         record_exit(s, injected);
@@ -962,8 +974,10 @@ static void svm_vcpu_run(struct vcpu *v)
             print_host_save_frames(s);
             break;
         }
+        s->handled = false;
         if (!svm_handle_exit_timed(v))
             break;
+        s->handled = true;
     }
     v->kick = false;
     dr_switch_out(s);
