@@ -902,7 +902,7 @@ void domain_finish(struct domain *d)
             break;
         }
         xenstore_connect(d);
-        printk("domain d%u '%s' restarted (%u)\n", d->domain_id, d->name, d->restarts);
+        printk_nowait("domain d%u '%s' restarted (%u)\n", d->domain_id, d->name, d->restarts);
         d->state = DOMSTATE_RUNNING;
         vcpu_wake(d->vcpus[0]);
         return;

@@ -178,6 +178,25 @@ static void cb_tickle(void *ctx, unsigned int cpu)
     }
 }
 
+bool sched_wake_idle_cpu(void)
+{
+    unsigned int self = smp_processor_id();
+
+    if (!__atomic_load_n(&sched_ready, __ATOMIC_ACQUIRE))
+        return false;
+    for (unsigned int c = 0; c < sched_nr_cpus; c++) {
+        struct cpu_info *ci = per_cpu(c);
+
+        if (c == self || !ci->online || __atomic_load_n(&ci->curr_vcpu, __ATOMIC_RELAXED))
+            continue;
+        /* Its idle loop drains the console after a pass with no vCPU. */
+        if (!__atomic_exchange_n(&ci->softirq_pending, 1UL, __ATOMIC_SEQ_CST))
+            apic_send_ipi(ci->apic_id, EVENT_CHECK_VECTOR);
+        return true;
+    }
+    return false;
+}
+
 static s_time_t cb_now(void *ctx)
 {
     return NOW();
@@ -628,12 +647,12 @@ int sched_domain_init(struct domain *d)
         return rc;
     }
     if (sched_ops->sched_id == XEN_SCHEDULER_CREDIT2)
-        printk(XENLOG_DEBUG "sched: d%u '%s': credit2 weight %u cap %u\n", d->domain_id, d->name,
-               p.u.credit2.weight, p.u.credit2.cap);
+        printk_nowait(XENLOG_DEBUG "sched: d%u '%s': credit2 weight %u cap %u\n", d->domain_id,
+                      d->name, p.u.credit2.weight, p.u.credit2.cap);
     else if (sched_ops->sched_id == XEN_SCHEDULER_RTDS)
-        printk(XENLOG_DEBUG "sched: d%u '%s': rtds period %u us budget %u us%s\n", d->domain_id,
-               d->name, p.u.rtds.period_us, p.u.rtds.budget_us,
-               p.u.rtds.extratime ? " extratime" : "");
+        printk_nowait(XENLOG_DEBUG "sched: d%u '%s': rtds period %u us budget %u us%s\n",
+                      d->domain_id, d->name, p.u.rtds.period_us, p.u.rtds.budget_us,
+                      p.u.rtds.extratime ? " extratime" : "");
     return 0;
 }
 
@@ -659,15 +678,15 @@ static void print_domain_stats(const struct sched_dom *sd, s_time_t now)
         if (sv->lat_max_ns > lat_max)
             lat_max = sv->lat_max_ns;
     }
-    printk(XENLOG_DEBUG
-           "sched: d%u '%s' running %lu us runnable %lu us blocked %lu us, %lu preempted, "
-           "%lu wake-ups (%lu in place), latency mean %lu us max %lu us, ran on pCPUs %#lx\n",
-           d->domain_id, d->name, (unsigned long)(t[RUNSTATE_running] / 1000),
-           (unsigned long)(t[RUNSTATE_runnable] / 1000),
-           (unsigned long)(t[RUNSTATE_blocked] / 1000), (unsigned long)preempted,
-           (unsigned long)wakes, (unsigned long)in_place,
-           (unsigned long)(wakes ? lat_sum / wakes / 1000 : 0), (unsigned long)(lat_max / 1000),
-           (unsigned long)ran_on);
+    printk_nowait(
+        XENLOG_DEBUG
+        "sched: d%u '%s' running %lu us runnable %lu us blocked %lu us, %lu preempted, "
+        "%lu wake-ups (%lu in place), latency mean %lu us max %lu us, ran on pCPUs %#lx\n",
+        d->domain_id, d->name, (unsigned long)(t[RUNSTATE_running] / 1000),
+        (unsigned long)(t[RUNSTATE_runnable] / 1000), (unsigned long)(t[RUNSTATE_blocked] / 1000),
+        (unsigned long)preempted, (unsigned long)wakes, (unsigned long)in_place,
+        (unsigned long)(wakes ? lat_sum / wakes / 1000 : 0), (unsigned long)(lat_max / 1000),
+        (unsigned long)ran_on);
 }
 
 static void print_sched_stats(void);
@@ -695,8 +714,8 @@ static void print_snapshot(s_time_t now)
         const struct domain *d = domain_list[i];
 
         if (SDOM(d))
-            printk(XENLOG_DEBUG "sched: snapshot d%u '%s' running %lu us\n", d->domain_id, d->name,
-                   (unsigned long)(running_time(SDOM(d), now) / 1000));
+            printk_nowait(XENLOG_DEBUG "sched: snapshot d%u '%s' running %lu us\n", d->domain_id,
+                          d->name, (unsigned long)(running_time(SDOM(d), now) / 1000));
     }
 }
 
@@ -1385,13 +1404,14 @@ static void print_sched_stats(void)
         if (pcpus[c].decide_max_cycles > max)
             max = pcpus[c].decide_max_cycles;
     }
-    printk("sched: %s: %lu decisions, mean %lu ns max %lu ns; %lu wake-ups, latency median ~%lu "
-           "us mean %lu us max %lu us\n",
-           sched_ops->opt_name, (unsigned long)n, (unsigned long)(n ? cycles_to_ns(cyc / n) : 0),
-           (unsigned long)cycles_to_ns(max), (unsigned long)lat_count,
-           (unsigned long)(lat_median_ns() / 1000),
-           (unsigned long)(lat_count ? lat_sum_ns / lat_count / 1000 : 0),
-           (unsigned long)(lat_max_ns / 1000));
+    printk_nowait(
+        "sched: %s: %lu decisions, mean %lu ns max %lu ns; %lu wake-ups, latency median ~%lu "
+        "us mean %lu us max %lu us\n",
+        sched_ops->opt_name, (unsigned long)n, (unsigned long)(n ? cycles_to_ns(cyc / n) : 0),
+        (unsigned long)cycles_to_ns(max), (unsigned long)lat_count,
+        (unsigned long)(lat_median_ns() / 1000),
+        (unsigned long)(lat_count ? lat_sum_ns / lat_count / 1000 : 0),
+        (unsigned long)(lat_max_ns / 1000));
 }
 
 static void dump_runqs(char key)
