@@ -178,6 +178,10 @@ static void cb_tickle(void *ctx, unsigned int cpu)
     }
 }
 
+/* Set for an idle pCPU that should write out queued console output: its
+ * idle loop does that without a scheduling pass (no sched_lock taken). */
+static bool drain_wanted[NR_CPUS];
+
 bool sched_wake_idle_cpu(void)
 {
     unsigned int self = smp_processor_id();
@@ -189,8 +193,7 @@ bool sched_wake_idle_cpu(void)
 
         if (c == self || !ci->online || __atomic_load_n(&ci->curr_vcpu, __ATOMIC_RELAXED))
             continue;
-        /* Its idle loop drains the console after a pass with no vCPU. */
-        if (!__atomic_exchange_n(&ci->softirq_pending, 1UL, __ATOMIC_SEQ_CST))
+        if (!__atomic_exchange_n(&drain_wanted[c], true, __ATOMIC_SEQ_CST))
             apic_send_ipi(ci->apic_id, EVENT_CHECK_VECTOR);
         return true;
     }
@@ -985,6 +988,12 @@ void __noreturn schedule_loop(void)
             /* Idle until a tickle or the timer asks for a decision. */
             local_irq_disable();
             while (!ci->softirq_pending) {
+                if (__atomic_exchange_n(&drain_wanted[cpu], false, __ATOMIC_SEQ_CST)) {
+                    local_irq_enable();
+                    console_idle_drain();
+                    local_irq_disable();
+                    continue;
+                }
                 safe_halt(); /* sti; hlt: wakes on the next interrupt */
                 local_irq_disable();
             }
