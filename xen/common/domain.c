@@ -934,6 +934,14 @@ static void domain_end(struct domain *d, unsigned int reason)
 void domain_shutdown(struct domain *d, unsigned int reason)
 {
     printk("domain d%u '%s' shutdown: %s\n", d->domain_id, d->name, shutdown_reason_name(reason));
+    /* A guest that reports its own crash may have died of something done
+     * to it: its vCPUs' recent exits say what. */
+    if (reason == SHUTDOWN_crash)
+        for (unsigned int i = 0; i < d->nr_vcpus; i++)
+            if (d->vcpus[i] && d->vcpus[i]->arch_hvm) {
+                printk("  d%u v%u%s:\n", d->domain_id, i, d->vcpus[i]->running ? " (running)" : "");
+                hvm_funcs->dump(d->vcpus[i]);
+            }
     domain_end(d, reason);
 }
 

@@ -15,6 +15,7 @@
 #include <xen/mm.h>
 #include <xen/spinlock.h>
 #include <xen/string.h>
+#include <xen/symbols.h>
 
 struct page_info *frame_table;
 unsigned long max_page;
@@ -144,23 +145,27 @@ static struct page_info *take_block(unsigned int order, unsigned int dirty)
     return pg;
 }
 
+/* What no frame on a free list may carry. */
+#define FRAME_TAKEN (PGF_INUSE | PGF_FREE | PGF_RESERVED | PGF_DOMAIN | PGF_XENHEAP)
+
 /* Every frame of a block handed out is marked in use, and a free checks
  * every frame of what it gives back: a frame freed twice, or freed as part
  * of a block larger than the one allocated, would otherwise sit on a free
  * list while still in use and be handed to a second owner. */
-static void hand_out(struct page_info *pg, unsigned int order)
+static void hand_out(struct page_info *pg, unsigned int order, unsigned long site)
 {
     free_pages -= 1UL << order;
     pg->order = order;
     pg->alloc_order = order;
     for (unsigned long i = 0; i < (1UL << order); i++) {
-        if (pg[i].flags & (PGF_INUSE | PGF_FREE | PGF_RESERVED))
+        if (pg[i].flags & FRAME_TAKEN)
             panic("allocation of frame %#lx (block %#lx order %u) that is in use (flags %#x)",
                   (unsigned long)page_to_mfn(pg + i), (unsigned long)page_to_mfn(pg), order,
                   pg[i].flags);
         pg[i].flags |= PGF_INUSE;
     }
     pg->flags |= PGF_HEAD;
+    pg->alloc_site = site;
 }
 
 /* Contents undefined: dirty blocks first, so that clean ones stay for
@@ -177,11 +182,13 @@ struct page_info *alloc_heap_pages(unsigned int order)
     if (!pg)
         pg = take_block(order, 0);
     if (pg)
-        hand_out(pg, order);
+        hand_out(pg, order, (unsigned long)__builtin_return_address(0));
     spin_unlock_irqrestore(&heap_lock, flags);
     if (!pg && page_reclaim_pending()) {
         page_reclaim_step(PAGE_RECLAIM_STEP);
-        return alloc_heap_pages(order);
+        pg = alloc_heap_pages(order);
+        if (pg)
+            pg->alloc_site = (unsigned long)__builtin_return_address(0);
     }
     return pg;
 }
@@ -207,37 +214,59 @@ struct page_info *alloc_zeroed_pages(unsigned int order)
         dirty = pg != NULL;
     }
     if (pg) {
-        hand_out(pg, order);
+        hand_out(pg, order, (unsigned long)__builtin_return_address(0));
         if (dirty)
             scrubbed_sync += 1UL << order;
     }
     spin_unlock_irqrestore(&heap_lock, flags);
-    if (!pg && page_reclaim_pending()) {
-        page_reclaim_step(PAGE_RECLAIM_STEP);
-        return alloc_zeroed_pages(order);
-    }
-    if (!pg && dirty_pages) {
-        /* Fragmented into clean and dirty halves that cannot merge:
-         * scrub everything, so that all merges again, and retry. */
-        while (scrub_free_pages(MAX_ORDER, false))
-            ;
-        return alloc_zeroed_pages(order);
+    if (!pg && (page_reclaim_pending() || dirty_pages)) {
+        if (page_reclaim_pending())
+            page_reclaim_step(PAGE_RECLAIM_STEP);
+        else /* Fragmented into clean and dirty halves that cannot merge:
+              * scrub everything, so that all merges again, and retry. */
+            while (scrub_free_pages(MAX_ORDER, false))
+                ;
+        pg = alloc_zeroed_pages(order);
+        if (pg)
+            pg->alloc_site = (unsigned long)__builtin_return_address(0);
+        return pg;
     }
     if (dirty)
         scrub_block(pg, order);
     return pg;
 }
 
+static void site_name(unsigned long site, char *buf, size_t len)
+{
+    if (site)
+        symbols_describe(site, buf, len);
+    else
+        snprintf(buf, len, "-");
+}
+
 void free_heap_pages(struct page_info *pg, unsigned int order)
 {
-    unsigned long flags = spin_lock_irqsave(&heap_lock);
+    free_heap_pages_at(pg, order, (unsigned long)__builtin_return_address(0));
+}
 
+void free_heap_pages_at(struct page_info *pg, unsigned int order, unsigned long site)
+{
+    unsigned long flags = spin_lock_irqsave(&heap_lock);
+    char by[64], last[64];
+
+    if ((pg->flags & (PGF_INUSE | PGF_HEAD)) != (PGF_INUSE | PGF_HEAD) ||
+        pg->alloc_order != order) {
+        site_name(site, by, sizeof(by));
+        site_name(pg->free_site, last, sizeof(last));
+    }
     if (!(pg->flags & PGF_INUSE))
-        panic("free of frame %#lx that is not in use (flags %#x): freed twice?",
-              (unsigned long)page_to_mfn(pg), pg->flags);
+        panic("free of frame %#lx that is not in use (flags %#x) by %s: freed twice? (last freed "
+              "by %s)",
+              (unsigned long)page_to_mfn(pg), pg->flags, by, last);
     if (!(pg->flags & PGF_HEAD) || pg->alloc_order != order)
-        panic("free of frame %#lx as a block of order %u: it %s", (unsigned long)page_to_mfn(pg),
-              order, (pg->flags & PGF_HEAD) ? "heads a block of another order" : "heads no block");
+        panic("free of frame %#lx as a block of order %u by %s: it %s",
+              (unsigned long)page_to_mfn(pg), order, by,
+              (pg->flags & PGF_HEAD) ? "heads a block of another order" : "heads no block");
     for (unsigned long i = 0; i < (1UL << order); i++) {
         unsigned int want = PGF_INUSE | (i ? 0 : PGF_HEAD);
 
@@ -249,6 +278,7 @@ void free_heap_pages(struct page_info *pg, unsigned int order)
     }
     pg->flags = 0;
     pg->owner = 0;
+    pg->free_site = site;
     free_block_locked(page_to_mfn(pg), order, 1);
     free_pages += 1UL << order;
     spin_unlock_irqrestore(&heap_lock, flags);
@@ -356,7 +386,16 @@ unsigned long scrub_free_pages(unsigned int max_order, bool idle)
     } else
         list_del(pg, order);
     /* Off the lists while it is zeroed: nobody can allocate it. It still
-     * counts as free (a count read meanwhile is exact, memcheck.c). */
+     * counts as free (a count read meanwhile is exact, memcheck.c). A
+     * frame someone still uses must not be zeroed under them: the lists
+     * are corrupt, and going on would wipe a live table or guest page. */
+    for (unsigned long i = 0; i < (1UL << order); i++)
+        if (pg[i].flags & (FRAME_TAKEN & ~PGF_FREE)) {
+            page_print("in use", page_to_mfn(pg + i));
+            panic("scrub of free block %#lx order %u: frame %#lx is in use (flags %#x)",
+                  (unsigned long)page_to_mfn(pg), order, (unsigned long)page_to_mfn(pg + i),
+                  pg[i].flags);
+        }
     spin_unlock_irqrestore(&heap_lock, flags);
 
     scrub_block(pg, order);
@@ -369,6 +408,31 @@ unsigned long scrub_free_pages(unsigned int max_order, bool idle)
         scrubbed_sync += 1UL << order;
     spin_unlock_irqrestore(&heap_lock, flags);
     return 1UL << order;
+}
+
+void page_print(const char *what, mfn_t mfn)
+{
+    const struct page_info *pg, *head;
+    char a[64], f[64];
+    mfn_t h = mfn;
+
+    if (mfn >= max_page) {
+        printk("    %s: frame %#lx is beyond the frame table\n", what, (unsigned long)mfn);
+        return;
+    }
+    pg = mfn_to_page(mfn);
+    /* The head of its block: the nearest frame at or below that heads one
+     * (allocated blocks are aligned to their order). */
+    for (unsigned int o = 0; o <= MAX_ORDER && !(mfn_to_page(h)->flags & (PGF_HEAD | PGF_FREE));
+         o++)
+        h = mfn & ~((2UL << o) - 1);
+    head = mfn_to_page(h);
+    site_name(head->alloc_site, a, sizeof(a));
+    site_name(head->free_site, f, sizeof(f));
+    printk("    %s: frame %#lx flags %#x owner %u; block %#lx flags %#x owner %u order %u, "
+           "allocated by %s, last freed by %s\n",
+           what, (unsigned long)mfn, pg->flags, pg->owner, (unsigned long)h, head->flags,
+           head->owner, (head->flags & PGF_FREE) ? head->order : head->alloc_order, a, f);
 }
 
 unsigned long total_free_pages(void)

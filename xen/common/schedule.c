@@ -873,6 +873,11 @@ static struct vcpu *schedule_decide(unsigned int cpu, struct vcpu *prev)
             vcpu_runstate_change(prev, idle_state(prev), now);
         }
         if (next) {
+            /* One pCPU at a time: a vCPU chosen while another pCPU still
+             * runs it would enter the guest from two VMCB users at once. */
+            if (next->running)
+                panic("sched: CPU%u chose d%u v%u, which CPU%u is running (%s)", cpu,
+                      next->domain->domain_id, next->vcpu_id, next->processor, sched_ops->opt_name);
             next->running = true;
             next->processor = cpu;
             if (cpu < 64 && sched_vcpu_of(next))

@@ -55,7 +55,7 @@ void *xmalloc_bytes(size_t size)
     if (size + HDR_SIZE > (1UL << MAX_SHIFT)) {
         unsigned int order = get_order_from_bytes(size + HDR_SIZE);
 
-        h = alloc_xenheap_pages(order);
+        h = alloc_xenheap_pages_at(order, (unsigned long)__builtin_return_address(0));
         if (!h)
             return NULL;
         *h = (struct hdr){BIG_MAGIC, order, 0};
@@ -113,7 +113,7 @@ void xfree(void *p)
 
         h->magic = 0;
         poison(h, 4096UL << order);
-        free_xenheap_pages(h, order);
+        free_xenheap_pages_at(h, order, (unsigned long)__builtin_return_address(0));
         flags = spin_lock_irqsave(&xmalloc_lock);
         big_pages -= 1UL << order;
         live_bytes -= 4096UL << order;

@@ -178,24 +178,35 @@ void *ioremap(paddr_t pa, size_t size)
     return (void *)(va + (pa - base));
 }
 
-void *alloc_xenheap_pages(unsigned int order)
+void *alloc_xenheap_pages_at(unsigned int order, unsigned long site)
 {
     struct page_info *pg = alloc_heap_pages(order);
 
     if (!pg)
         return NULL;
+    pg->alloc_site = site;
     for (unsigned long i = 0; i < (1UL << order); i++)
         pg[i].flags |= PGF_XENHEAP;
     return page_to_virt(pg);
 }
 
-void free_xenheap_pages(void *va, unsigned int order)
+void *alloc_xenheap_pages(unsigned int order)
+{
+    return alloc_xenheap_pages_at(order, (unsigned long)__builtin_return_address(0));
+}
+
+void free_xenheap_pages_at(void *va, unsigned int order, unsigned long site)
 {
     struct page_info *pg = mfn_to_page(__pa(va) >> PAGE_SHIFT);
 
     for (unsigned long i = 0; i < (1UL << order); i++)
         pg[i].flags &= ~PGF_XENHEAP;
-    free_heap_pages(pg, order);
+    free_heap_pages_at(pg, order, site);
+}
+
+void free_xenheap_pages(void *va, unsigned int order)
+{
+    free_xenheap_pages_at(va, order, (unsigned long)__builtin_return_address(0));
 }
 
 static void map_image(void)

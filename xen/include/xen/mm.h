@@ -13,6 +13,9 @@ struct page_info {
     uint32_t flags;
     uint32_t owner;       /* domain id of the owner, or DOMID_XEN */
     uint32_t alloc_order; /* order of the block handed out (head page) */
+    /* Head page: the code that last handed the block out and the code that
+     * last gave it back, for the reports of a frame with two owners. */
+    unsigned long alloc_site, free_site;
 };
 
 #define PGF_FREE     (1u << 0) /* head of a free block */
@@ -72,12 +75,19 @@ unsigned long total_dirty_pages(void);
 void page_scrub_stats(unsigned long *idle, unsigned long *sync);
 /* Zero nr whole frames from page-aligned va (lib/string.c). */
 void clear_pages(void *va, unsigned long nr);
+/* Print one line on frame mfn: its flags, owner and the head of its block
+ * with the sites that last allocated and freed it (crash reports). */
+void page_print(const char *what, mfn_t mfn);
 /* Free frames per order, for the debug key. */
 void page_alloc_counts(unsigned long counts[MAX_ORDER + 1]);
 
 /* Memory the hypervisor itself uses, by virtual address (directmap). */
 void *alloc_xenheap_pages(unsigned int order);
 void free_xenheap_pages(void *va, unsigned int order);
+/* The same, naming the code the block is for (wrappers pass their caller). */
+void *alloc_xenheap_pages_at(unsigned int order, unsigned long site);
+void free_xenheap_pages_at(void *va, unsigned int order, unsigned long site);
+void free_heap_pages_at(struct page_info *pg, unsigned int order, unsigned long site);
 void *xmalloc_bytes(size_t size);
 void *xzalloc_bytes(size_t size);
 void xfree(void *p);

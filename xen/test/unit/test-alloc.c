@@ -159,7 +159,8 @@ TEST(heap_accounting)
  * child: panic() aborts it, and its output must name the problem. */
 static void expect_panic(const char *why, void (*misuse)(void))
 {
-    char out[512] = "";
+    char out[2048] = "";
+    size_t got = 0;
     int fds[2], status;
     pid_t pid;
     ssize_t n;
@@ -178,9 +179,10 @@ static void expect_panic(const char *why, void (*misuse)(void))
         _exit(0);
     }
     close(fds[1]);
-    n = read(fds[0], out, sizeof(out) - 1);
+    while (got < sizeof(out) - 1 && (n = read(fds[0], out + got, sizeof(out) - 1 - got)) > 0)
+        got += (size_t)n; /* the panic may follow other lines */
     close(fds[0]);
-    out[n > 0 ? n : 0] = 0;
+    out[got] = 0;
     waitpid(pid, &status, 0);
     CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
     if (!strstr(out, why)) {
@@ -212,11 +214,22 @@ static void free_inside_block(void)
     free_heap_pages(pg + 1, 0);
 }
 
+static void scrub_live_frame(void)
+{
+    struct page_info *pg = alloc_heap_pages(0);
+
+    free_heap_pages(pg, 0);
+    pg->flags |= PGF_DOMAIN; /* a free list that lost track of an owner */
+    while (scrub_free_pages(MAX_ORDER, false))
+        ;
+}
+
 TEST(alloc_misuse_panics)
 {
     expect_panic("not in use", double_free);
     expect_panic("heads a block of another order", free_wrong_order);
     expect_panic("heads no block", free_inside_block);
+    expect_panic("is in use", scrub_live_frame);
 }
 
 /* A destroyed domain's blocks: queued, then freed a bounded step at a time

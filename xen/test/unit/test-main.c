@@ -58,6 +58,17 @@ void free_xenheap_pages(void *va, unsigned int order)
     free_heap_pages(mfn_to_page(__pa(va) >> 12), order);
 }
 
+void *alloc_xenheap_pages_at(unsigned int order, unsigned long site)
+{
+    (void)site;
+    return alloc_xenheap_pages(order);
+}
+
+void free_xenheap_pages_at(void *va, unsigned int order, unsigned long site)
+{
+    free_heap_pages_at(mfn_to_page(__pa(va) >> 12), order, site);
+}
+
 int main(void)
 {
     int passed = 0, failed = 0;

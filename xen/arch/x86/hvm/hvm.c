@@ -5,6 +5,7 @@
 #include <xen/hypercall.h>
 #include <xen/lib.h>
 #include <xen/mm.h>
+#include <xen/p2m.h>
 #include <xen/param.h>
 #include <xen/sched.h>
 #include <xen/string.h>
@@ -110,6 +111,66 @@ int hvm_translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa, uint3
         table = esize == 4 ? (e & 0xfffff000) : (e & PADDR_MASK);
     }
     return -EFAULT;
+}
+
+/* Print how gva translates in v's own page tables: each level's entry and
+ * the machine frame that holds the table (owner and allocator flags), so
+ * that a crash on "not present" tables shows whether the guest's tables
+ * changed, and who else the frame belongs to. Crash reports only. */
+void hvm_dump_translate(struct vcpu *v, const char *what, uint64_t gva)
+{
+    struct domain *d = v->domain;
+    struct x86_regs r;
+    uint64_t cr3 = hvm_funcs->get_cr3(v), e = 0, table;
+    unsigned int levels, esize;
+
+    hvm_funcs->get_regs(v, &r);
+    if (!(r.cr0 & X86_CR0_PG))
+        return;
+    if (r.efer & EFER_LMA) {
+        levels = 4, esize = 8, table = cr3 & PADDR_MASK;
+    } else if (r.cr4 & X86_CR4_PAE) {
+        uint64_t pdpte = (cr3 & 0xffffffe0) + 8 * ((uint32_t)gva >> 30);
+
+        gva = (uint32_t)gva;
+        levels = 2, esize = 8;
+        if (!read_gpa_u64(d, pdpte, &e, 8)) {
+            printk("    %s %#lx: PDPTE at gpa %#lx is not RAM\n", what, (unsigned long)gva,
+                   (unsigned long)pdpte);
+            return;
+        }
+        printk("    %s %#lx: PDPTE at gpa %#lx (mfn %#lx) = %#lx\n", what, (unsigned long)gva,
+               (unsigned long)pdpte, (unsigned long)p2m_ram_mfn(d, pdpte >> 12), (unsigned long)e);
+        if (!(e & _PAGE_PRESENT))
+            return;
+        table = e & PADDR_MASK;
+    } else {
+        gva = (uint32_t)gva;
+        levels = 2, esize = 4, table = cr3 & 0xfffff000;
+    }
+    for (unsigned int l = levels; l >= 1; l--) {
+        unsigned int bits = esize == 8 ? 9 : 10;
+        unsigned int idx = (gva >> (12 + bits * (l - 1))) & ((1u << bits) - 1);
+        mfn_t mfn = p2m_ram_mfn(d, table >> 12);
+        const struct page_info *pg = mfn && mfn < max_page ? mfn_to_page(mfn) : NULL;
+
+        if (!read_gpa_u64(d, table + esize * idx, &e, esize)) {
+            printk("    %s %#lx: L%u table gfn %#lx is not RAM\n", what, (unsigned long)gva, l,
+                   (unsigned long)(table >> 12));
+            return;
+        }
+        printk("    %s %#lx: L%u table gfn %#lx mfn %#lx (flags %#x owner %u) [%u] = %#lx\n", what,
+               (unsigned long)gva, l, (unsigned long)(table >> 12), (unsigned long)mfn,
+               pg ? pg->flags : 0, pg ? pg->owner : 0, idx, (unsigned long)e);
+        if (mfn)
+            page_print("      its frame", mfn);
+        if (p2m_npt_mfn(d, table >> 12) != mfn)
+            printk("      but the nested tables map gfn %#lx to %#lx\n", (unsigned long)(table >> 12),
+                   (unsigned long)p2m_npt_mfn(d, table >> 12));
+        if (!(e & _PAGE_PRESENT) || l == 1 || (e & _PAGE_PSE))
+            return;
+        table = esize == 4 ? (e & 0xfffff000) : (e & PADDR_MASK);
+    }
 }
 
 static int copy_guest(struct vcpu *v, uint64_t gva, void *buf, size_t len, bool to_guest)

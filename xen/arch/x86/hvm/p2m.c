@@ -446,6 +446,29 @@ int p2m_write_phys(struct domain *d, uint64_t gpa, const void *src, size_t len)
     return 0;
 }
 
+/* What the nested tables (not the p2m array) map at gfn, under the lock:
+ * the frame, or 0 when nothing is mapped. Crash reports compare the two. */
+mfn_t p2m_npt_mfn(struct domain *d, unsigned long gfn)
+{
+    unsigned long flags = p2m_lock(d);
+    paddr_t table = d->npt_root;
+    mfn_t mfn = 0;
+
+    for (unsigned int l = 4; table && l >= 1; l--) {
+        pte_t e = ((pte_t *)__va(table))[(gfn >> (9 * (l - 1))) & 511];
+
+        if (!(e & _PAGE_PRESENT))
+            break;
+        if (l == 1 || (e & _PAGE_PSE)) {
+            mfn = ((e & PADDR_MASK) >> 12) + (l == 2 ? (gfn & 511) : 0);
+            break;
+        }
+        table = e & PADDR_MASK;
+    }
+    p2m_unlock(d, flags);
+    return mfn;
+}
+
 /* Print the nested-table walk for gfn: each level's entry and the state of
  * the frame that holds it (a crash on RAM that the tables lost). */
 void p2m_dump_walk(struct domain *d, unsigned long gfn)
@@ -460,6 +483,7 @@ void p2m_dump_walk(struct domain *d, unsigned long gfn)
 
         printk("      L%u table %#lx (flags %#x owner %u order %u) entry %#lx\n", l,
                (unsigned long)table, pg->flags, pg->owner, pg->order, (unsigned long)e);
+        page_print("      its frame", table >> 12);
         if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
             break;
         table = e & PADDR_MASK;

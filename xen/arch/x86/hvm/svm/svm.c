@@ -18,6 +18,7 @@
 #include <asm/percpu.h>
 #include <asm/processor.h>
 #include <asm/spec_ctrl.h>
+#include <xen/param.h>
 
 struct svm_cpu {
     void *hsave;
@@ -33,6 +34,12 @@ struct svm_cpu {
 #define DOMAIN_GONE ((const struct domain *)1)
 
 static struct svm_cpu svm_cpus[NR_CPUS];
+
+/* debug_pf_check: every guest #PF exits first, and one the guest's own
+ * tables do not explain (not present to the CPU, present to a walk of the
+ * same tables) is reported with the vCPU's state before it is delivered. */
+static bool opt_pf_check;
+boolean_param("debug_pf_check", opt_pf_check);
 static paddr_t iopm_pa, msrpm_pa;
 static uint8_t *msrpm;
 
@@ -142,7 +149,8 @@ static int svm_vcpu_initialise(struct vcpu *v)
                         INTERCEPT_MWAIT | INTERCEPT_XSETBV;
     /* CR0/CR4 writes are checked against the guest's CPUID policy. */
     vmcb->cr_intercepts = INTERCEPT_CR0_WRITE | INTERCEPT_CR4_WRITE;
-    vmcb->exc_intercepts = (1u << 18) | (opt_hvm_fep ? (1u << 6) : 0); /* #MC, #UD for FEP */
+    vmcb->exc_intercepts = (1u << 18) | (opt_hvm_fep ? (1u << 6) : 0) | /* #MC, #UD for FEP */
+                           (opt_pf_check ? (1u << 14) : 0);
     vmcb->iopm_base_pa = iopm_pa;
     vmcb->msrpm_base_pa = msrpm_pa;
     /* ASID and TLB_CONTROL are set before each VMRUN (svm_asid_enter). */
@@ -383,6 +391,15 @@ static void svm_inject_exception(struct vcpu *v, uint8_t vec, bool has_ec, uint3
             vec = 8, has_ec = true, ec = 0;
         }
     }
+    s->raised[s->raised_next++ % ARRAY_SIZE(s->raised)] =
+        (struct svm_raise_record){.rip = s->vmcb->rip,
+                                  .cr2 = cr2,
+                                  .rax = s->vmcb->rax,
+                                  .rsi = s->gprs.rsi,
+                                  .exit_code = (uint32_t)s->vmcb->exitcode,
+                                  .ec = ec,
+                                  .vec = vec,
+                                  .cpu = smp_processor_id()};
     if (vec == 14)
         s->vmcb->cr2 = cr2;
     s->pending_event = EVENTINJ_VALID | EVENTINJ_TYPE_EXC | vec |
@@ -459,16 +476,38 @@ static void dump_exits(const struct svm_vcpu *s)
     }
 }
 
+static void dump_raised(const struct svm_vcpu *s)
+{
+    unsigned int n = s->raised_next < ARRAY_SIZE(s->raised) ? s->raised_next : ARRAY_SIZE(s->raised);
+
+    if (n)
+        printk("    last %u exceptions raised by the hypervisor (vector error CR2 RIP exit RAX RSI CPU):\n", n);
+    for (unsigned int i = s->raised_next - n; i != s->raised_next; i++) {
+        const struct svm_raise_record *r = &s->raised[i % ARRAY_SIZE(s->raised)];
+
+        printk("      %u %#x %#lx %#lx %#x %#lx %#lx CPU%u\n", r->vec, r->ec, (unsigned long)r->cr2,
+               (unsigned long)r->rip, r->exit_code, (unsigned long)r->rax, (unsigned long)r->rsi,
+               r->cpu);
+    }
+}
+
 static void svm_dump(struct vcpu *v)
 {
     struct vmcb *vmcb = VCPU_SVM(v)->vmcb;
 
     dump_exits(VCPU_SVM(v));
+    dump_raised(VCPU_SVM(v));
     printk("    RIP %04x:%016lx RSP %016lx RFLAGS %08lx CR0 %08lx CR3 %016lx CR4 %08lx EFER "
            "%lx\n",
            vmcb->cs.sel, (unsigned long)vmcb->rip, (unsigned long)vmcb->rsp,
            (unsigned long)vmcb->rflags, (unsigned long)vmcb->cr0, (unsigned long)vmcb->cr3,
            (unsigned long)vmcb->cr4, (unsigned long)vmcb->efer);
+    printk("    CR2 %016lx ASID %u nested CR3 %#lx (domain's %#lx) EXITINTINFO %#lx EVENTINJ %#lx\n",
+           (unsigned long)vmcb->cr2, vmcb->asid, (unsigned long)vmcb->n_cr3,
+           (unsigned long)v->domain->npt_root, (unsigned long)vmcb->exitintinfo,
+           (unsigned long)vmcb->eventinj);
+    hvm_dump_translate(v, "RIP", vmcb->rip);
+    hvm_dump_translate(v, "RSP", vmcb->rsp);
 }
 
 /* Exits that do not change the guest's state (its event's delivery fails
@@ -636,6 +675,22 @@ static bool svm_handle_exit(struct vcpu *v)
             svm_inject_exception(v, 6, false, 0, 0);
         return true;
 
+    case VMEXIT_EXCEPTION_BASE + 14: { /* debug_pf_check */
+        uint64_t gpa;
+        uint32_t pfec, ec = (uint32_t)vmcb->exitinfo1;
+
+        if (!(ec & 1) && !hvm_translate(v, vmcb->exitinfo2, ec & 2, &gpa, &pfec)) {
+            printk(XENLOG_ERR "d%u v%u: spurious #PF at RIP %#lx: address %#lx (error %#x) is "
+                              "present in its tables (gpa %#lx)\n",
+                   d->domain_id, v->vcpu_id, (unsigned long)vmcb->rip,
+                   (unsigned long)vmcb->exitinfo2, ec, (unsigned long)gpa);
+            svm_dump(v);
+            hvm_dump_translate(v, "CR2", vmcb->exitinfo2);
+        }
+        svm_inject_exception(v, 14, true, ec, vmcb->exitinfo2);
+        return true;
+    }
+
     case VMEXIT_EXCEPTION_BASE + 18:
         domain_crash(d, "machine check in the guest");
         return false;
@@ -758,6 +813,20 @@ static bool host_state_in_vmcb(const struct vmcb *vmcb)
  * explained, so it is checked before every entry: the MSR is put back if
  * something changed it, and a vCPU whose VMCB is the host save area does not
  * run (its domain crashes with the figures). */
+/* Who had the frames a VMCB and the host save areas live in: a VMCB that
+ * is also a host save area was freed by one owner while it was in use. */
+static void print_host_save_frames(const struct svm_vcpu *s)
+{
+    page_print("its VMCB", s->vmcb_pa >> PAGE_SHIFT);
+    for (unsigned int c = 0; c < NR_CPUS; c++)
+        if (svm_cpus[c].hsave) {
+            char what[32];
+
+            snprintf(what, sizeof(what), "CPU%u's host save area", c);
+            page_print(what, __pa(svm_cpus[c].hsave) >> PAGE_SHIFT);
+        }
+}
+
 static bool host_save_intact(struct vcpu *v, struct svm_cpu *sc)
 {
     uint64_t hsave = rdmsr(MSR_VM_HSAVE_PA), want = __pa(sc->hsave);
@@ -772,6 +841,7 @@ static bool host_save_intact(struct vcpu *v, struct svm_cpu *sc)
         domain_crash(v->domain, "vCPU%u: its VMCB %#lx is CPU%u's host save area (%#lx)",
                      v->vcpu_id, (unsigned long)VCPU_SVM(v)->vmcb_pa, smp_processor_id(),
                      (unsigned long)hsave);
+        print_host_save_frames(VCPU_SVM(v));
         return false;
     }
     return true;
@@ -782,7 +852,12 @@ static void svm_vcpu_run(struct vcpu *v)
     struct svm_vcpu *s = VCPU_SVM(v);
     struct svm_cpu *sc = &svm_cpus[smp_processor_id()];
     struct cpu_info *ci = this_cpu();
+    unsigned int other = 0;
 
+    if (!__atomic_compare_exchange_n(&s->run_cpu, &other, smp_processor_id() + 1, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        panic("d%u v%u: CPU%u enters it while CPU%u runs it", v->domain->domain_id, v->vcpu_id,
+              smp_processor_id(), other - 1);
     fpu_switch_in(v);
     dr_switch_in(s);
     /* Branch predictions another domain trained must not steer this one. */
@@ -818,6 +893,7 @@ static void svm_vcpu_run(struct vcpu *v)
             domain_crash(v->domain,
                          "vCPU%u exited with the host's RIP and CR3 in its VMCB (exit %#lx)",
                          v->vcpu_id, (unsigned long)s->vmcb->exitcode);
+            print_host_save_frames(s);
             break;
         }
         if (!svm_handle_exit_timed(v))
@@ -826,6 +902,7 @@ static void svm_vcpu_run(struct vcpu *v)
     v->kick = false;
     dr_switch_out(s);
     fpu_switch_out(v);
+    __atomic_store_n(&s->run_cpu, 0, __ATOMIC_RELEASE);
 }
 
 /* Flush every vCPU of d before it next enters the guest (nested tables

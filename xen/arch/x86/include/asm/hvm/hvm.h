@@ -51,7 +51,9 @@ long hvm_set_evtchn_upcall_vector(struct vcpu *v, unsigned long arg);
 void hvm_assert_evtchn_irq(struct vcpu *v);
 void *gfn_to_virt(struct domain *d, unsigned long gfn); /* NULL if not RAM */
 void p2m_dump_walk(struct domain *d, unsigned long gfn);
+mfn_t p2m_npt_mfn(struct domain *d, unsigned long gfn);
 int hvm_translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa, uint32_t *pfec);
+void hvm_dump_translate(struct vcpu *v, const char *what, uint64_t gva);
 /* 0 or -EFAULT. Guest virtual addresses, as hypercall arguments are. */
 int copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len);
 int copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len);

@@ -187,6 +187,18 @@ struct svm_vcpu {
         uint32_t cpu;
     } exits[8];
     unsigned int exits_next;
+    /* The last exceptions the hypervisor raised in the guest (emulation,
+     * intercepts), with the exit that raised them: a guest that dies of an
+     * exception it did not cause shows where it came from. */
+    struct svm_raise_record {
+        uint64_t rip, cr2, rax, rsi;
+        uint32_t exit_code, ec;
+        uint8_t vec, cpu;
+    } raised[4];
+    unsigned int raised_next;
+    /* 1 + the pCPU inside svm_vcpu_run() for this vCPU, 0 when none: two
+     * pCPUs entering one VMCB would mix two runs of the guest. */
+    unsigned int run_cpu;
 };
 
 /* Entry code (entry.S): run the guest until the next #VMEXIT. */
