@@ -981,8 +981,11 @@ void __noreturn schedule_loop(void)
         for (;;)
             safe_halt(); /* came up after the scheduler was sized */
     for (;;) {
-        /* Frames of destroyed domains, a bounded step per pass. */
-        page_reclaim_step(PAGE_RECLAIM_STEP);
+        /* Frames of destroyed domains, a bounded step per pass, but not
+         * while a vCPU woken here waits (a restarted domain's first run
+         * would wait for its own previous incarnation's frames). */
+        if (!ci->softirq_pending)
+            page_reclaim_step(PAGE_RECLAIM_STEP);
         local_irq_disable();
         ci->softirq_pending = 0;
         curr = schedule_decide(cpu, curr);
