@@ -96,6 +96,20 @@ int memcmp(const void *a, const void *b, size_t n)
     return 0;
 }
 
+#define DEFINE_SORT(name, type)                                                                    \
+    void name(type *a, unsigned int n)                                                             \
+    {                                                                                              \
+        for (unsigned int i = 1; i < n; i++)                                                       \
+            for (unsigned int j = i; j && a[j - 1] > a[j]; j--) {                                  \
+                type t = a[j];                                                                     \
+                a[j] = a[j - 1];                                                                   \
+                a[j - 1] = t;                                                                      \
+            }                                                                                      \
+    }
+DEFINE_SORT(sort_u32, uint32_t)
+DEFINE_SORT(sort_u64, uint64_t)
+#undef DEFINE_SORT
+
 unsigned long strtoul(const char *s, const char **end, int base)
 {
     unsigned long v = 0;

@@ -119,3 +119,22 @@ unsigned int xtf_vcpu_id(void)
     cpuid(1, &a, &b, &c, &d);
     return b >> 24;
 }
+
+/* Long enough for a vCPU that QEMU runs late on a loaded host. */
+#define READY_YIELDS 200000
+
+bool xtf_vcpu_start_ready(unsigned int id, void (*fn)(unsigned int), void *stack_top,
+                          volatile unsigned int *ready)
+{
+    long rc = xtf_vcpu_start(id, fn, stack_top);
+
+    if (rc) {
+        xtf_failure("Fail: start of vCPU %u: %ld\n", id, rc);
+        return false;
+    }
+    for (unsigned int i = 0; i < READY_YIELDS && !*ready; i++)
+        hypercall_yield();
+    if (!*ready)
+        xtf_failure("Fail: vCPU %u never got ready\n", id);
+    return *ready;
+}

@@ -21,6 +21,20 @@ struct shared_info *map_shared_info(long *rc)
     return *rc ? NULL : (struct shared_info *)shared_info_page;
 }
 
+struct shared_info *xtf_shared_info_start(void)
+{
+    struct shared_info *s;
+    long rc;
+
+    xtf_require_hypervisor();
+    s = map_shared_info(&rc);
+    if (!s) {
+        xtf_failure("Fail: add_to_physmap(shared_info): %ld\n", rc);
+        xtf_exit();
+    }
+    return s;
+}
+
 struct grant_entry_v1 *gnttab_v1_setup(long *rc)
 {
     struct xen_add_to_physmap xatp = {
@@ -248,4 +262,12 @@ const char *xtf_role(void)
     if (!role[0] && !cmdline_get("xtf-role", role, sizeof(role)))
         memcpy(role, "primary", sizeof("primary"));
     return role;
+}
+
+void xtf_main_by_role(const char *role, void (*role_main)(void), void (*other_main)(void))
+{
+    if (!strcmp(xtf_role(), role))
+        role_main();
+    else
+        other_main();
 }

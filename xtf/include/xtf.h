@@ -37,6 +37,10 @@ int memcmp(const void *a, const void *b, size_t n);
 unsigned long strtoul(const char *s, const char **end, int base);
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list args);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
+/* Ascending in place, for benchmark medians and percentiles (insertion
+ * sort: tens to a few thousand samples). */
+void sort_u32(uint32_t *a, unsigned int n);
+void sort_u64(uint64_t *a, unsigned int n);
 
 /* Console: printk() writes to every enabled sink. */
 void printk(const char *fmt, ...) __printf(1, 2);
@@ -131,6 +135,15 @@ const char *xtf_role(void);
 struct shared_info *map_shared_info(long *rc);
 
 /*
+ * The start of a test built on shared info: needs a hypervisor (SKIP
+ * without) and shared info mapped (a refusal is a FAILURE that ends the
+ * test); returns it.
+ */
+struct shared_info *xtf_shared_info_start(void);
+/* Runs role_main() in a domain whose xtf_role() is `role`, else other_main(). */
+void xtf_main_by_role(const char *role, void (*role_main)(void), void (*other_main)(void));
+
+/*
  * Secondary vCPUs (the domain needs @domain vcpus=N): start vCPU `id` in
  * this environment's mode with the same page tables, GDT and IDT, running
  * fn(id) on stack_top; it takes itself down when fn returns.  Returns 0 or
@@ -138,6 +151,13 @@ struct shared_info *map_shared_info(long *rc);
  * vCPU's id (CPUID's initial APIC ID).
  */
 long xtf_vcpu_start(unsigned int id, void (*fn)(unsigned int), void *stack_top);
+/*
+ * xtf_vcpu_start(), then yield until fn sets *ready (a bounded wait).  A
+ * start refused or a vCPU that never gets ready is reported as a FAILURE;
+ * returns whether the vCPU is ready.
+ */
+bool xtf_vcpu_start_ready(unsigned int id, void (*fn)(unsigned int), void *stack_top,
+                          volatile unsigned int *ready);
 unsigned int xtf_vcpu_id(void);
 
 #endif /* XTF_H */

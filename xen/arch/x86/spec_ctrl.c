@@ -19,6 +19,7 @@ static const char *const ibpb_modes[] = {"auto", "off", "on", NULL};
 static unsigned int opt_ibpb_mode = IBPB_AUTO;
 bool opt_ibpb;
 bool opt_rsb = true;
+uint32_t host_e8b;
 enum_param("ibpb", opt_ibpb_mode, ibpb_modes);
 boolean_param("rsb", opt_rsb);
 
@@ -31,6 +32,7 @@ void spec_ctrl_init(void)
     b = 0;
     if (a >= 0x80000008)
         cpuid(0x80000008, &a, &b, &c, &d);
+    host_e8b = b;
     has_ibpb = b & (1u << CPUID_IBPB_BIT);
     opt_ibpb = opt_ibpb_mode != IBPB_OFF && has_ibpb;
     if (opt_ibpb_mode == IBPB_ON && !has_ibpb)

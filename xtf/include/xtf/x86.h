@@ -126,17 +126,28 @@ static inline uint8_t inb(uint16_t port)
     return val;
 }
 
-#define DEFINE_READ_CR(n)                                                                          \
-    static inline unsigned long read_cr##n(void)                                                   \
+/* read_crN()/write_crN() for CR0, CR2-4; read_drN()/write_drN() for DR0-3, DR7. */
+#define DEFINE_MOV_REG(reg)                                                                        \
+    static inline unsigned long read_##reg(void)                                                   \
     {                                                                                              \
         unsigned long v;                                                                           \
-        asm volatile("mov %%cr" #n ", %0" : "=r"(v));                                              \
+        asm volatile("mov %%" #reg ", %0" : "=r"(v));                                              \
         return v;                                                                                  \
+    }                                                                                              \
+    static inline void write_##reg(unsigned long v)                                                \
+    {                                                                                              \
+        asm volatile("mov %0, %%" #reg : : "r"(v) : "memory");                                     \
     }
-DEFINE_READ_CR(0)
-DEFINE_READ_CR(2)
-DEFINE_READ_CR(3)
-DEFINE_READ_CR(4)
+DEFINE_MOV_REG(cr0)
+DEFINE_MOV_REG(cr2)
+DEFINE_MOV_REG(cr3)
+DEFINE_MOV_REG(cr4)
+DEFINE_MOV_REG(dr0)
+DEFINE_MOV_REG(dr1)
+DEFINE_MOV_REG(dr2)
+DEFINE_MOV_REG(dr3)
+DEFINE_MOV_REG(dr7)
+#undef DEFINE_MOV_REG
 
 static inline unsigned int read_cs(void)
 {

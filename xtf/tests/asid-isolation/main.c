@@ -161,19 +161,13 @@ static void check_invlpga(void)
 
 void test_main(void)
 {
-    long rc;
     unsigned int i;
 
     xtf_require_hypervisor();
     role_id = strcmp(xtf_role(), "peer") ? 1 : 2;
     check_invlpga();
-    rc = xtf_vcpu_start(1, ap_main, stack1 + sizeof(stack1));
-    if (rc)
-        return xtf_failure("Fail: start of vCPU 1: %ld\n", rc);
-    for (i = 0; i < 100000 && !ready; i++)
-        hypercall_yield();
-    if (!ready)
-        return xtf_failure("Fail: vCPU 1 never started\n");
+    if (!xtf_vcpu_start_ready(1, ap_main, stack1 + sizeof(stack1), &ready))
+        return;
     run(0);
     for (i = 0; i < 1000000 && !done[1]; i++)
         hypercall_yield();

@@ -24,16 +24,6 @@ static uint64_t tsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
-static void sort(uint64_t *v, unsigned int n)
-{
-    for (unsigned int i = 1; i < n; i++)
-        for (unsigned int j = i; j && v[j - 1] > v[j]; j--) {
-            uint64_t t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-}
-
 void test_main(void)
 {
     uint64_t hc[ROUNDS], raw[ROUNDS];
@@ -54,8 +44,8 @@ void test_main(void)
         }
         raw[r] = (tsc() - t0) / CALLS;
     }
-    sort(hc, ROUNDS);
-    sort(raw, ROUNDS);
+    sort_u64(hc, ROUNDS);
+    sort_u64(raw, ROUNDS);
     printk("bench: null hypercall %llu ticks, raw vmmcall %llu ticks, ratio %llu.%02llu\n",
            (unsigned long long)hc[ROUNDS / 2], (unsigned long long)raw[ROUNDS / 2],
            (unsigned long long)(hc[ROUNDS / 2] / raw[ROUNDS / 2]),

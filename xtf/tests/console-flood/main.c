@@ -110,14 +110,6 @@ static void bystander(void)
 
 void test_main(void)
 {
-    long rc;
-
-    xtf_require_hypervisor();
-    s = map_shared_info(&rc);
-    if (!s)
-        return xtf_failure("Fail: shared info: %ld\n", rc);
-    if (!strcmp(xtf_role(), "bystander"))
-        bystander();
-    else
-        flooder();
+    s = xtf_shared_info_start();
+    xtf_main_by_role("bystander", bystander, flooder);
 }

@@ -109,12 +109,8 @@ void test_main(void)
     uint64_t pfn = 0, evtchn = 0;
     char got[64];
     unsigned int n = 0;
-    long rc;
 
-    xtf_require_hypervisor();
-    s = map_shared_info(&rc);
-    if (!s)
-        return xtf_failure("Fail: shared info: %ld\n", rc);
+    s = xtf_shared_info_start();
     xtf_expect_rc("get CONSOLE_PFN", hvm_get_param(HVM_PARAM_CONSOLE_PFN, &pfn), 0);
     xtf_expect_rc("get CONSOLE_EVTCHN", hvm_get_param(HVM_PARAM_CONSOLE_EVTCHN, &evtchn), 0);
     if (!pfn || !evtchn || evtchn >= EVTCHN_2L_NR_PORTS)

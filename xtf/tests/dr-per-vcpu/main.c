@@ -21,23 +21,6 @@ const char test_title[] = "DR0-3 kept per vCPU";
 static uint8_t stack1[8192] __aligned(16);
 static volatile unsigned int turn, bad[2], rounds_done[2], ready;
 
-#define DEFINE_DR(n)                                                                               \
-    static inline unsigned long read_dr##n(void)                                                   \
-    {                                                                                              \
-        unsigned long v;                                                                           \
-        asm volatile("mov %%db" #n ", %0" : "=r"(v));                                              \
-        return v;                                                                                  \
-    }                                                                                              \
-    static inline void write_dr##n(unsigned long v)                                                \
-    {                                                                                              \
-        asm volatile("mov %0, %%db" #n : : "r"(v));                                                \
-    }
-DEFINE_DR(0)
-DEFINE_DR(1)
-DEFINE_DR(2)
-DEFINE_DR(3)
-DEFINE_DR(7)
-
 static unsigned long pattern(unsigned int id, unsigned int n)
 {
     return 0x10000ul * (id + 1) + 0x1000ul * n + 0x40;
@@ -83,18 +66,12 @@ static void ap_main(unsigned int id)
 
 void test_main(void)
 {
-    long rc;
     unsigned int i;
 
     xtf_require_hypervisor();
     load(0);
-    rc = xtf_vcpu_start(1, ap_main, stack1 + sizeof(stack1));
-    if (rc)
-        return xtf_failure("Fail: start of vCPU 1: %ld\n", rc);
-    for (i = 0; i < 100000 && !ready; i++)
-        hypercall_yield();
-    if (!ready)
-        return xtf_failure("Fail: vCPU 1 never got ready\n");
+    if (!xtf_vcpu_start_ready(1, ap_main, stack1 + sizeof(stack1), &ready))
+        return;
     for (unsigned int r = 0; r < ROUNDS; r++) {
         check(0);
         rounds_done[0]++;

@@ -242,12 +242,7 @@ static void test_time_info(void)
 
 void test_main(void)
 {
-    long rc;
-
-    xtf_require_hypervisor();
-    s = map_shared_info(&rc);
-    if (!s)
-        return xtf_failure("Fail: add_to_physmap(shared_info): %ld\n", rc);
+    s = xtf_shared_info_start();
     test_time_info();
     test_ipi_and_mask();
     test_loopback();

@@ -70,10 +70,7 @@ void test_main(void)
     unsigned int i, r;
     long rc;
 
-    xtf_require_hypervisor();
-    s = map_shared_info(&rc);
-    if (!s)
-        return xtf_failure("Fail: shared info: %ld\n", rc);
+    s = xtf_shared_info_start();
     xtf_set_irq_handler(CB_VECTOR, upcall);
     xtf_expect_rc("callback vector",
                   hvm_set_param(HVM_PARAM_CALLBACK_IRQ, CALLBACK_VIA_VECTOR(CB_VECTOR)), 0);

@@ -319,23 +319,15 @@ void test_main(void)
     struct grant_entry_v1 *gt;
     long start, rc;
 
-    xtf_require_hypervisor();
-    s = map_shared_info(&rc);
-    if (!s)
-        return xtf_failure("Fail: shared info: %ld\n", rc);
+    s = xtf_shared_info_start();
     start = cur_pages();
     if (start < (long)END_PFN)
         return xtf_failure("Fail: %ld pages, the test needs %lu (mem=256M)\n", start,
                            (unsigned long)END_PFN);
     bad_continuations(start);
 
-    rc = xtf_vcpu_start(1, watcher, stack1 + sizeof(stack1));
-    if (rc)
-        return xtf_failure("Fail: start of vCPU 1: %ld\n", rc);
-    for (unsigned int i = 0; i < TRIES && !ready; i++)
-        hypercall_yield();
-    if (!ready)
-        return xtf_failure("Fail: vCPU 1 never ran\n");
+    if (!xtf_vcpu_start_ready(1, watcher, stack1 + sizeof(stack1), &ready))
+        return;
 
     for (unsigned long i = 0; i < NR; i++)
         list[i] = FIRST_PFN + i;

@@ -233,12 +233,15 @@ static unsigned long any_word(struct fuzz_vcpu *f)
  * pointer to our own buffers (a structure there could make the hypervisor
  * scribble over us) nor, taken as a frame number, one of our live frames
  * (a small count or address such as 0x10f is also gfn 0x10f: a remove or
- * decrease_reservation of it took the fuzzer's own page tables). */
+ * decrease_reservation of it took the fuzzer's own page tables), nor, taken
+ * as an address, one in a live frame: a grant mapped at host_addr 0x10e123
+ * replaces the page table at gfn 0x10e until it is unmapped, and a domain id
+ * pair such as 0x0114abcd is such an address. */
 static unsigned long word(struct fuzz_vcpu *f)
 {
     unsigned long w = any_word(f);
 
-    return live_gfn(w) ? sacrificial_gfn(f) : w;
+    return live_gfn(w) || live_gfn(w >> 12) ? sacrificial_gfn(f) : w;
 }
 
 static void fill(struct fuzz_vcpu *f, unsigned long *buf)

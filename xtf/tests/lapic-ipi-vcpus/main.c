@@ -72,7 +72,6 @@ void test_main(void)
 {
     uint32_t id0;
     unsigned int i, r;
-    long rc;
 
     xtf_require_hypervisor();
     if (apic_enable())
@@ -82,13 +81,8 @@ void test_main(void)
     id0 = apic_read(APIC_ID) >> 24;
     if (id0 != 0)
         xtf_failure("Fail: vCPU 0 has APIC ID %u\n", id0);
-    rc = xtf_vcpu_start(1, ap_main, stack1 + sizeof(stack1));
-    if (rc)
-        return xtf_failure("Fail: start of vCPU 1: %ld\n", rc);
-    for (i = 0; i < TRIES && !ready; i++)
-        hypercall_yield();
-    if (!ready)
-        return xtf_failure("Fail: vCPU 1 never got ready\n");
+    if (!xtf_vcpu_start_ready(1, ap_main, stack1 + sizeof(stack1), &ready))
+        return;
     if ((apic_id1 & 0xff) == id0)
         return xtf_failure("Fail: both vCPUs have APIC ID %u\n", id0);
     sti();

@@ -111,10 +111,7 @@ void test_main(void)
     uint32_t ver;
     long rc;
 
-    xtf_require_hypervisor();
-    s = map_shared_info(&rc);
-    if (!s)
-        return xtf_failure("Fail: shared info: %ld\n", rc);
+    s = xtf_shared_info_start();
     /* Refresh both vCPUs' time info every millisecond meanwhile. */
     xtf_expect_rc("periodic timer vCPU 0", periodic(0, 1000000), 0);
     xtf_expect_rc("periodic timer vCPU 1", periodic(1, 1000000), 0);

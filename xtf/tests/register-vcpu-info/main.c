@@ -157,12 +157,7 @@ static void test_frame_given_back(void)
 
 void test_main(void)
 {
-    long rc;
-
-    xtf_require_hypervisor();
-    s = map_shared_info(&rc);
-    if (!s)
-        return xtf_failure("Fail: shared info: %ld\n", rc);
+    s = xtf_shared_info_start();
     test_errors();
     test_register_self();
     test_register_other();

@@ -112,16 +112,6 @@ static bool setup_upcall(void)
     return true;
 }
 
-static void sort(uint32_t *a, unsigned int n)
-{
-    for (unsigned int i = 1; i < n; i++)
-        for (unsigned int j = i; j && a[j - 1] > a[j]; j--) {
-            uint32_t t = a[j];
-            a[j] = a[j - 1];
-            a[j - 1] = t;
-        }
-}
-
 static const char *mode_name(void)
 {
     return mode == WAIT_BLOCK ? "block" : mode == WAIT_SPIN ? "spin" : "poll";
@@ -147,7 +137,7 @@ static void primary(domid_t peer)
         rtt[i] = (uint32_t)(xen_system_time(s) - t0);
     }
     evtchn_send(ping_port); /* done: the peer may go */
-    sort(rtt, ROUNDS);
+    sort_u32(rtt, ROUNDS);
     printk("pingpong %s: %u rounds, one-way median %u ns p90 %u ns max %u ns\n", mode_name(),
            ROUNDS, rtt[ROUNDS / 2] / 2, rtt[ROUNDS * 9 / 10] / 2, rtt[ROUNDS - 1] / 2);
     xtf_success(NULL);
@@ -183,15 +173,11 @@ static void peer(domid_t prim)
 void test_main(void)
 {
     domid_t ids[2];
-    long rc;
 
-    xtf_require_hypervisor();
+    s = xtf_shared_info_start();
     mode = !strcmp(test_variation, "block")  ? WAIT_BLOCK
            : !strcmp(test_variation, "spin") ? WAIT_SPIN
                                              : WAIT_POLL;
-    s = map_shared_info(&rc);
-    if (!s)
-        return xtf_failure("Fail: add_to_physmap(shared_info): %ld\n", rc);
     if (!strcmp(xtf_role(), "peer")) {
         if (xtf_domids("primary", ids, 1) != 1)
             return xtf_failure("Fail: no primary domain id\n");

@@ -43,10 +43,7 @@ void test_main(void)
     uint64_t t0, t1;
     long rc;
 
-    xtf_require_hypervisor();
-    s = map_shared_info(&rc);
-    if (!s)
-        return xtf_failure("Fail: shared info: %ld\n", rc);
+    s = xtf_shared_info_start();
     xtf_expect_rc("bind_ipi", evtchn_bind_ipi(0, &p0), 0);
     xtf_expect_rc("bind_ipi", evtchn_bind_ipi(0, &p1), 0);
     ports[0] = p0;

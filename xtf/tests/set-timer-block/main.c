@@ -41,12 +41,8 @@ static bool block_until_fire(unsigned int max_blocks)
 void test_main(void)
 {
     uint64_t t0, t1, dl;
-    long rc;
 
-    xtf_require_hypervisor();
-    s = map_shared_info(&rc);
-    if (!s)
-        return xtf_failure("Fail: shared info: %ld\n", rc);
+    s = xtf_shared_info_start();
     xtf_expect_rc("bind VIRQ_TIMER", evtchn_bind_virq(VIRQ_TIMER, 0, &port), 0);
     evtchn_clear(s->evtchn_pending, port);
     s->vcpu_info[0].evtchn_upcall_pending = 0;

@@ -176,12 +176,7 @@ static void test_stop_periodic(void)
 
 void test_main(void)
 {
-    long rc;
-
-    xtf_require_hypervisor();
-    s = map_shared_info(&rc);
-    if (!s)
-        return xtf_failure("Fail: shared info: %ld\n", rc);
+    s = xtf_shared_info_start();
     xtf_expect_rc("bind VIRQ_TIMER", evtchn_bind_virq(VIRQ_TIMER, 0, &tport), 0);
     test_errors();
     test_fire();

@@ -104,10 +104,7 @@ void test_main(void)
     uint64_t t0;
     long rc;
 
-    xtf_require_hypervisor();
-    s = map_shared_info(&rc);
-    if (!s)
-        return xtf_failure("Fail: shared info: %ld\n", rc);
+    s = xtf_shared_info_start();
     for (unsigned int i = 0; i < RACERS; i++) {
         rc = xtf_vcpu_start(i + 1, racer, stacks[i] + sizeof(stacks[i]));
         if (rc)

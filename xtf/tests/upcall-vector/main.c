@@ -66,12 +66,8 @@ static void wait_upcalls(unsigned int n)
 void test_main(void)
 {
     evtchn_port_t port = 0;
-    long rc;
 
-    xtf_require_hypervisor();
-    s = map_shared_info(&rc);
-    if (!s)
-        return xtf_failure("Fail: shared info: %ld\n", rc);
+    s = xtf_shared_info_start();
     if (apic_enable())
         return xtf_failure("Fail: no local APIC\n");
     xtf_set_irq_handler(UPCALL_VECTOR, upcall);

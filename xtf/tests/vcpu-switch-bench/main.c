@@ -37,20 +37,9 @@ const char test_title[] = "vCPU switch cost between two domains on one pCPU";
 
 static uint32_t per_switch[BLOCKS];
 
-static void sort(uint32_t *a, unsigned int n)
-{
-    for (unsigned int i = 1; i < n; i++)
-        for (unsigned int j = i; j && a[j - 1] > a[j]; j--) {
-            uint32_t t = a[j];
-            a[j] = a[j - 1];
-            a[j - 1] = t;
-        }
-}
-
 void test_main(void)
 {
     struct shared_info *s;
-    long rc;
 
     xtf_require_hypervisor();
     if (!strcmp(xtf_role(), "peer")) {
@@ -58,9 +47,7 @@ void test_main(void)
             hypercall_yield();
         return xtf_success(NULL);
     }
-    s = map_shared_info(&rc);
-    if (!s)
-        return xtf_failure("Fail: add_to_physmap(shared_info): %ld\n", rc);
+    s = xtf_shared_info_start();
     /* Let the peer start: its first yields come once it runs. */
     for (unsigned int i = 0; i < BLOCK; i++)
         hypercall_yield();
@@ -71,7 +58,7 @@ void test_main(void)
             hypercall_yield();
         per_switch[b] = (uint32_t)((xen_system_time(s) - t0) / (2 * BLOCK));
     }
-    sort(per_switch, BLOCKS);
+    sort_u32(per_switch, BLOCKS);
     printk("switch: %u yields, per switch median %u ns p90 %u ns\n", ROUNDS, per_switch[BLOCKS / 2],
            per_switch[BLOCKS * 9 / 10]);
     xtf_success(NULL);

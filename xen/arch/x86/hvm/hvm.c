@@ -18,6 +18,7 @@
 #include <asm/hvm/vlapic.h>
 #include <asm/page.h>
 #include <asm/processor.h>
+#include <asm/spec_ctrl.h>
 #include <asm/percpu.h>
 
 const struct hvm_function_table *hvm_funcs;
@@ -165,8 +166,8 @@ void hvm_dump_translate(struct vcpu *v, const char *what, uint64_t gva)
         if (mfn)
             page_print("      its frame", mfn);
         if (p2m_npt_mfn(d, table >> 12) != mfn)
-            printk("      but the nested tables map gfn %#lx to %#lx\n", (unsigned long)(table >> 12),
-                   (unsigned long)p2m_npt_mfn(d, table >> 12));
+            printk("      but the nested tables map gfn %#lx to %#lx\n",
+                   (unsigned long)(table >> 12), (unsigned long)p2m_npt_mfn(d, table >> 12));
         if (!(e & _PAGE_PRESENT) || l == 1 || (e & _PAGE_PSE))
             return;
         table = esize == 4 ? (e & 0xfffff000) : (e & PADDR_MASK);
@@ -330,7 +331,11 @@ void hvm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
         /* No RDTSCP: TSC_AUX is not kept per vCPU. */
         out[3] &= ~(1u << 27);
         break;
-    case 0x80000002 ... 0x80000008:
+    case 0x80000002 ... 0x80000007:
+        break;
+    case 0x80000008:
+        /* Speculation control: only what spec_ctrl_guest.c handles. */
+        out[1] = spec_ctrl_guest_e8b(host_e8b);
         break;
     default:
         memset(out, 0, 4 * sizeof(uint32_t));
@@ -456,6 +461,14 @@ int hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     struct x86_regs r;
     uint64_t tmp = 0;
 
+    switch (spec_ctrl_guest_rdmsr(spec_ctrl_guest_e8b(host_e8b), msr, val)) {
+    case SPEC_MSR_NOT_MINE:
+        break;
+    case SPEC_MSR_DONE:
+        return X86EMUL_OKAY;
+    default:
+        return X86EMUL_EXCEPTION;
+    }
     switch (msr) {
     case MSR_EFER:
         hvm_funcs->get_regs(v, &r);
@@ -534,6 +547,17 @@ int hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
     struct x86_regs r;
 
+    switch (spec_ctrl_guest_wrmsr(spec_ctrl_guest_e8b(host_e8b), msr, val)) {
+    case SPEC_MSR_NOT_MINE:
+        break;
+    case SPEC_MSR_IBPB:
+        wrmsr(MSR_PRED_CMD, PRED_CMD_IBPB); /* offered only where the host has it */
+        return X86EMUL_OKAY;
+    case SPEC_MSR_DONE:
+        return X86EMUL_OKAY;
+    case SPEC_MSR_GP:
+        return X86EMUL_EXCEPTION;
+    }
     switch (msr) {
     case MSR_EFER:
         if (val & ~EFER_VALID)

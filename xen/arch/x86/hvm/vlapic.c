@@ -11,6 +11,14 @@
  * timer costs one hypervisor timer interrupt per period, the current count
  * is computed from the time of the last load, never by polling.
  *
+ * Periods a periodic timer misses (the vCPU did not run, or had the
+ * vector still pending) are dropped: at most one interrupt is pending, as
+ * in Xen's timer_mode no_missed_ticks_pending. Delivering every missed
+ * period (no_delay_for_missed_ticks, a Xen toolstack's default) was tried:
+ * under QEMU's TCG a vCPU that gets a fraction of a loaded pCPU cannot take
+ * interrupts (injection, handler, EOI exit) as fast as 100 us - 1 ms
+ * periods pile up, and packed XTF boots of lapic tests never finished.
+ *
  * Locking: each vLAPIC has a lock taken with interrupts off (its timer
  * callback runs in interrupt context). A sender never holds its own lock
  * while taking a target's, so IPIs between vCPUs cannot deadlock. */

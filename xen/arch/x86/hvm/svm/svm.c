@@ -478,10 +478,13 @@ static void dump_exits(const struct svm_vcpu *s)
 
 static void dump_raised(const struct svm_vcpu *s)
 {
-    unsigned int n = s->raised_next < ARRAY_SIZE(s->raised) ? s->raised_next : ARRAY_SIZE(s->raised);
+    unsigned int n =
+        s->raised_next < ARRAY_SIZE(s->raised) ? s->raised_next : ARRAY_SIZE(s->raised);
 
     if (n)
-        printk("    last %u exceptions raised by the hypervisor (vector error CR2 RIP exit RAX RSI CPU):\n", n);
+        printk("    last %u exceptions raised by the hypervisor (vector error CR2 RIP exit RAX RSI "
+               "CPU):\n",
+               n);
     for (unsigned int i = s->raised_next - n; i != s->raised_next; i++) {
         const struct svm_raise_record *r = &s->raised[i % ARRAY_SIZE(s->raised)];
 
@@ -502,10 +505,11 @@ static void svm_dump(struct vcpu *v)
            vmcb->cs.sel, (unsigned long)vmcb->rip, (unsigned long)vmcb->rsp,
            (unsigned long)vmcb->rflags, (unsigned long)vmcb->cr0, (unsigned long)vmcb->cr3,
            (unsigned long)vmcb->cr4, (unsigned long)vmcb->efer);
-    printk("    CR2 %016lx ASID %u nested CR3 %#lx (domain's %#lx) EXITINTINFO %#lx EVENTINJ %#lx\n",
-           (unsigned long)vmcb->cr2, vmcb->asid, (unsigned long)vmcb->n_cr3,
-           (unsigned long)v->domain->npt_root, (unsigned long)vmcb->exitintinfo,
-           (unsigned long)vmcb->eventinj);
+    printk(
+        "    CR2 %016lx ASID %u nested CR3 %#lx (domain's %#lx) EXITINTINFO %#lx EVENTINJ %#lx\n",
+        (unsigned long)vmcb->cr2, vmcb->asid, (unsigned long)vmcb->n_cr3,
+        (unsigned long)v->domain->npt_root, (unsigned long)vmcb->exitintinfo,
+        (unsigned long)vmcb->eventinj);
     hvm_dump_translate(v, "RIP", vmcb->rip);
     hvm_dump_translate(v, "RSP", vmcb->rsp);
 }
