@@ -9,8 +9,9 @@
  * CPU (or an interrupt on the draining one) that finds the drain taken
  * leaves its bytes to the drainer. Hypervisor messages wait until they are
  * written; a guest's console call drains about what it added, at least
- * CONS_GUEST_BUDGET and at most CONS_GUEST_SHARE bytes (the rest is left to
- * the next writer or an idle CPU); guest lines are rate-limited per
+ * CONS_GUEST_BUDGET and at most CONS_GUEST_SHARE bytes, for at most
+ * CONS_GUEST_DRAIN_TIME (the rest is left to the next writer or an idle
+ * CPU); guest lines are rate-limited per
  * unprivileged domain and dropped, counted, when over.
  *
  * Input: bytes received on the serial port go to the focus: nobody at boot,
@@ -120,6 +121,9 @@ static bool sink_com1 = true, sink_e9;
 #define CONRING_SIZE      (32u << 10) /* a power of two */
 #define CONS_CHUNK        64
 #define CONS_GUEST_BUDGET 512
+/* The longest a guest's console call writes to the sinks (the hypervisor
+ * time of one exit stays well under 1 ms). */
+#define CONS_GUEST_DRAIN_TIME MICROSECS(150)
 static char conring[CONRING_SIZE];
 static uint32_t conring_prod, conring_cons; /* free-running indices */
 static uint32_t conring_written;            /* up to here the sinks have it */
@@ -182,10 +186,14 @@ static void conring_put(const char *s, size_t n)
         conring[conring_prod++ & (CONRING_SIZE - 1)] = *s++;
 }
 
-/* Write up to budget bytes of the ring to the sinks; returns false if
- * another context is draining. */
-static bool console_drain(uint32_t budget)
+/* Write up to budget bytes of the ring to the sinks, stopping at the
+ * first chunk boundary past `deadline` (0: none); returns false if another
+ * context is draining. */
+static bool console_drain(uint32_t budget, s_time_t deadline)
 {
+    /* Small chunks when time-bounded: each byte is an I/O write, 87 us on
+     * a 115200 baud UART whose FIFO is full. */
+    const uint32_t chunk_max = deadline ? CONS_CHUNK / 4 : CONS_CHUNK;
     char chunk[CONS_CHUNK];
     unsigned long flags;
 
@@ -196,7 +204,7 @@ static bool console_drain(uint32_t budget)
         uint32_t n;
 
         flags = spin_lock_irqsave(&conring_lock);
-        n = MIN(conring_prod - conring_cons, MIN(budget, (uint32_t)CONS_CHUNK));
+        n = MIN(conring_prod - conring_cons, MIN(budget, chunk_max));
         for (uint32_t i = 0; i < n; i++)
             chunk[i] = conring[(conring_cons + i) & (CONRING_SIZE - 1)];
         conring_cons += n;
@@ -207,7 +215,7 @@ static bool console_drain(uint32_t budget)
         sinks_write(chunk, n);
         __atomic_store_n(&conring_written, conring_written + n, __ATOMIC_RELEASE);
         budget -= n;
-        if (!budget)
+        if (!budget || (deadline && NOW() >= deadline))
             break;
     }
     drain_cpu = -1;
@@ -222,7 +230,7 @@ static void console_flush_to(uint32_t upto)
     while ((int32_t)(upto - __atomic_load_n(&conring_written, __ATOMIC_ACQUIRE)) > 0) {
         if (drain_cpu == (int)smp_processor_id())
             return;
-        if (!console_drain(~0u))
+        if (!console_drain(~0u, 0))
             cpu_relax();
     }
 }
@@ -238,7 +246,7 @@ void console_flush(void)
 void console_idle_drain(void)
 {
     while (conring_prod != conring_cons && !this_cpu()->softirq_pending)
-        if (!console_drain(CONS_CHUNK))
+        if (!console_drain(CONS_CHUNK, 0))
             break;
 }
 
@@ -449,10 +457,10 @@ static bool guest_rate_ok(struct domain *d, size_t len)
  * as Xen does (their lines are guest debug messages there). */
 void console_guest_line(struct domain *d, const char *s, size_t n, bool from_hcall)
 {
-    char pfx[48];
-    int len;
+    char pfx[16], note[48];
+    int len, note_len = 0;
     unsigned long flags;
-    uint32_t end;
+    uint32_t end, need;
 
     if (opt_guest_loglvl == LVL_NONE)
         return;
@@ -464,27 +472,25 @@ void console_guest_line(struct domain *d, const char *s, size_t n, bool from_hca
         spin_unlock_irqrestore(&conring_lock, flags);
         return;
     }
-    if (d->cons_dropped) {
-        len = snprintf(pfx, sizeof(pfx), "(d%u) [%lu bytes dropped]\n", d->domain_id,
-                       d->cons_dropped);
-        if ((uint32_t)len <= conring_free()) {
-            if (!at_line_start)
-                conring_put("\n", 1);
-            at_line_start = true;
-            conring_put(pfx, len);
-            d->cons_dropped = 0;
-        }
-    }
+    /* What was dropped is told just before the next line that gets in (a
+     * note of its own for every dropped line would fill the ring). */
+    if (d->cons_dropped)
+        note_len = snprintf(note, sizeof(note), "(d%u) [%lu bytes dropped]\n", d->domain_id,
+                            d->cons_dropped);
     len = snprintf(pfx, sizeof(pfx), "(d%u) ", d->domain_id);
-    if (len + n + 2 > conring_free() ||
-        (!d->privileged && (d->cons_queued + len + n + 2 > CONS_GUEST_SHARE ||
-                            owner_head - owner_tail == LINE_OWNERS))) {
+    need = (uint32_t)(note_len + len + n + 2);
+    if (need > conring_free() || (!d->privileged && (d->cons_queued + need > CONS_GUEST_SHARE ||
+                                                     owner_head - owner_tail == LINE_OWNERS))) {
         d->cons_dropped += n + 1;
         spin_unlock_irqrestore(&conring_lock, flags);
         return;
     }
     if (!at_line_start)
         conring_put("\n", 1);
+    if (note_len) {
+        conring_put(note, note_len);
+        d->cons_dropped = 0;
+    }
     conring_put(pfx, len);
     conring_put(s, n);
     conring_put("\n", 1);
@@ -495,8 +501,8 @@ void console_guest_line(struct domain *d, const char *s, size_t n, bool from_hca
 
         line_owner[i].d = d;
         line_owner[i].end = end;
-        line_owner[i].len = len + n + 1;
-        d->cons_queued += len + n + 1;
+        line_owner[i].len = note_len + len + n + 1;
+        d->cons_queued += note_len + len + n + 1;
     }
     spin_unlock_irqrestore(&conring_lock, flags);
     if (opt_sync_console || d->privileged)
@@ -508,7 +514,8 @@ void console_guest_line(struct domain *d, const char *s, size_t n, bool from_hca
  * (and get dropped) when no CPU is idle. */
 void console_guest_drain(size_t bytes)
 {
-    console_drain((uint32_t)MIN(MAX(bytes, (size_t)CONS_GUEST_BUDGET), (size_t)CONS_GUEST_SHARE));
+    console_drain((uint32_t)MIN(MAX(bytes, (size_t)CONS_GUEST_BUDGET), (size_t)CONS_GUEST_SHARE),
+                  NOW() + CONS_GUEST_DRAIN_TIME);
 }
 
 void console_force_unlock(void)

@@ -121,6 +121,7 @@ void console_ring_kick(struct domain *d)
     struct xencons_interface *intf;
     unsigned long flags;
     uint32_t cons, prod, n;
+    size_t taken = 0;
 
     do {
         n = 0;
@@ -138,11 +139,13 @@ void console_ring_kick(struct domain *d)
             out[n++] = intf->out[cons % ring];
         __atomic_store_n(&intf->out_cons, cons, __ATOMIC_RELEASE);
         spin_unlock_irqrestore(&d->console_lock, flags);
-        if (n) {
+        if (n)
             domain_console_put(d, out, n, false);
-            console_guest_drain(n);
-        }
-    } while (n == sizeof(out));
+        taken += n;
+    } while (n == sizeof(out) && taken < ring); /* one ring's worth, even if refilled meanwhile */
+    /* Once for the whole kick: each drain may write for its time bound. */
+    if (taken)
+        console_guest_drain(taken);
     /* The guest may wait for room in the ring. */
     evtchn_notify(d, d->cons_port);
 }

@@ -386,19 +386,22 @@ static long op_init_control(struct vcpu *v, struct evtchn_init_control *ic)
     ic->link_bits = EVTCHN_FIFO_LINK_BITS;
     if (first) {
         /* Switch ABI: the ports in use keep their pending state, to be
-         * delivered once their event array page comes. */
-        bool was_pending[EVTCHN_2L_NR_CHANNELS_64 / 8] = {0};
+         * delivered once their event array page comes. A free port's
+         * fields are all set when it is allocated: only ports in use are
+         * visited (one pass read the 2-level state of every port and a
+         * second wrote every port: most of a millisecond in one exit). */
         unsigned int max = evtchn_max_ports(d);
 
-        for (unsigned int p = 1; p < max; p++)
-            if (e->chn[p].state != ECS_FREE && port_pending(d, p))
-                was_pending[p / 8] |= 1u << (p % 8);
+        for (unsigned int p = 0; p < max; p++) {
+            struct evtchn *c = &e->chn[p];
+
+            if (c->state == ECS_FREE)
+                continue;
+            c->fifo_pending = p && port_pending(d, p); /* still the 2-level ABI */
+            c->priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
+        }
         e->fifo = true;
         e->fifo_pages = 0;
-        for (unsigned int p = 0; p < EVTCHN_2L_NR_CHANNELS_64; p++) {
-            e->chn[p].priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
-            e->chn[p].fifo_pending = was_pending[p / 8] & (1u << (p % 8));
-        }
     }
     return 0;
 }

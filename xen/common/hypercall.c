@@ -147,12 +147,19 @@ long do_console_io(struct vcpu *v, const unsigned long *args, bool compat)
             return -EPERM;
         if (count > CONSOLE_IO_MAX)
             return -E2BIG;
-        /* Bounded: 64 KiB copied at most, lines past the domain's rate
-         * and share are dropped, and at most a share's worth (4 KiB)
-         * reaches the UART from this call (the rest from idle CPUs). */
+        /* Bounded per exit, as Xen's: between chunks the call may yield and
+         * go on as a console_io of the bytes left. Lines past the domain's
+         * rate and share are dropped; what this exit added reaches the
+         * UART for a bounded time at most (the rest from idle CPUs or later
+         * writers). */
         for (unsigned long done = 0; done < count;) {
             size_t n = MIN(count - done, sizeof(buf));
 
+            if (done && hypercall_preempt_check(v)) {
+                console_guest_drain(done);
+                return hypercall_create_continuation(v, __HYPERVISOR_console_io, 3, CONSOLEIO_write,
+                                                     count - done, gva + done);
+            }
             if (copy_from_guest(v, buf, gva + done, n)) {
                 console_guest_drain(done);
                 return -EFAULT;

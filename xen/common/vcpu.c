@@ -290,18 +290,16 @@ void vcpu_singleshot_expired(void *data)
 
 /* Periodic: re-arm from the previous deadline so the period does not drift,
  * but never into the past (a vCPU that was away gets one tick, not many). */
-/* Serialises a periodic timer's expiry with its stop, so that no event
- * arrives after VCPUOP_stop_periodic_timer has returned. */
-static DEFINE_SPINLOCK(periodic_lock);
-
+/* v->periodic_lock serialises a periodic timer's expiry with its stop, so
+ * that no event arrives after VCPUOP_stop_periodic_timer has returned. */
 void vcpu_periodic_expired(void *data)
 {
     struct vcpu *v = data;
-    unsigned long flags = spin_lock_irqsave(&periodic_lock);
+    unsigned long flags = spin_lock_irqsave(&v->periodic_lock);
     s_time_t period = v->periodic_period, next;
 
     if (!domain_live(v->domain) || !period) {
-        spin_unlock_irqrestore(&periodic_lock, flags);
+        spin_unlock_irqrestore(&v->periodic_lock, flags);
         return;
     }
     next = v->periodic_timer.expires + period;
@@ -309,7 +307,7 @@ void vcpu_periodic_expired(void *data)
         next = NOW() + period;
     set_timer(&v->periodic_timer, next);
     send_timer_virq(v);
-    spin_unlock_irqrestore(&periodic_lock, flags);
+    spin_unlock_irqrestore(&v->periodic_lock, flags);
     vcpu_wake(v);
 }
 
@@ -325,11 +323,11 @@ static long set_periodic_timer(struct vcpu *caller, struct vcpu *v, unsigned lon
         return -EFAULT;
     if (p.period_ns < PERIOD_MIN || p.period_ns > PERIOD_MAX)
         return -EINVAL;
-    flags = spin_lock_irqsave(&periodic_lock);
+    flags = spin_lock_irqsave(&v->periodic_lock);
     v->periodic_period = p.period_ns;
     migrate_timer(&v->periodic_timer, v->processor);
     set_timer(&v->periodic_timer, NOW() + p.period_ns);
-    spin_unlock_irqrestore(&periodic_lock, flags);
+    spin_unlock_irqrestore(&v->periodic_lock, flags);
     return 0;
 }
 
@@ -427,11 +425,11 @@ long do_vcpu_op(struct vcpu *caller, const unsigned long *args, bool compat)
     case VCPUOP_set_periodic_timer:
         return set_periodic_timer(caller, v, arg);
     case VCPUOP_stop_periodic_timer: {
-        unsigned long flags = spin_lock_irqsave(&periodic_lock);
+        unsigned long flags = spin_lock_irqsave(&v->periodic_lock);
 
         v->periodic_period = 0;
         stop_timer(&v->periodic_timer);
-        spin_unlock_irqrestore(&periodic_lock, flags);
+        spin_unlock_irqrestore(&v->periodic_lock, flags);
         return 0;
     }
     case VCPUOP_set_singleshot_timer:

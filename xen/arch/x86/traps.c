@@ -245,11 +245,15 @@ void do_trap(struct cpu_user_regs *regs)
             return;
         fatal_trap(regs, trap_names[vec]);
     }
-    this_cpu()->irq_count++;
+    struct cpu_info *ci = this_cpu();
+    uint64_t t0 = rdtsc();
+
+    ci->irq_count++;
     if (irq_handlers[vec])
         irq_handlers[vec](regs);
     else if (vec != SPURIOUS_VECTOR) {
         printk(XENLOG_WARNING "CPU%u: unexpected interrupt vector %#x\n", smp_processor_id(), vec);
         apic_eoi();
     }
+    ci->irq_cycles += rdtsc() - t0;
 }

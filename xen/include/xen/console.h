@@ -12,7 +12,7 @@ struct domain;
  * to guest_loglvl (from_hcall: console_io or port 0xE9) and d's rate limit. */
 void console_guest_line(struct domain *d, const char *s, size_t n, bool from_hcall);
 /* After a guest's console call of `bytes`: writes about as much of the ring
- * (at least 512 bytes, at most a domain's share, 4 KiB). */
+ * (at least 512 bytes, at most a domain's share, 4 KiB), for 150 us at most. */
 void console_guest_drain(size_t bytes);
 void console_idle_drain(void);   /* from an idle CPU, interrupts on */
 void console_flush(void);        /* until everything queued is written */

@@ -72,6 +72,9 @@ struct vcpu {
     struct timer singleshot_timer;
     struct timer periodic_timer;
     s_time_t periodic_period;
+    /* Serialises the periodic timer's expiry with its re-arming and stop
+     * (per vCPU: one domain's timer calls never wait for another's). */
+    spinlock_t periodic_lock;
     void *arch_hvm; /* struct svm_vcpu */
     void *vlapic;
     uint64_t fpu_area[64] __aligned(16); /* FXSAVE image (512 bytes) */

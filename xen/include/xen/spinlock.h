@@ -16,11 +16,23 @@ typedef struct {
     }
 #define DEFINE_SPINLOCK(l) spinlock_t l = SPIN_LOCK_UNLOCKED
 
+#ifdef HOST_TEST
+static inline void spin_lock_wait(spinlock_t *l, uint16_t me)
+{
+    while (__atomic_load_n(&l->head, __ATOMIC_ACQUIRE) != me)
+        cpu_relax();
+}
+#else
+/* The contended path, out of line: it also counts the cycles this pCPU
+ * spent waiting (the exit-time accounting tells waiting from work). */
+void spin_lock_wait(spinlock_t *l, uint16_t me);
+#endif
+
 static inline void spin_lock(spinlock_t *l)
 {
     uint16_t me = __atomic_fetch_add(&l->tail, 1, __ATOMIC_ACQUIRE);
-    while (__atomic_load_n(&l->head, __ATOMIC_ACQUIRE) != me)
-        cpu_relax();
+    if (__atomic_load_n(&l->head, __ATOMIC_ACQUIRE) != me)
+        spin_lock_wait(l, me);
 }
 static inline bool spin_trylock(spinlock_t *l)
 {

@@ -3,8 +3,8 @@
  * The hostile-guest fuzzer, long run (300 s), for `make fuzz`: the same
  * fuzzer as hostile-fuzz (../hostile-fuzz/fuzz.h says what it does and how
  * to replay a seed), for longer, and with huge counts over RAM as well
- * (hypercalls that work for seconds in one exit, which nothing preempts
- * yet).  Category special, so that `make check` leaves it out.
+ * (hypercalls that work for seconds, in exits their continuations keep
+ * short).  Category special, so that `make check` leaves it out.
  *
  * @category special
  * @envs hvm64 hvm32pae

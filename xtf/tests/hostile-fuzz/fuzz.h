@@ -252,13 +252,13 @@ static void fill(struct fuzz_vcpu *f, unsigned long *buf)
         buf[i] = word(f);
 }
 
-/* A pointer with a count: our buffers only with counts they hold. */
 /*
  * A pointer with a count: our buffers only with counts they hold. A huge
- * count over RAM makes one hypercall work through megabytes in one exit
- * (nothing preempts it yet: seconds under TCG, enough to stall a vCPU past
- * the run), so only runs built with FUZZ_LONG_WORK pair them; otherwise a
- * huge count comes with a pointer at no memory.
+ * count over RAM makes one hypercall work through megabytes (continuations
+ * cut it into exits of about 0.5 ms, but the call as a whole can take
+ * seconds under TCG, long enough to stall a vCPU past a short run), so only
+ * runs built with FUZZ_LONG_WORK pair them; otherwise a huge count comes
+ * with a pointer at no memory.
  */
 static unsigned long counted_pointer(struct fuzz_vcpu *f, unsigned long *n, size_t elem)
 {

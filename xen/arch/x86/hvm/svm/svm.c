@@ -159,6 +159,10 @@ static int svm_vcpu_initialise(struct vcpu *v)
     vmcb->n_cr3 = v->domain->npt_root;
     /* One TSC for all the domain's vCPUs, as on Xen (0 when it was built). */
     vmcb->tsc_offset = -(int64_t)(v->domain->tsc_base ? v->domain->tsc_base : rdtsc());
+    s->want_intercepts.cr = vmcb->cr_intercepts;
+    s->want_intercepts.exc = vmcb->exc_intercepts;
+    s->want_intercepts.i1 = vmcb->intercepts1;
+    s->want_intercepts.i2 = vmcb->intercepts2;
 
     /* The PVH start state: flat 32-bit protected mode, paging off. */
     seg(&vmcb->cs, 0x08, 0xc9b, 0xffffffff);
@@ -737,12 +741,33 @@ static bool svm_handle_exit(struct vcpu *v)
 /* Handle one #VMEXIT, accounting the hypervisor time it takes. */
 static bool svm_handle_exit_timed(struct vcpu *v)
 {
-    struct vmcb *vmcb = VCPU_SVM(v)->vmcb;
-    uint32_t code = (uint32_t)vmcb->exitcode;
-    uint64_t detail = code == VMEXIT_VMMCALL ? vmcb->rax : vmcb->exitinfo1, t0 = rdtsc();
-    bool stay = svm_handle_exit(v);
+    struct svm_vcpu *sv = VCPU_SVM(v);
+    struct vmcb *vmcb = sv->vmcb;
+    struct cpu_info *ci = this_cpu();
+    struct exit_time_sample s = {
+        .code = (uint32_t)vmcb->exitcode,
+        .detail = (uint32_t)vmcb->exitcode == VMEXIT_VMMCALL ? vmcb->rax : vmcb->exitinfo1,
+        .arg = sv->gprs.rdi, /* a 64-bit guest's first hypercall argument */
+        .domid = (uint16_t)v->domain->domain_id,
+        .vcpu = (uint16_t)v->vcpu_id,
+    };
+    uint64_t irqs = ci->irq_count, irq_cycles = ci->irq_cycles, spin = ci->spin_cycles;
+    uint64_t t0;
+    bool stay;
 
-    exit_time_record(code, detail, rdtsc() - t0);
+    ci->spin_max = 0;
+    ci->spin_max_lock = ci->spin_max_from = NULL;
+    t0 = rdtsc();
+    stay = svm_handle_exit(v);
+
+    s.cycles = rdtsc() - t0;
+    s.irqs = (uint32_t)(ci->irq_count - irqs);
+    s.irq_cycles = ci->irq_cycles - irq_cycles;
+    s.spin_cycles = ci->spin_cycles - spin;
+    s.wait_lock = ci->spin_max_lock;
+    s.wait_from = ci->spin_max_from;
+    exit_time_record(&s);
+    exit_time_check(v->domain, &s);
     return stay;
 }
 
@@ -811,6 +836,41 @@ static bool host_state_in_vmcb(const struct vmcb *vmcb)
            vmcb->cr3 == read_cr3();
 }
 
+/* The control fields the vCPU was set up with (svm_vcpu_initialise), as
+ * they must be at every entry, and the permission bytes that keep the
+ * guest's hands off EFER and the SVM MSRs (VM_CR .. VM_HSAVE_PA): a guest
+ * that could write VM_HSAVE_PA would move the CPU's host save area. Only
+ * the VINTR intercept changes while a vCPU lives. EFER is the low two bits
+ * of its byte (STAR, LSTAR and CSTAR share it and pass through); VM_CR,
+ * IGNNE, SMM_CTL and VM_HSAVE_PA fill theirs. */
+static bool vmcb_control_intact(struct vcpu *v)
+{
+    const struct vmcb *vmcb = VCPU_SVM(v)->vmcb;
+    const typeof(VCPU_SVM(v)->want_intercepts) *want = &VCPU_SVM(v)->want_intercepts;
+    const char *what = NULL;
+
+    if (vmcb->cr_intercepts != want->cr || vmcb->dr_intercepts ||
+        vmcb->exc_intercepts != want->exc || (vmcb->intercepts1 & ~INTERCEPT_VINTR) != want->i1 ||
+        vmcb->intercepts2 != want->i2)
+        what = "intercepts";
+    else if (vmcb->iopm_base_pa != iopm_pa || vmcb->msrpm_base_pa != msrpm_pa)
+        what = "permission map addresses";
+    else if (vmcb->np_enable != 1 || vmcb->n_cr3 != v->domain->npt_root)
+        what = "nested paging";
+    else if ((msrpm[0x800 + 0x80 / 4] & 3) != 3 || msrpm[0x1000 + 0x114 / 4] != 0xff)
+        what = "MSR permission map (EFER or the SVM MSRs)";
+    if (!what)
+        return true;
+    domain_crash(v->domain,
+                 "vCPU%u: its VMCB's %s changed (intercepts %#x %#x cr %#x exc %#x, "
+                 "msrpm %#lx iopm %#lx, nested %lu %#lx)",
+                 v->vcpu_id, what, vmcb->intercepts1, vmcb->intercepts2, vmcb->cr_intercepts,
+                 vmcb->exc_intercepts, (unsigned long)vmcb->msrpm_base_pa,
+                 (unsigned long)vmcb->iopm_base_pa, (unsigned long)vmcb->np_enable,
+                 (unsigned long)vmcb->n_cr3);
+    return false;
+}
+
 /* VMRUN stores the host's state at VM_HSAVE_PA and takes the guest's from
  * the VMCB: were they one page, the guest would run the host's state (and
  * the host resume with the guest's). Seen once in a fuzzer boot and not yet
@@ -857,6 +917,7 @@ static void svm_vcpu_run(struct vcpu *v)
     struct svm_cpu *sc = &svm_cpus[smp_processor_id()];
     struct cpu_info *ci = this_cpu();
     unsigned int other = 0;
+    uint64_t injected;
 
     if (!__atomic_compare_exchange_n(&s->run_cpu, &other, smp_processor_id() + 1, false,
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -887,12 +948,13 @@ static void svm_vcpu_run(struct vcpu *v)
         s->vmcb->eventinj = s->pending_event;
         s->pending_event = 0;
         svm_asid_enter(s, sc);
-        if (!host_save_intact(v, sc)) {
+        if (!host_save_intact(v, sc) || !vmcb_control_intact(v)) {
             local_irq_enable();
             break;
         }
+        injected = s->vmcb->eventinj; /* the CPU clears it at the exit */
         svm_vmrun(&s->gprs, s->vmcb_pa, sc->host_save_pa);
-        record_exit(s, s->vmcb->eventinj);
+        record_exit(s, injected);
         if (host_state_in_vmcb(s->vmcb)) {
             domain_crash(v->domain,
                          "vCPU%u exited with the host's RIP and CR3 in its VMCB (exit %#lx)",

@@ -28,7 +28,12 @@ struct cpu_info {
     struct vcpu *curr_vcpu;  /* vCPU running or about to run here */
     s_time_t timer_deadline; /* what the APIC timer is programmed for */
     uint64_t irq_count;
-    void *svm; /* arch HVM per-CPU state */
+    uint64_t irq_cycles;  /* TSC cycles spent in interrupt handlers */
+    uint64_t spin_cycles; /* TSC cycles spent waiting for spinlocks */
+    uint64_t spin_max;    /* the longest of those waits since reset, */
+    void *spin_max_lock;  /* on which lock */
+    void *spin_max_from;  /* taken where */
+    void *svm;            /* arch HVM per-CPU state */
     volatile bool dump_request;
     unsigned long softirq_pending;
 };

@@ -199,6 +199,10 @@ struct svm_vcpu {
     /* 1 + the pCPU inside svm_vcpu_run() for this vCPU, 0 when none: two
      * pCPUs entering one VMCB would mix two runs of the guest. */
     unsigned int run_cpu;
+    /* The intercepts it was set up with, checked before every entry. */
+    struct {
+        uint32_t cr, exc, i1, i2;
+    } want_intercepts;
 };
 
 /* Entry code (entry.S): run the guest until the next #VMEXIT. */
