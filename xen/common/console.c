@@ -240,11 +240,14 @@ void console_flush(void)
     console_flush_to(__atomic_load_n(&conring_prod, __ATOMIC_ACQUIRE));
 }
 
-/* Leftovers of guest lines, from a CPU with nothing else to do. */
+/* Leftovers (guest lines, printk_nowait), from a CPU with nothing else to
+ * do: a chunk at a time, until the scheduler has work for it (a vCPU woken
+ * here must not wait behind the serial line). */
 void console_idle_drain(void)
 {
-    if (conring_prod != conring_cons)
-        console_drain(CONRING_SIZE, 0);
+    while (conring_prod != conring_cons && !this_cpu()->softirq_pending)
+        if (!console_drain(CONS_CHUNK, 0))
+            break;
 }
 
 void console_write_raw(const char *s, size_t n)
@@ -356,7 +359,8 @@ static bool put_lines(const char *s, size_t len)
     return true;
 }
 
-void vprintk(const char *fmt, va_list args)
+/* wait: until the sinks have the message (printk); else only queued. */
+static void vprintk_common(const char *fmt, va_list args, bool wait)
 {
     static char buf[1024];
     int level = 2;
@@ -390,7 +394,15 @@ void vprintk(const char *fmt, va_list args)
         console_flush_to(end);
     }
     spin_unlock_irqrestore(&format_lock, flags);
-    console_flush_to(end);
+    if (wait || opt_sync_console)
+        console_flush_to(end);
+    else
+        sched_wake_idle_cpu(); /* none idle: the next writer's flush does it */
+}
+
+void vprintk(const char *fmt, va_list args)
+{
+    vprintk_common(fmt, args, true);
 }
 
 void printk(const char *fmt, ...)
@@ -399,6 +411,21 @@ void printk(const char *fmt, ...)
 
     va_start(args, fmt);
     vprintk(fmt, args);
+    va_end(args);
+}
+
+/* Each character costs a port write that QEMU serves with a write() to its
+ * log under its global lock: about 1.5 us, and whole milliseconds when the
+ * host is slow to write. Lines nobody needs on the wire before the caller
+ * goes on (statistics printed as a domain is built or destroyed) are
+ * written by an idle CPU instead, woken for it, and any later printk still
+ * waits for them (the ring keeps the order). */
+void printk_nowait(const char *fmt, ...)
+{
+    va_list args;
+
+    va_start(args, fmt);
+    vprintk_common(fmt, args, false);
     va_end(args);
 }
 

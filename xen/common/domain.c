@@ -15,6 +15,7 @@
 #include <xen/elf.h>
 #include <xen/keyhandler.h>
 #include <xen/lib.h>
+#include <xen/memcheck.h>
 #include <xen/mm.h>
 #include <xen/p2m.h>
 #include <xen/param.h>
@@ -35,7 +36,6 @@ struct domain *domain_list[MAX_DOMAINS];
 unsigned int nr_domains;
 static DEFINE_SPINLOCK(domlist_lock);
 extern bool opt_exit_on_idle;
-static unsigned long free_before_domains;
 static uint64_t opt_dom_mem = 16ULL << 20;
 size_param("dom_mem", opt_dom_mem);
 
@@ -733,7 +733,7 @@ int domains_boot(void)
     unsigned int next_id = 1;
     char owner[DOMAIN_NAME_LEN];
 
-    free_before_domains = total_free_pages();
+    memcheck_snapshot();
     /* Domains first (a module that says module_of= is none, and takes no
      * domain id), then their modules, then the builds. */
     for (unsigned int i = 0; i < boot_info.nr_modules && next_id <= MAX_DOMAINS; i++) {
@@ -842,14 +842,8 @@ void domain_check_all_finished(void)
         if (d->shutdown_reason != SHUTDOWN_poweroff)
             all_ok = false;
     }
-    unsigned long owned = 0;
-    for (unsigned long m = 0; m < max_page; m++)
-        if (frame_table[m].flags & PGF_DOMAIN)
-            owned++;
     exit_time_print();
-    printk("memory: %lu pages free (%lu before domains were built), %lu frames still owned by "
-           "domains\n",
-           total_free_pages(), free_before_domains, owned);
+    memcheck_report();
     if (opt_exit_on_idle)
         machine_power_off(all_ok ? EXIT_SUCCESS_VALUE : EXIT_FAILURE_VALUE);
 }
@@ -902,7 +896,7 @@ void domain_finish(struct domain *d)
             break;
         }
         xenstore_connect(d);
-        printk("domain d%u '%s' restarted (%u)\n", d->domain_id, d->name, d->restarts);
+        printk_nowait("domain d%u '%s' restarted (%u)\n", d->domain_id, d->name, d->restarts);
         d->state = DOMSTATE_RUNNING;
         vcpu_wake(d->vcpus[0]);
         return;

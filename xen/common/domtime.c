@@ -52,7 +52,7 @@ void domtime_mark(struct domain *d, enum domtime_mark m)
         first_run = t->runnable_at_destroy - t->runnable_at_ready;
         total = (t->at[DOMTIME_READY] - t->at[DOMTIME_BUILD]) + first_run +
                 (t->at[DOMTIME_DESTROYED] - t->at[DOMTIME_DESTROY]);
-        printk(
+        printk_nowait(
             "domtime: d%u '%s' populate_ns=%lu load_ns=%lu vcpus_ns=%lu first_run_ns=%lu "
             "destroy_ns=%lu total_ns=%lu sync_scrub_pages=%lu\n",
             d->domain_id, d->name, (unsigned long)(t->at[DOMTIME_POPULATED] - t->at[DOMTIME_BUILD]),

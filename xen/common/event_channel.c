@@ -82,6 +82,9 @@ struct evtchn_state {
     unsigned int fifo_pages;
     uint64_t array_gfn[EVTCHN_2L_NR_CHANNELS_64 / EVTCHN_FIFO_WORDS_PER_PAGE];
     struct fifo_vcpu fifo_vcpu[MAX_VCPUS];
+    /* No port at or above this was ever handed out (get_free_port): a
+     * teardown closes the ports below it only, not all 4096. */
+    unsigned int ports_used;
 };
 
 unsigned int evtchn_max_ports(const struct domain *d)
@@ -543,8 +546,11 @@ static long get_free_port(struct domain *d)
     unsigned int max = evtchn_max_ports(d);
 
     for (unsigned int p = 1; p < max; p++)
-        if (d->evtchn->chn[p].state == ECS_FREE)
+        if (d->evtchn->chn[p].state == ECS_FREE) {
+            if (p >= d->evtchn->ports_used)
+                d->evtchn->ports_used = p + 1;
             return p;
+        }
     return -ENOSPC;
 }
 
@@ -1161,7 +1167,7 @@ int evtchn_init(struct domain *d)
  * called before the shared info page goes. */
 void evtchn_close_all(struct domain *d)
 {
-    for (unsigned int p = 1; p < EVTCHN_2L_NR_CHANNELS_64 && d->evtchn; p++)
+    for (unsigned int p = 1; d->evtchn && p < d->evtchn->ports_used; p++)
         if (d->evtchn->chn[p].state != ECS_FREE)
             close_port(d, p);
 }

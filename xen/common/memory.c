@@ -147,6 +147,18 @@ static struct foreign_map foreign_maps[FOREIGN_MAX];
 static DEFINE_SPINLOCK(foreign_lock);
 static void *foreign_scratch;
 
+/* The scratch page lives as long as the hypervisor: taken at boot, before
+ * the free-frame snapshot of common/memcheck.c, not by the first foreign
+ * mapping (which would look like a page a domain failed to give back). */
+void foreign_map_init(void)
+{
+    unsigned long flags = spin_lock_irqsave(&foreign_lock);
+
+    if (!foreign_scratch && (foreign_scratch = alloc_xenheap_pages(0)))
+        memset(foreign_scratch, 0, PAGE_SIZE);
+    spin_unlock_irqrestore(&foreign_lock, flags);
+}
+
 static struct foreign_map *foreign_find(const struct domain *ld, unsigned long gfn)
 {
     for (unsigned int i = 0; i < FOREIGN_MAX; i++)

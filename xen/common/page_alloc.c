@@ -29,6 +29,7 @@ static DEFINE_SPINLOCK(heap_lock);
 static struct page_info *reclaim_lists[RECLAIM_LISTS];
 static unsigned int reclaim_owners[RECLAIM_LISTS];
 static unsigned int nr_reclaim_lists;
+static unsigned int reclaim_busy; /* blocks taken off a list, not yet freed */
 static DEFINE_SPINLOCK(reclaim_lock);
 
 /* The idle scrubber's wake-up: arch/x86/idle.c (host tests give their own). */
@@ -344,19 +345,24 @@ bool page_reclaim_step(unsigned long max_pages)
             *head = pg->next;
             if (!*head)
                 nr_reclaim_lists--;
+            __atomic_fetch_add(&reclaim_busy, 1, __ATOMIC_RELAXED);
         }
         more = nr_reclaim_lists != 0;
         spin_unlock_irqrestore(&reclaim_lock, flags);
-        if (pg)
+        if (pg) {
             freed += free_domain_block(pg, owner);
+            __atomic_fetch_sub(&reclaim_busy, 1, __ATOMIC_RELEASE);
+        }
     }
     return more;
 }
 
+/* Also waits for blocks another CPU took off a list and is still freeing,
+ * so that the free count read next is final. */
 void page_reclaim_all(void)
 {
-    while (page_reclaim_step(PAGE_RECLAIM_STEP))
-        ;
+    while (page_reclaim_step(PAGE_RECLAIM_STEP) || __atomic_load_n(&reclaim_busy, __ATOMIC_ACQUIRE))
+        asm volatile("pause");
 }
 
 unsigned long scrub_free_pages(unsigned int max_order, bool idle)
@@ -379,9 +385,10 @@ unsigned long scrub_free_pages(unsigned int max_order, bool idle)
         order = max_order;
     } else
         list_del(pg, order);
-    /* Off the lists while it is zeroed: nobody can allocate it. A frame
-     * someone still uses must not be zeroed under them: the lists are
-     * corrupt, and going on would wipe a live table or guest page. */
+    /* Off the lists while it is zeroed: nobody can allocate it. It still
+     * counts as free (a count read meanwhile is exact, memcheck.c). A
+     * frame someone still uses must not be zeroed under them: the lists
+     * are corrupt, and going on would wipe a live table or guest page. */
     for (unsigned long i = 0; i < (1UL << order); i++)
         if (pg[i].flags & (FRAME_TAKEN & ~PGF_FREE)) {
             page_print("in use", page_to_mfn(pg + i));
@@ -389,14 +396,12 @@ unsigned long scrub_free_pages(unsigned int max_order, bool idle)
                   (unsigned long)page_to_mfn(pg), order, (unsigned long)page_to_mfn(pg + i),
                   pg[i].flags);
         }
-    free_pages -= 1UL << order;
     spin_unlock_irqrestore(&heap_lock, flags);
 
     scrub_block(pg, order);
 
     flags = spin_lock_irqsave(&heap_lock);
     free_block_locked(page_to_mfn(pg), order, 0);
-    free_pages += 1UL << order;
     if (idle)
         scrubbed_idle += 1UL << order;
     else

@@ -178,6 +178,28 @@ static void cb_tickle(void *ctx, unsigned int cpu)
     }
 }
 
+/* Set for an idle pCPU that should write out queued console output: its
+ * idle loop does that without a scheduling pass (no sched_lock taken). */
+static bool drain_wanted[NR_CPUS];
+
+bool sched_wake_idle_cpu(void)
+{
+    unsigned int self = smp_processor_id();
+
+    if (!__atomic_load_n(&sched_ready, __ATOMIC_ACQUIRE))
+        return false;
+    for (unsigned int c = 0; c < sched_nr_cpus; c++) {
+        struct cpu_info *ci = per_cpu(c);
+
+        if (c == self || !ci->online || __atomic_load_n(&ci->curr_vcpu, __ATOMIC_RELAXED))
+            continue;
+        if (!__atomic_exchange_n(&drain_wanted[c], true, __ATOMIC_SEQ_CST))
+            apic_send_ipi(ci->apic_id, EVENT_CHECK_VECTOR);
+        return true;
+    }
+    return false;
+}
+
 static s_time_t cb_now(void *ctx)
 {
     return NOW();
@@ -628,12 +650,12 @@ int sched_domain_init(struct domain *d)
         return rc;
     }
     if (sched_ops->sched_id == XEN_SCHEDULER_CREDIT2)
-        printk(XENLOG_DEBUG "sched: d%u '%s': credit2 weight %u cap %u\n", d->domain_id, d->name,
-               p.u.credit2.weight, p.u.credit2.cap);
+        printk_nowait(XENLOG_DEBUG "sched: d%u '%s': credit2 weight %u cap %u\n", d->domain_id,
+                      d->name, p.u.credit2.weight, p.u.credit2.cap);
     else if (sched_ops->sched_id == XEN_SCHEDULER_RTDS)
-        printk(XENLOG_DEBUG "sched: d%u '%s': rtds period %u us budget %u us%s\n", d->domain_id,
-               d->name, p.u.rtds.period_us, p.u.rtds.budget_us,
-               p.u.rtds.extratime ? " extratime" : "");
+        printk_nowait(XENLOG_DEBUG "sched: d%u '%s': rtds period %u us budget %u us%s\n",
+                      d->domain_id, d->name, p.u.rtds.period_us, p.u.rtds.budget_us,
+                      p.u.rtds.extratime ? " extratime" : "");
     return 0;
 }
 
@@ -659,15 +681,15 @@ static void print_domain_stats(const struct sched_dom *sd, s_time_t now)
         if (sv->lat_max_ns > lat_max)
             lat_max = sv->lat_max_ns;
     }
-    printk(XENLOG_DEBUG
-           "sched: d%u '%s' running %lu us runnable %lu us blocked %lu us, %lu preempted, "
-           "%lu wake-ups (%lu in place), latency mean %lu us max %lu us, ran on pCPUs %#lx\n",
-           d->domain_id, d->name, (unsigned long)(t[RUNSTATE_running] / 1000),
-           (unsigned long)(t[RUNSTATE_runnable] / 1000),
-           (unsigned long)(t[RUNSTATE_blocked] / 1000), (unsigned long)preempted,
-           (unsigned long)wakes, (unsigned long)in_place,
-           (unsigned long)(wakes ? lat_sum / wakes / 1000 : 0), (unsigned long)(lat_max / 1000),
-           (unsigned long)ran_on);
+    printk_nowait(
+        XENLOG_DEBUG
+        "sched: d%u '%s' running %lu us runnable %lu us blocked %lu us, %lu preempted, "
+        "%lu wake-ups (%lu in place), latency mean %lu us max %lu us, ran on pCPUs %#lx\n",
+        d->domain_id, d->name, (unsigned long)(t[RUNSTATE_running] / 1000),
+        (unsigned long)(t[RUNSTATE_runnable] / 1000), (unsigned long)(t[RUNSTATE_blocked] / 1000),
+        (unsigned long)preempted, (unsigned long)wakes, (unsigned long)in_place,
+        (unsigned long)(wakes ? lat_sum / wakes / 1000 : 0), (unsigned long)(lat_max / 1000),
+        (unsigned long)ran_on);
 }
 
 static void print_sched_stats(void);
@@ -695,8 +717,8 @@ static void print_snapshot(s_time_t now)
         const struct domain *d = domain_list[i];
 
         if (SDOM(d))
-            printk(XENLOG_DEBUG "sched: snapshot d%u '%s' running %lu us\n", d->domain_id, d->name,
-                   (unsigned long)(running_time(SDOM(d), now) / 1000));
+            printk_nowait(XENLOG_DEBUG "sched: snapshot d%u '%s' running %lu us\n", d->domain_id,
+                          d->name, (unsigned long)(running_time(SDOM(d), now) / 1000));
     }
 }
 
@@ -959,8 +981,11 @@ void __noreturn schedule_loop(void)
         for (;;)
             safe_halt(); /* came up after the scheduler was sized */
     for (;;) {
-        /* Frames of destroyed domains, a bounded step per pass. */
-        page_reclaim_step(PAGE_RECLAIM_STEP);
+        /* Frames of destroyed domains, a bounded step per pass, but not
+         * while a vCPU woken here waits (a restarted domain's first run
+         * would wait for its own previous incarnation's frames). */
+        if (!ci->softirq_pending)
+            page_reclaim_step(PAGE_RECLAIM_STEP);
         local_irq_disable();
         ci->softirq_pending = 0;
         curr = schedule_decide(cpu, curr);
@@ -971,6 +996,12 @@ void __noreturn schedule_loop(void)
             /* Idle until a tickle or the timer asks for a decision. */
             local_irq_disable();
             while (!ci->softirq_pending) {
+                if (__atomic_exchange_n(&drain_wanted[cpu], false, __ATOMIC_SEQ_CST)) {
+                    local_irq_enable();
+                    console_idle_drain();
+                    local_irq_disable();
+                    continue;
+                }
                 safe_halt(); /* sti; hlt: wakes on the next interrupt */
                 local_irq_disable();
             }
@@ -1390,13 +1421,14 @@ static void print_sched_stats(void)
         if (pcpus[c].decide_max_cycles > max)
             max = pcpus[c].decide_max_cycles;
     }
-    printk("sched: %s: %lu decisions, mean %lu ns max %lu ns; %lu wake-ups, latency median ~%lu "
-           "us mean %lu us max %lu us\n",
-           sched_ops->opt_name, (unsigned long)n, (unsigned long)(n ? cycles_to_ns(cyc / n) : 0),
-           (unsigned long)cycles_to_ns(max), (unsigned long)lat_count,
-           (unsigned long)(lat_median_ns() / 1000),
-           (unsigned long)(lat_count ? lat_sum_ns / lat_count / 1000 : 0),
-           (unsigned long)(lat_max_ns / 1000));
+    printk_nowait(
+        "sched: %s: %lu decisions, mean %lu ns max %lu ns; %lu wake-ups, latency median ~%lu "
+        "us mean %lu us max %lu us\n",
+        sched_ops->opt_name, (unsigned long)n, (unsigned long)(n ? cycles_to_ns(cyc / n) : 0),
+        (unsigned long)cycles_to_ns(max), (unsigned long)lat_count,
+        (unsigned long)(lat_median_ns() / 1000),
+        (unsigned long)(lat_count ? lat_sum_ns / lat_count / 1000 : 0),
+        (unsigned long)(lat_max_ns / 1000));
 }
 
 static void dump_runqs(char key)

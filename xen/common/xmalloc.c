@@ -26,6 +26,10 @@ struct chunk {
 
 static struct chunk *free_chunks[NR_CLASSES];
 static DEFINE_SPINLOCK(xmalloc_lock);
+/* What the heap holds (xmalloc_usage): pool pages are never given back;
+ * live bytes count each live object's whole chunk or block. Under
+ * xmalloc_lock. */
+static unsigned long pool_pages, big_pages, live_bytes;
 
 static bool refill(unsigned int cls)
 {
@@ -34,6 +38,7 @@ static bool refill(unsigned int cls)
 
     if (!page)
         return false;
+    pool_pages++;
     for (size_t off = 0; off + sz <= 4096; off += sz) {
         struct chunk *c = (struct chunk *)(page + off);
         c->next = free_chunks[cls];
@@ -45,6 +50,7 @@ static bool refill(unsigned int cls)
 void *xmalloc_bytes(size_t size)
 {
     struct hdr *h;
+    unsigned long flags;
 
     if (size + HDR_SIZE > (1UL << MAX_SHIFT)) {
         unsigned int order = get_order_from_bytes(size + HDR_SIZE);
@@ -53,19 +59,24 @@ void *xmalloc_bytes(size_t size)
         if (!h)
             return NULL;
         *h = (struct hdr){BIG_MAGIC, order, 0};
+        flags = spin_lock_irqsave(&xmalloc_lock);
+        big_pages += 1UL << order;
+        live_bytes += 4096UL << order;
+        spin_unlock_irqrestore(&xmalloc_lock, flags);
         return (char *)h + HDR_SIZE;
     }
 
     unsigned int cls = 0;
     while ((1UL << (cls + MIN_SHIFT)) < size + HDR_SIZE)
         cls++;
-    unsigned long flags = spin_lock_irqsave(&xmalloc_lock);
+    flags = spin_lock_irqsave(&xmalloc_lock);
     if (!free_chunks[cls] && !refill(cls)) {
         spin_unlock_irqrestore(&xmalloc_lock, flags);
         return NULL;
     }
     h = (struct hdr *)free_chunks[cls];
     free_chunks[cls] = free_chunks[cls]->next;
+    live_bytes += 1UL << (cls + MIN_SHIFT);
     spin_unlock_irqrestore(&xmalloc_lock, flags);
     *h = (struct hdr){SMALL_MAGIC, cls, 0};
     return (char *)h + HDR_SIZE;
@@ -92,6 +103,7 @@ static void poison(void *p, size_t len)
 void xfree(void *p)
 {
     struct hdr *h;
+    unsigned long flags;
 
     if (!p)
         return;
@@ -102,14 +114,42 @@ void xfree(void *p)
         h->magic = 0;
         poison(h, 4096UL << order);
         free_xenheap_pages_at(h, order, (unsigned long)__builtin_return_address(0));
+        flags = spin_lock_irqsave(&xmalloc_lock);
+        big_pages -= 1UL << order;
+        live_bytes -= 4096UL << order;
+        spin_unlock_irqrestore(&xmalloc_lock, flags);
         return;
     }
     BUG_ON(h->magic != SMALL_MAGIC || h->cls_or_order >= NR_CLASSES);
     unsigned int cls = h->cls_or_order;
     h->magic = 0;
     poison(h + 1, (1UL << (cls + MIN_SHIFT)) - HDR_SIZE);
-    unsigned long flags = spin_lock_irqsave(&xmalloc_lock);
+    flags = spin_lock_irqsave(&xmalloc_lock);
     ((struct chunk *)h)->next = free_chunks[cls];
     free_chunks[cls] = (struct chunk *)h;
+    live_bytes -= 1UL << (cls + MIN_SHIFT);
+    spin_unlock_irqrestore(&xmalloc_lock, flags);
+}
+
+size_t xmalloc_footprint(const void *p)
+{
+    const struct hdr *h;
+
+    if (!p)
+        return 0;
+    h = (const struct hdr *)((const char *)p - HDR_SIZE);
+    if (h->magic == BIG_MAGIC)
+        return 4096UL << h->cls_or_order;
+    BUG_ON(h->magic != SMALL_MAGIC || h->cls_or_order >= NR_CLASSES);
+    return 1UL << (h->cls_or_order + MIN_SHIFT);
+}
+
+void xmalloc_usage(struct xmalloc_usage *u)
+{
+    unsigned long flags = spin_lock_irqsave(&xmalloc_lock);
+
+    u->pool_pages = pool_pages;
+    u->big_pages = big_pages;
+    u->live_bytes = live_bytes;
     spin_unlock_irqrestore(&xmalloc_lock, flags);
 }

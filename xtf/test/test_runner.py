@@ -559,6 +559,20 @@ class BootLoopTests(unittest.TestCase):
         self.assertEqual(r["leaky1"].result, "FAILURE")
         self.assertIn("3 frames still owned", r["leaky1"].detail)
 
+    def test_memory_account_judged(self):
+        # Free frames short of their count before the domains by more than
+        # the account names, or heap objects nobody explains: a leak, named.
+        cases = {"pageleak1": ("FAILURE", "2 pages not explained"),
+                 "objleak1": ("FAILURE", "64 bytes of xmalloc objects still live"),
+                 "tidy1": ("SUCCESS", "")}
+        for name, (status, detail) in cases.items():
+            with self.subTest(name):
+                shutil.rmtree(self.dir)
+                self.dir = tempfile.mkdtemp()
+                r = self.run_names([name])
+                self.assertEqual(r[name].result, status)
+                self.assertIn(detail, r[name].detail)
+
     def test_hypervisor_death(self):
         # One boot (jobs=2 gives two boots of two): the boot with killxen loses
         # its unfinished tests, the other boot is unaffected.
@@ -602,6 +616,30 @@ class MultiDomainTests(unittest.TestCase):
         p.feed("(XEN) memory: 10 pages free (12 before domains were built), 3 frames still "
                "owned by domains\n")
         self.assertIn("3 frames", xr.boot_leak(p))
+
+    def test_leak_account(self):
+        line = ("(XEN) memory: %d pages free (%d before domains were built), %d frames still "
+                "owned by domains; kept: %d xmalloc pages (8192 bytes of domain and vCPU "
+                "structures, 0 bytes of timer heap growth, the rest free chunks); unexplained: "
+                "%d pages, %d bytes of live xmalloc objects\n")
+
+        def leak(*fields):
+            p = xr.XenLogParser()
+            p.feed(line % fields)
+            return xr.boot_leak(p)
+
+        self.assertEqual(leak(100, 104, 0, 4, 0, 0), "")
+        self.assertIn("1 pages not explained", leak(100, 105, 0, 4, 1, 0))
+        # The runner does the sum itself: a line whose figures do not add
+        # up is a leak even if the hypervisor says 0.
+        self.assertIn("1 pages not explained", leak(100, 105, 0, 4, 0, 0))
+        self.assertIn("-1 pages not explained", leak(102, 105, 0, 4, -1, 0))
+        self.assertIn("16 bytes of xmalloc", leak(100, 104, 0, 4, 0, 16))
+        self.assertIn("2 frames still owned", leak(100, 106, 2, 4, 0, 0))
+        p = xr.XenLogParser()
+        p.feed("(XEN) domain d1 'x' created: m\n(XEN) domain d1 'x' preserved\n" +
+               line % (100, 200, 90, 4, 6, 512))
+        self.assertEqual(xr.boot_leak(p), "")
 
     def test_plan_gives_domids(self):
         t = make_test("a", envs="hvm64")

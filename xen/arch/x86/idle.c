@@ -72,13 +72,26 @@ static void scrub_tick(void *unused)
         set_timer(t, NOW() + SCRUB_GAP);
 }
 
+/* Every free calls this (a domain's teardown frees a dozen small blocks
+ * before its RAM): each wake-up of an idle CPU is an IPI, and each timer
+ * armed here an APIC write, both slow under TCG and serialised by QEMU's
+ * global lock. So a few dirty frames wait until SCRUB_WAKE_PAGES pile up
+ * (allocation zeroes on demand meanwhile), a CPU running a vCPU only looks
+ * again after SCRUB_BUSY_RETRY, and a timer already armed is left alone. */
+#define SCRUB_WAKE_PAGES 16
 void page_scrub_notify(void)
 {
-    if (!opt_idle_scrub)
+    unsigned int self = smp_processor_id();
+
+    if (!opt_idle_scrub || (total_dirty_pages() < SCRUB_WAKE_PAGES && !page_reclaim_pending()))
         return;
-    for (unsigned int c = 0; c < NR_CPUS; c++)
+    for (unsigned int c = 0; c < NR_CPUS; c++) {
+        bool busy = c == self ? this_cpu()->curr_vcpu != NULL
+                              : __atomic_load_n(&per_cpu(c)->curr_vcpu, __ATOMIC_RELAXED) != NULL;
+
         if (__atomic_load_n(&scrub_ready[c], __ATOMIC_ACQUIRE) && !timer_is_active(&scrub_timer[c]))
-            set_timer(&scrub_timer[c], NOW());
+            set_timer(&scrub_timer[c], NOW() + (busy ? SCRUB_BUSY_RETRY : 0));
+    }
 }
 
 static void dump_scrub(char key)

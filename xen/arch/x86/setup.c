@@ -22,6 +22,7 @@
 #include <asm/traps.h>
 #include <asm/hvm/hvm.h>
 #include <xen/sched.h>
+#include <xen/subsys.h>
 
 struct boot_info boot_info;
 extern const struct param __param_start[], __param_end[];
@@ -386,6 +387,7 @@ void __start_xen(uint32_t magic, uint32_t info)
         printk(XENLOG_WARNING "HVM: no AMD SVM on this CPU: domains cannot run\n");
     else
         hvm_start_cpus();
+    foreign_map_init();
     domains_boot();
 #ifdef CONFIG_COVERAGE
     coverage_ready();

@@ -290,6 +290,19 @@ static bool heap_grow(struct cpu_timers *ct)
     return true;
 }
 
+size_t timer_heaps_footprint(void)
+{
+    size_t bytes = 0;
+
+    for (unsigned int c = 0; c < NR_CPUS; c++) {
+        unsigned long flags = spin_lock_irqsave(&cpu_timers[c].lock);
+
+        bytes += xmalloc_footprint(cpu_timers[c].heap);
+        spin_unlock_irqrestore(&cpu_timers[c].lock, flags);
+    }
+    return bytes;
+}
+
 /* The earliest expiry on this CPU, or 0 when nothing is armed. */
 static s_time_t first_expiry(const struct cpu_timers *ct)
 {

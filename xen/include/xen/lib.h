@@ -12,6 +12,8 @@
 #define XENLOG_DEBUG   "<3>"
 
 void printk(const char *fmt, ...) __printf(1, 2);
+/* printk() that does not wait for the serial line (common/console.c). */
+void printk_nowait(const char *fmt, ...) __printf(1, 2);
 /* Days since 1970-01-01 of year y, month m (1-12), day d (lib/date.c). */
 int64_t days_from_civil(int y, unsigned int m, unsigned int d);
 void vprintk(const char *fmt, va_list args);

@@ -91,6 +91,14 @@ void free_heap_pages_at(struct page_info *pg, unsigned int order, unsigned long 
 void *xmalloc_bytes(size_t size);
 void *xzalloc_bytes(size_t size);
 void xfree(void *p);
+/* The bytes object p holds: its whole chunk or page block (0 for NULL). */
+size_t xmalloc_footprint(const void *p);
+struct xmalloc_usage {
+    unsigned long pool_pages; /* pages cut into small chunks, never returned */
+    unsigned long big_pages;  /* pages of live objects over 2 KiB */
+    unsigned long live_bytes; /* the footprints of every live object */
+};
+void xmalloc_usage(struct xmalloc_usage *u);
 #define xmalloc(t)          ((t *)xmalloc_bytes(sizeof(t)))
 #define xzalloc(t)          ((t *)xzalloc_bytes(sizeof(t)))
 #define xzalloc_array(t, n) ((t *)xzalloc_bytes(sizeof(t) * (n)))

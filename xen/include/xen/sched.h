@@ -249,6 +249,9 @@ void vcpu_kick(struct vcpu *v);
  * return). */
 void sched_wait_in_place(struct vcpu *v);
 void schedule_init(void);
+/* Wake an idle pCPU other than this one to write queued console output;
+ * false if none is idle. */
+bool sched_wake_idle_cpu(void);
 void sched_add_vcpu(struct vcpu *v);
 /* The vCPU timers' callbacks (common/vcpu.c); data is the vCPU. */
 void vcpu_singleshot_expired(void *data);

@@ -26,6 +26,7 @@ int gnttab_map_frame(struct domain *d, unsigned long idx, unsigned long gfn);
 /* common/memory.c */
 int shared_info_init(struct domain *d);
 void shared_info_destroy(struct domain *d);
+void foreign_map_init(void); /* at boot, before the first domain */
 
 /* common/schedule.c */
 int sched_domain_init(struct domain *d);

@@ -54,5 +54,7 @@ void kill_timer(struct timer *t);
 bool timer_is_active(struct timer *t);
 void timer_interrupt(void);
 void dump_timers(void);
+/* The heap memory the per-CPU timer heaps hold (they grow, never shrink). */
+size_t timer_heaps_footprint(void);
 
 #endif

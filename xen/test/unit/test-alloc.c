@@ -106,6 +106,54 @@ TEST(heap_objects)
     CHECK(total_free_pages() == after_first);
 }
 
+/* What the end-of-boot memory check reads (common/memcheck.c): every live
+ * object's footprint counted once, pages of big objects given back on
+ * free, and the free count short by exactly the pages the heap took. In a
+ * child: the chunks it leaves cached must not outlive this test's heap. */
+static void heap_accounting_child(void)
+{
+    struct xmalloc_usage u0, u1, u2;
+    unsigned long free0, free1;
+    void *small, *big;
+
+    setup();
+    init_heap_pages(0, NR_FRAMES);
+    xmalloc_usage(&u0);
+    free0 = total_free_pages();
+    small = xmalloc_bytes(100); /* 100 + 16 bytes of header: a 128-byte chunk */
+    big = xmalloc_bytes(5000);  /* two pages */
+    CHECK(small && big);
+    CHECK(xmalloc_footprint(small) == 128 && xmalloc_footprint(big) == 8192);
+    CHECK(xmalloc_footprint(NULL) == 0);
+    xmalloc_usage(&u1);
+    free1 = total_free_pages();
+    CHECK(u1.live_bytes - u0.live_bytes == 128 + 8192);
+    CHECK(u1.big_pages - u0.big_pages == 2);
+    CHECK(free0 - free1 == (u1.pool_pages - u0.pool_pages) + 2);
+    xfree(big);
+    xfree(small);
+    xmalloc_usage(&u2);
+    CHECK(u2.live_bytes == u0.live_bytes && u2.big_pages == u0.big_pages);
+    CHECK(u2.pool_pages == u1.pool_pages); /* the chunk stays cached */
+    CHECK(free0 - total_free_pages() == u2.pool_pages - u0.pool_pages);
+}
+
+TEST(heap_accounting)
+{
+    int status;
+    pid_t pid;
+
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        heap_accounting_child();
+        fflush(stdout);
+        _exit(test_failures ? 1 : 0);
+    }
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* Misuse stops the hypervisor at the call that did it, instead of leaving a
  * frame on a free list while someone still uses it. Each case runs in a
  * child: panic() aborts it, and its output must name the problem. */

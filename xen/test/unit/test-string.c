@@ -29,6 +29,37 @@ TEST(memory_overlap)
     CHECK(!memcmp(s, "xxxx", 4));
 }
 
+/* memcpy moves the bulk 8 bytes at a time between a byte head and tail:
+ * every alignment and length around the edges, and a forward memmove
+ * over an overlap (it uses memcpy). Called through a pointer so that the
+ * compiler cannot put its own copy in. */
+TEST(memory_copy_alignments)
+{
+    void *(*volatile copy)(void *, const void *, size_t) = memcpy;
+    void *(*volatile move)(void *, const void *, size_t) = memmove;
+    unsigned char src[300], dst[320], ref[320];
+    bool ok = true;
+
+    for (unsigned int i = 0; i < sizeof(src); i++)
+        src[i] = (unsigned char)(i * 7 + 1);
+    for (unsigned int da = 0; da < 8; da++)
+        for (unsigned int sa = 0; sa < 8; sa++)
+            for (unsigned int n = 0; n < 200; n += (n < 80 ? 1 : 13)) {
+                for (unsigned int i = 0; i < sizeof(dst); i++)
+                    dst[i] = ref[i] = 0xee;
+                for (unsigned int i = 0; i < n; i++)
+                    ref[da + i] = src[sa + i];
+                ok &= copy(dst + da, src + sa, n) == dst + da && !memcmp(dst, ref, sizeof(dst));
+            }
+    CHECK(ok);
+    for (unsigned int i = 0; i < sizeof(dst); i++)
+        dst[i] = ref[i] = (unsigned char)i;
+    for (unsigned int i = 0; i < 250; i++)
+        ref[1 + i] = (unsigned char)(3 + i);
+    move(dst + 1, dst + 3, 250);
+    CHECK(!memcmp(dst, ref, sizeof(dst)));
+}
+
 TEST(parse_numbers_and_sizes)
 {
     const char *e;

@@ -195,9 +195,9 @@ static void svm_vcpu_destroy(struct vcpu *v)
         if (svm_cpus[c].last_domain == v->domain)
             svm_cpus[c].last_domain = DOMAIN_GONE;
     if (s->asid_stats.runs)
-        printk("asid: d%u v%u: %lu runs, %lu ASIDs taken, %lu full flushes\n", v->domain->domain_id,
-               v->vcpu_id, (unsigned long)s->asid_stats.runs, (unsigned long)s->asid_stats.taken,
-               (unsigned long)s->asid_stats.flushes);
+        printk_nowait("asid: d%u v%u: %lu runs, %lu ASIDs taken, %lu full flushes\n",
+                      v->domain->domain_id, v->vcpu_id, (unsigned long)s->asid_stats.runs,
+                      (unsigned long)s->asid_stats.taken, (unsigned long)s->asid_stats.flushes);
     free_xenheap_pages(s->vmcb, 0);
     xfree(s);
     v->arch_hvm = NULL;
