@@ -160,8 +160,8 @@ static int status_populate(struct grant_table *gt)
     unsigned int need = (gt->nr_frames * ENTRIES_V2 + STATUS_PER_FRAME - 1) / STATUS_PER_FRAME;
 
     while (gt->nr_status < need) {
-        void *f = gt->nr_status < gt->nr_status_kept ? gt->status[gt->nr_status]
-                                                      : alloc_xenheap_pages(0);
+        void *f =
+            gt->nr_status < gt->nr_status_kept ? gt->status[gt->nr_status] : alloc_xenheap_pages(0);
 
         if (!f)
             return -ENOMEM;
