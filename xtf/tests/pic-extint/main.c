@@ -43,14 +43,21 @@ static uint32_t hpet_now(void)
 }
 
 /* Let interrupts in until `want` arrived or `ms` passed. */
+/* Up to `want` interrupts in `ms` of HPET time. A loaded host may keep the
+ * vCPU off its pCPU for most of that time, and missed periods are dropped,
+ * so waiting for more than none also lasts at least 1000 yields (each gives
+ * the vCPU another chance to take the one pending tick). */
 static unsigned int wait_irqs(unsigned int want, unsigned int ms)
 {
-    unsigned int start = irqs;
+    unsigned int start = irqs, yields = 0;
     uint32_t t0 = hpet_now();
 
     sti();
-    while (hpet_now() - t0 < ms * ticks_per_ms && (!want || irqs - start < want))
+    while ((hpet_now() - t0 < ms * ticks_per_ms || (want && yields < 1000)) &&
+           (!want || irqs - start < want)) {
         hypercall_yield(); /* see hpet-ioapic */
+        yields++;
+    }
     cli();
     return irqs - start;
 }
