@@ -14,6 +14,7 @@
 #include <xen/lib.h>
 #include <xen/mm.h>
 #include <xen/p2m.h>
+#include <xen/param.h>
 #include <xen/sched.h>
 #include <xen/spinlock.h>
 #include <xen/string.h>
@@ -24,6 +25,11 @@
 #define NPT_FLAGS    (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
 #define NPT_FLAGS_RO (_PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED)
 #define NO_GFN       (~0UL)
+
+/* npt_2m=off: guest RAM is mapped with 4 KiB nested entries only (to tell
+ * a fault of large nested mappings from others; costs table frames). */
+static bool opt_npt_2m = true;
+boolean_param("npt_2m", opt_npt_2m);
 
 unsigned long p2m_default_max_tables(const struct domain *d)
 {
@@ -200,7 +206,7 @@ int p2m_populate(struct domain *d, uint64_t bytes)
         return -ENOMEM;
     d->max_spare = nr;
     while (gfn < nr) {
-        bool big = !(gfn & 511) && nr - gfn >= 512;
+        bool big = opt_npt_2m && !(gfn & 511) && nr - gfn >= 512;
         struct page_info *pg = big ? alloc_zeroed_pages(9) : NULL;
         unsigned int order = 9;
         pte_t *e;
