@@ -879,15 +879,27 @@ static bool vmcb_control_intact(struct vcpu *v)
  * run (its domain crashes with the figures). */
 /* Who had the frames a VMCB and the host save areas live in: a VMCB that
  * is also a host save area was freed by one owner while it was in use. */
+static void print_save_area(const char *what, const struct vmcb *a)
+{
+    printk("    %s: RIP %#lx RSP %#lx CR3 %#lx EFER %#lx CS %#x GDTR %#lx IDTR %#lx\n", what,
+           (unsigned long)a->rip, (unsigned long)a->rsp, (unsigned long)a->cr3,
+           (unsigned long)a->efer, a->cs.sel, (unsigned long)a->gdtr.base,
+           (unsigned long)a->idtr.base);
+}
+
 static void print_host_save_frames(const struct svm_vcpu *s)
 {
     page_print("its VMCB", s->vmcb_pa >> PAGE_SHIFT);
+    print_save_area("its VMCB's state", s->vmcb);
+    printk("    this CPU%u's VM_HSAVE_PA now %#lx\n", smp_processor_id(),
+           (unsigned long)rdmsr(MSR_VM_HSAVE_PA));
     for (unsigned int c = 0; c < NR_CPUS; c++)
         if (svm_cpus[c].hsave) {
             char what[32];
 
             snprintf(what, sizeof(what), "CPU%u's host save area", c);
             page_print(what, __pa(svm_cpus[c].hsave) >> PAGE_SHIFT);
+            print_save_area("  its state", svm_cpus[c].hsave);
         }
 }
 
