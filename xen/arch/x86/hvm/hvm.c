@@ -643,15 +643,19 @@ static void unbacked_access(struct vcpu *v, const char *what, uint64_t addr, uns
     spin_unlock_irqrestore(&d->lock, flags);
     if (!say)
         return;
+    /* Queued, not waited for: behind a guest's console backlog a line on
+     * the serial port can take over a millisecond of this exit. */
     if (write)
-        printk(XENLOG_DEBUG "d%u v%u: write of %u bytes (%#lx) to unbacked %s %#lx dropped\n",
-               d->domain_id, v->vcpu_id, bytes, (unsigned long)val, what, (unsigned long)addr);
+        printk_nowait(
+            XENLOG_DEBUG "d%u v%u: write of %u bytes (%#lx) to unbacked %s %#lx dropped\n",
+            d->domain_id, v->vcpu_id, bytes, (unsigned long)val, what, (unsigned long)addr);
     else
-        printk(XENLOG_DEBUG "d%u v%u: read of %u bytes from unbacked %s %#lx gives all ones\n",
-               d->domain_id, v->vcpu_id, bytes, what, (unsigned long)addr);
+        printk_nowait(XENLOG_DEBUG
+                      "d%u v%u: read of %u bytes from unbacked %s %#lx gives all ones\n",
+                      d->domain_id, v->vcpu_id, bytes, what, (unsigned long)addr);
     if (quiet)
-        printk(XENLOG_DEBUG "d%u: %lu more accesses to unbacked addresses not reported\n",
-               d->domain_id, quiet);
+        printk_nowait(XENLOG_DEBUG "d%u: %lu more accesses to unbacked addresses not reported\n",
+                      d->domain_id, quiet);
 }
 
 int hvm_io(struct vcpu *v, uint16_t port, unsigned int bytes, bool in, uint32_t *val)
