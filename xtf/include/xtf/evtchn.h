@@ -119,4 +119,19 @@ static inline uint64_t xen_system_time(const struct shared_info *s)
     return now;
 }
 
+/* Sleep `ms` of system time on vCPU 0: VIRQ_TIMER is bound (once per
+ * test: a second bind is refused), a singleshot timer armed, and the vCPU
+ * polls the port until the time has passed. */
+static inline void xtf_sleep_ms(struct shared_info *s, unsigned int ms)
+{
+    evtchn_port_t port = 0;
+    uint64_t ns = (uint64_t)ms * 1000000ull;
+
+    xtf_expect_rc("bind VIRQ_TIMER", evtchn_bind_virq(VIRQ_TIMER, 0, &port), 0);
+    set_timer_op(xen_system_time(s) + ns);
+    evtchn_clear(s->evtchn_pending, port);
+    for (uint64_t end = xen_system_time(s) + ns; xen_system_time(s) < end;)
+        sched_poll_ports(&port, 1, end);
+}
+
 #endif /* XTF_EVTCHN_H */

@@ -91,6 +91,14 @@ static inline long hypercall_memory_op(unsigned int cmd, void *arg)
     return hypercall2(__HYPERVISOR_memory_op, cmd, arg);
 }
 
+/* This domain's current reservation in pages, or an errno. */
+static inline long hypercall_current_reservation(void)
+{
+    domid_t self = DOMID_SELF;
+
+    return hypercall_memory_op(XENMEM_current_reservation, &self);
+}
+
 static inline long hypercall_evtchn_op(unsigned int cmd, void *arg)
 {
     return hypercall2(__HYPERVISOR_event_channel_op, cmd, arg);

@@ -40,17 +40,6 @@ const char test_title[] = "Console flood";
 static char flood[64 * 1024];
 static struct shared_info *s;
 
-static void sleep_ms(unsigned int ms)
-{
-    evtchn_port_t port = 0;
-
-    xtf_expect_rc("bind VIRQ_TIMER", evtchn_bind_virq(VIRQ_TIMER, 0, &port), 0);
-    set_timer_op(xen_system_time(s) + MS(ms));
-    evtchn_clear(s->evtchn_pending, port);
-    for (uint64_t end = xen_system_time(s) + MS(ms); xen_system_time(s) < end;)
-        sched_poll_ports(&port, 1, end);
-}
-
 static void flooder(void)
 {
     uint64_t end, worst = 0, calls = 0;
@@ -71,7 +60,7 @@ static void flooder(void)
     }
     /* The flood used up this domain's console allowance: wait for it to
      * come back so that the result line gets through. */
-    sleep_ms(1500);
+    xtf_sleep_ms(s, 1500);
     printk("flooder: %llu calls of 64 KiB, longest %llu us\n", (unsigned long long)calls,
            (unsigned long long)(worst / 1000));
     if (worst > MAX_CALL_TIME)

@@ -61,24 +61,6 @@ static uint8_t stack1[8192] __aligned(16);
 static volatile unsigned int vcpu1_ready, vcpu1_stop, vcpu1_done;
 static volatile long vcpu1_bad;
 
-static long cur_pages(void)
-{
-    domid_t self = DOMID_SELF;
-
-    return hypercall_memory_op(XENMEM_current_reservation, &self);
-}
-
-static void sleep_ms(unsigned int ms)
-{
-    evtchn_port_t port = 0;
-
-    xtf_expect_rc("bind VIRQ_TIMER", evtchn_bind_virq(VIRQ_TIMER, 0, &port), 0);
-    set_timer_op(xen_system_time(s) + MS(ms));
-    evtchn_clear(s->evtchn_pending, port);
-    for (uint64_t end = xen_system_time(s) + MS(ms); xen_system_time(s) < end;)
-        sched_poll_ports(&port, 1, end);
-}
-
 static void console_writes(void)
 {
     for (size_t i = 0; i < sizeof(text); i++) {
@@ -141,7 +123,7 @@ static long reservation(unsigned int op, bool in_multicall)
 
 static void reservations(void)
 {
-    long start = cur_pages();
+    long start = hypercall_current_reservation();
 
     if (start < (long)(FIRST_PFN + NR_FRAMES))
         return xtf_failure("Fail: %ld pages, the test needs %lu\n", start, FIRST_PFN + NR_FRAMES);
@@ -153,10 +135,10 @@ static void reservations(void)
                       reservation(XENMEM_decrease_reservation, m), NR_FRAMES);
         xtf_expect_rc(m ? "populate_physmap of 8192 in a multicall" : "populate_physmap of 8192",
                       reservation(XENMEM_populate_physmap, m), NR_FRAMES);
-        if (cur_pages() != start)
+        if (hypercall_current_reservation() != start)
             xtf_failure("Fail: the reservation is %ld after giving back and taking again, was "
                         "%ld\n",
-                        cur_pages(), start);
+                        hypercall_current_reservation(), start);
     }
 }
 
@@ -230,7 +212,7 @@ void test_main(void)
     timers();
     /* The writes used up this domain's console allowance: wait for it to
      * come back so that the result line gets through. */
-    sleep_ms(1500);
+    xtf_sleep_ms(s, 1500);
     printk("%u writes of 64 KiB, %u multicall entries, 2 x 2 reservation calls of %u frames, "
            "%u timer rounds: no exit over the limit\n",
            WRITES + 1 + MC_WRITES, MC_WRITES + MC_MIXED, NR_FRAMES, TIMER_ROUNDS);

@@ -76,13 +76,6 @@ static volatile unsigned int phase, ready;
 static volatile long lo, hi;
 static volatile unsigned long between[8], reads[8];
 
-static long cur_pages(void)
-{
-    domid_t self = DOMID_SELF;
-
-    return hypercall_memory_op(XENMEM_current_reservation, &self);
-}
-
 static void watcher(unsigned int id)
 {
     long last = -1;
@@ -106,7 +99,7 @@ static void watcher(unsigned int id)
             }
             continue;
         }
-        cur = cur_pages();
+        cur = hypercall_current_reservation();
 
         if (p >= ARRAY_SIZE(between))
             continue;
@@ -172,8 +165,9 @@ static void one_call(unsigned int p, const char *what, bool multicall, unsigned 
            what, rc, ns_to_ms(t1 - t0), reads[p], between[p]);
     if (rc != (long)NR)
         xtf_failure("Fail: %s returned %ld, expected %lu\n", what, rc, (unsigned long)NR);
-    if (cur_pages() != to)
-        xtf_failure("Fail: after %s the reservation is %ld, expected %ld\n", what, cur_pages(), to);
+    if (hypercall_current_reservation() != to)
+        xtf_failure("Fail: after %s the reservation is %ld, expected %ld\n", what,
+                    hypercall_current_reservation(), to);
     if (between[p] < 2)
         xtf_failure("Fail: %s ran to its end in one stretch: vCPU 1 saw %lu values part way\n",
                     what, between[p]);
@@ -256,9 +250,9 @@ static void gmfn_range(unsigned int p, long start)
            RANGE, ns_to_ms(xen_system_time(s) - t0), reads[p], between[p]);
     if (rc)
         xtf_failure("Fail: gmfn_range returned %ld\n", rc);
-    if (cur_pages() != start - RANGE)
-        xtf_failure("Fail: after gmfn_range the reservation is %ld, expected %ld\n", cur_pages(),
-                    start - RANGE);
+    if (hypercall_current_reservation() != start - RANGE)
+        xtf_failure("Fail: after gmfn_range the reservation is %ld, expected %ld\n",
+                    hypercall_current_reservation(), start - RANGE);
     if (*moved != 0x5eed)
         xtf_failure("Fail: the first frame did not move with its contents (%#x)\n", *moved);
     if (between[p] < 2)
@@ -266,9 +260,9 @@ static void gmfn_range(unsigned int p, long start)
                     "way\n",
                     between[p]);
     rc = reservation(XENMEM_populate_physmap, RANGE);
-    if (rc != RANGE || cur_pages() != start)
+    if (rc != RANGE || hypercall_current_reservation() != start)
         xtf_failure("Fail: refilling after gmfn_range: %ld of %u, reservation %ld (was %ld)\n", rc,
-                    RANGE, cur_pages(), start);
+                    RANGE, hypercall_current_reservation(), start);
 }
 
 static void bad_continuations(long start)
@@ -290,9 +284,9 @@ static void bad_continuations(long start)
                   hypercall_memory_op(XENMEM_decrease_reservation | (2 << 6), &r), 2);
     xtf_expect_rc("current_reservation with start bits",
                   hypercall_memory_op(XENMEM_current_reservation | (1 << 6), &self), -EINVAL);
-    if (cur_pages() != start)
-        xtf_failure("Fail: bad continuations changed the reservation: %ld, was %ld\n", cur_pages(),
-                    start);
+    if (hypercall_current_reservation() != start)
+        xtf_failure("Fail: bad continuations changed the reservation: %ld, was %ld\n",
+                    hypercall_current_reservation(), start);
     {
         struct xen_add_to_physmap x = {.domid = DOMID_SELF,
                                        .size = 4,
@@ -307,9 +301,9 @@ static void bad_continuations(long start)
         xtf_expect_rc("gmfn_range with a start at its size",
                       hypercall_memory_op(XENMEM_add_to_physmap | (4 << 6), &x), 0);
     }
-    if (cur_pages() != start)
+    if (hypercall_current_reservation() != start)
         xtf_failure("Fail: bad gmfn_range continuations changed the reservation: %ld, was %ld\n",
-                    cur_pages(), start);
+                    hypercall_current_reservation(), start);
     xtf_expect_rc("grant copy with continuation bits",
                   hypercall_grant_table_op(GNTTABOP_copy | (1 << 12), list, 1), -EINVAL);
 }
@@ -320,7 +314,7 @@ void test_main(void)
     long start, rc;
 
     s = xtf_shared_info_start();
-    start = cur_pages();
+    start = hypercall_current_reservation();
     if (start < (long)END_PFN)
         return xtf_failure("Fail: %ld pages, the test needs %lu (mem=256M)\n", start,
                            (unsigned long)END_PFN);

@@ -41,16 +41,11 @@ static long reservation(unsigned int op, xen_pfn_t *list, unsigned long nr, unsi
     return hypercall_memory_op(op, &r);
 }
 
-static long cur_pages(void)
-{
-    domid_t self = DOMID_SELF;
-    return hypercall_memory_op(XENMEM_current_reservation, &self);
-}
-
 static void test_balloon(void)
 {
     domid_t self = DOMID_SELF, other = 0x7000;
-    long start = cur_pages(), maxr = hypercall_memory_op(XENMEM_maximum_reservation, &self);
+    long start = hypercall_current_reservation(),
+         maxr = hypercall_memory_op(XENMEM_maximum_reservation, &self);
     xen_pfn_t pfn[3];
     unsigned long base = (unsigned long)victim >> PAGE_SHIFT;
 
@@ -64,13 +59,13 @@ static void test_balloon(void)
     memset(victim, 0xaa, sizeof(victim));
     pfn[0] = base, pfn[1] = base + 1;
     xtf_expect_rc("decrease 2", reservation(XENMEM_decrease_reservation, pfn, 2, 0, DOMID_SELF), 2);
-    xtf_expect_rc("current after decrease", cur_pages(), start - 2);
+    xtf_expect_rc("current after decrease", hypercall_current_reservation(), start - 2);
     xtf_expect_rc("decrease empty gfn",
                   reservation(XENMEM_decrease_reservation, pfn, 1, 0, DOMID_SELF), 0);
     /* Three asked, two allowed: the quota stops the third. */
     pfn[2] = base + 2; /* still populated: fails anyway after the quota */
     xtf_expect_rc("populate back", reservation(XENMEM_populate_physmap, pfn, 2, 0, DOMID_SELF), 2);
-    xtf_expect_rc("current after populate", cur_pages(), start);
+    xtf_expect_rc("current after populate", hypercall_current_reservation(), start);
     for (unsigned int i = 0; i < 2 * PAGE_SIZE; i++)
         if (victim[i]) {
             xtf_failure("Fail: repopulated page not zeroed (byte %u = %#x)\n", i, victim[i]);
@@ -87,7 +82,7 @@ static void test_balloon(void)
                   reservation(XENMEM_populate_physmap, pfn + 1, 1, 0, DOMID_SELF), 0);
     xtf_expect_rc("populate 1 of 2", reservation(XENMEM_populate_physmap, pfn, 2, 0, DOMID_SELF),
                   1);
-    xtf_expect_rc("current at max", cur_pages(), maxr);
+    xtf_expect_rc("current at max", hypercall_current_reservation(), maxr);
 
     /* Bad arguments do nothing. */
     xtf_expect_rc("order 10", reservation(XENMEM_decrease_reservation, pfn, 1, 10, DOMID_SELF), 0);
@@ -99,7 +94,7 @@ static void test_balloon(void)
     xtf_expect_rc("bad reservation", hypercall_memory_op(XENMEM_decrease_reservation, XTF_BAD_PTR),
                   0);
     xtf_expect_rc("no extents", reservation(XENMEM_populate_physmap, pfn, 0, 0, DOMID_SELF), 0);
-    xtf_expect_rc("current unchanged", cur_pages(), maxr);
+    xtf_expect_rc("current unchanged", hypercall_current_reservation(), maxr);
     if (reservation(XENMEM_decrease_reservation, pfn, 1, 0, 0) > 0 ||
         reservation(XENMEM_decrease_reservation, pfn, 1, 0, other) > 0)
         xtf_failure("Fail: decrease_reservation of another domain succeeded\n");
@@ -117,7 +112,7 @@ static void test_gmfn_move(void)
         .idx = ((unsigned long)victim >> PAGE_SHIFT) + 2,
         .gpfn = ((unsigned long)victim >> PAGE_SHIFT) + 3,
     };
-    long before = cur_pages();
+    long before = hypercall_current_reservation();
 
     memset(victim + 2 * PAGE_SIZE, 0x5c, PAGE_SIZE);
     memset(victim + 3 * PAGE_SIZE, 0x11, PAGE_SIZE);
@@ -125,7 +120,7 @@ static void test_gmfn_move(void)
     if (victim[3 * PAGE_SIZE] != 0x5c || victim[4 * PAGE_SIZE - 1] != 0x5c)
         xtf_failure("Fail: moved page lost its contents\n");
     /* The page that was at gpfn went away; idx is now empty. */
-    xtf_expect_rc("current after move", cur_pages(), before - 1);
+    xtf_expect_rc("current after move", hypercall_current_reservation(), before - 1);
     xtf_expect_rc("move from empty gfn", hypercall_memory_op(XENMEM_add_to_physmap, &x), -EINVAL);
     {
         xen_pfn_t pfn = x.idx;
