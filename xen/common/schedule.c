@@ -47,6 +47,15 @@ string_param("sched_opts", opt_sched_opts);
  * "halt" on its pCPU until an IPI, "poll" its flag there (the lowest
  * wake-up latency, at the price of a busy pCPU; wakers send no IPI), or
  * "no": leave through the scheduler like any other. */
+/* guest_cpus=auto|all|LIST: the pCPUs that run guest vCPUs; the others run
+ * only the hypervisor's own work (timers, console, scrubbing). auto is all
+ * of them, except where the machine says pCPU 0 must not enter guests
+ * (arch_cpu0_unfit_for_guests). Fixed at boot: every vCPU's hard affinity
+ * lies within it. */
+static char opt_guest_cpus[64] = "auto";
+string_param("guest_cpus", opt_guest_cpus);
+static struct sched_cpumask guest_cpus;
+
 static char opt_wait_in_place[8] = "halt";
 string_param("wait_in_place", opt_wait_in_place);
 static enum { WAIT_NO, WAIT_HALT, WAIT_POLL } wait_mode = WAIT_HALT;
@@ -495,8 +504,8 @@ static int take_affinity(const char *str, char *rest, size_t restlen, struct sch
 {
     size_t i = 0, o = 0;
 
-    sched_mask_fill(hard, sched_nr_cpus);
-    sched_mask_fill(soft, sched_nr_cpus);
+    *hard = guest_cpus;
+    *soft = guest_cpus;
     while (str[i]) {
         size_t n = 0, k;
         struct sched_cpumask *m = NULL;
@@ -538,8 +547,10 @@ static int take_affinity(const char *str, char *rest, size_t restlen, struct sch
         i += n;
     }
     rest[o] = 0;
+    sched_mask_and(hard, &guest_cpus);
+    sched_mask_and(soft, &guest_cpus);
     if (sched_mask_empty(hard, sched_nr_cpus)) {
-        err->msg = "empty hard affinity";
+        err->msg = "no pCPU of the hard affinity runs guests (guest_cpus)";
         err->pos = 0;
         return -EINVAL;
     }
@@ -591,8 +602,8 @@ int sched_domain_init(struct domain *d)
     rest[0] = 0;
     if (take_affinity(d->sched_params, rest, sizeof(rest), &hard, &soft, &err)) {
         warn_parse(d, "sched= affinity", d->sched_params, &err);
-        sched_mask_fill(&hard, sched_nr_cpus);
-        sched_mask_fill(&soft, sched_nr_cpus);
+        hard = guest_cpus;
+        soft = guest_cpus;
     }
     if (rest[0]) {
         parsed = p;
@@ -908,6 +919,42 @@ static struct vcpu *schedule_decide(unsigned int cpu, struct vcpu *prev)
 }
 
 /* ---- Boot ---------------------------------------------------------------- */
+static unsigned int guest_cpu_count(unsigned int nr)
+{
+    unsigned int n = 0;
+
+    for (unsigned int c = 0; c < nr; c++)
+        n += sched_mask_test(&guest_cpus, c);
+    return n;
+}
+
+static void guest_cpus_init(unsigned int nr)
+{
+    const char *why = NULL;
+    size_t len = strlen(opt_guest_cpus);
+
+    sched_mask_fill(&guest_cpus, nr);
+    if (!strcmp(opt_guest_cpus, "auto")) {
+        if (nr > 1 && arch_cpu0_unfit_for_guests(&why)) {
+            sched_mask_unset(&guest_cpus, 0);
+            printk("sched: pCPU 0 runs no guests: %s (guest_cpus=all overrides)\n", why);
+        }
+    } else {
+        struct sched_cpumask m;
+
+        if (parse_cpu_list(opt_guest_cpus, &m, &why) != len || !len)
+            printk(XENLOG_WARNING "sched: guest_cpus=%s: %s; all pCPUs run guests\n",
+                   opt_guest_cpus, why ? why : "not a pCPU list");
+        else
+            guest_cpus = m;
+    }
+    for (unsigned int c = 0; c < nr; c++)
+        if (sched_mask_test(&guest_cpus, c)) {
+            sched_inst.first_cpu = c;
+            break;
+        }
+}
+
 void schedule_init(void)
 {
     static struct sched_global_params gp, parsed; /* once, at boot: off the stack */
@@ -963,9 +1010,11 @@ void schedule_init(void)
     rc = sched_instance_init(&sched_inst, sched_ops, &sched_cb, nr, mem, &gp);
     if (rc)
         panic("sched: %s scheduler refused to start (%d)", sched_ops->opt_name, rc);
+    guest_cpus_init(nr);
     for (unsigned int c = 0; c < nr; c++)
         init_timer(&pcpus[c].timer, sched_timer_fn, &pcpus[c], c);
-    printk("sched: %s (%s) on %u pCPUs\n", sched_ops->name, sched_ops->opt_name, nr);
+    printk("sched: %s (%s) on %u pCPUs, guests on %u of them from pCPU %u\n", sched_ops->name,
+           sched_ops->opt_name, nr, guest_cpu_count(nr), sched_inst.first_cpu);
     __atomic_store_n(&sched_ready, true, __ATOMIC_RELEASE);
 }
 
@@ -1308,14 +1357,15 @@ long sched_domctl_vcpuaffinity(struct vcpu *caller, struct domain *d, bool set,
         return -ESRCH;
     if (!(op->flags & (XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT)))
         return -EINVAL;
-    sched_mask_fill(&online, sched_nr_cpus);
+    online = guest_cpus;
     if (set) {
         if (op->flags & XEN_VCPUAFFINITY_HARD) {
             rc = bitmap_in(caller, &op->cpumap_hard, &hard);
             if (rc)
                 return rc;
+            sched_mask_and(&hard, &guest_cpus);
             if (sched_mask_empty(&hard, sched_nr_cpus))
-                return -EINVAL; /* no online pCPU in it */
+                return -EINVAL; /* no online pCPU that runs guests in it */
         }
         if (op->flags & XEN_VCPUAFFINITY_SOFT) {
             rc = bitmap_in(caller, &op->cpumap_soft, &soft);

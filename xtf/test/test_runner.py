@@ -641,6 +641,21 @@ class MultiDomainTests(unittest.TestCase):
                line % (100, 200, 90, 4, 6, 512))
         self.assertEqual(xr.boot_leak(p), "")
 
+    def test_cpu0_guests(self):
+        ran = ("(XEN) sched: d1 'x' running 5 us runnable 6 us blocked 0 us, 0 preempted, 1 "
+               "wake-ups (0 in place), latency mean 1 us max 1 us, ran on pCPUs %s\n")
+        kept = "(XEN) sched: pCPU 0 runs no guests: QEMU's TCG loses pCPU 0's SVM flags\n"
+        p = xr.XenLogParser()
+        p.feed(kept + ran % "0x6")
+        self.assertEqual(xr.boot_cpu0_guests(p), "")
+        p = xr.XenLogParser()
+        p.feed(kept + ran % "0x3")
+        self.assertIn("ran on pCPU 0", xr.boot_cpu0_guests(p))
+        self.assertIn("x", xr.boot_cpu0_guests(p))
+        p = xr.XenLogParser()
+        p.feed(ran % "0x3")  # pCPU 0 may run guests: nothing to say
+        self.assertEqual(xr.boot_cpu0_guests(p), "")
+
     def test_plan_gives_domids(self):
         t = make_test("a", envs="hvm64")
         t.companions = [xr.Companion("peer", 2)]

@@ -132,9 +132,9 @@ static bool in_current_slot(struct sched_instance *s, const struct sched_unit *u
 static void a653_sleep(struct sched_instance *s, struct sched_unit *u)
 {
     AUNIT(u)->runnable = false;
-    sched_trace(s, SCHED_TRC_SLEEP, 0, u, 0);
+    sched_trace(s, SCHED_TRC_SLEEP, s->first_cpu, u, 0);
     if (APRIV(s)->curr == u)
-        sched_tickle(s, 0);
+        sched_tickle(s, s->first_cpu);
 }
 
 static void a653_wake(struct sched_instance *s, struct sched_unit *u)
@@ -142,15 +142,15 @@ static void a653_wake(struct sched_instance *s, struct sched_unit *u)
     if (AUNIT(u)->runnable)
         return;
     AUNIT(u)->runnable = true;
-    sched_trace(s, SCHED_TRC_WAKE, 0, u, 0);
+    sched_trace(s, SCHED_TRC_WAKE, s->first_cpu, u, 0);
     if (in_current_slot(s, u))
-        sched_tickle(s, 0);
+        sched_tickle(s, s->first_cpu);
 }
 
 static void a653_yield(struct sched_instance *s, struct sched_unit *u)
 {
     /* Slots are fixed: the unit keeps its slot. */
-    sched_trace(s, SCHED_TRC_YIELD, 0, u, 0);
+    sched_trace(s, SCHED_TRC_YIELD, s->first_cpu, u, 0);
 }
 
 static void a653_do_schedule(struct sched_instance *s, unsigned int cpu, s_time_t now,
@@ -160,7 +160,7 @@ static void a653_do_schedule(struct sched_instance *s, unsigned int cpu, s_time_
     struct sched_unit *next = NULL;
     s_time_t left = SCHED_NO_TIMER;
 
-    if (cpu == 0) {
+    if (cpu == s->first_cpu) {
         unsigned int i = slot_at(p, now, &left);
         if (i < p->nr_slots && p->slots[i].unit && AUNIT(p->slots[i].unit)->runnable &&
             sched_mask_test(&p->slots[i].unit->hard_affinity, cpu))
@@ -174,16 +174,15 @@ static void a653_do_schedule(struct sched_instance *s, unsigned int cpu, s_time_
 
 static unsigned int a653_pick_cpu(struct sched_instance *s, struct sched_unit *u)
 {
-    (void)s;
     (void)u;
-    return 0;
+    return s->first_cpu;
 }
 
 static void a653_affinity_changed(struct sched_instance *s, struct sched_unit *u)
 {
     /* A unit whose hard affinity leaves out the first pCPU does not run. */
     if (APRIV(s)->curr == u || in_current_slot(s, u))
-        sched_tickle(s, 0);
+        sched_tickle(s, s->first_cpu);
 }
 
 static int a653_adjust(struct sched_instance *s, struct sched_domain *d, struct sched_unit *u,
@@ -205,7 +204,7 @@ static int a653_adjust_global(struct sched_instance *s, bool set, struct sched_g
         if (sched_global_check(s->ops, gp))
             return -EINVAL;
         set_frame(s, gp);
-        sched_tickle(s, 0);
+        sched_tickle(s, s->first_cpu);
         return 0;
     }
     gp->sched_id = s->ops->sched_id;

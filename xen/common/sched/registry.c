@@ -45,6 +45,7 @@ int sched_instance_init(struct sched_instance *s, const struct scheduler *ops,
     s->ops = ops;
     s->cb = cb;
     s->nr_cpus = nr_cpus;
+    s->first_cpu = 0;
     s->priv = mem;
     memset(mem, 0, ops->instance_size(nr_cpus));
     return ops->init(s, gp);

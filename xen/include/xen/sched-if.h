@@ -101,6 +101,13 @@ static inline bool sched_mask_test(const struct sched_cpumask *m, unsigned int c
     return cpu < SCHED_MAX_CPUS && (m->bits[cpu / 64] >> (cpu % 64)) & 1;
 }
 
+/* m = m AND o. */
+static inline void sched_mask_and(struct sched_cpumask *m, const struct sched_cpumask *o)
+{
+    for (unsigned int i = 0; i < SCHED_MASK_WORDS; i++)
+        m->bits[i] &= o->bits[i];
+}
+
 /* True when no CPU below n is set. */
 static inline bool sched_mask_empty(const struct sched_cpumask *m, unsigned int n)
 {
@@ -218,7 +225,8 @@ struct sched_instance {
     const struct scheduler *ops;
     const struct sched_callbacks *cb;
     unsigned int nr_cpus;
-    void *priv; /* ops->instance_size(nr_cpus) bytes, given by the core */
+    unsigned int first_cpu; /* lowest pCPU that runs guests: arinc653 runs there only */
+    void *priv;             /* ops->instance_size(nr_cpus) bytes, given by the core */
 };
 
 struct sched_decision {

@@ -39,6 +39,9 @@ void hvm_platform_destroy(struct domain *d);
 
 /* arch/x86/hvm/svm/svm.c */
 void hvm_flush_guest_tlbs(struct domain *d);
+/* True (with the reason in *why) when pCPU 0 must not enter guests while
+ * other pCPUs run: the scheduler then keeps it for the hypervisor's work. */
+bool arch_cpu0_unfit_for_guests(const char **why);
 int arch_vcpu_set_hvm_context(struct vcpu *v, const struct x86_regs *r, uint64_t cr3);
 
 #endif

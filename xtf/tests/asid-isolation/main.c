@@ -6,7 +6,7 @@
  * flush, a generation that rolls over without one), or keeps entries a
  * flush should have dropped.
  *
- * Two domains of two vCPUs each, all on pCPU 0, map the same virtual
+ * Two domains of two vCPUs each, all on pCPU 1, map the same virtual
  * address (3 GiB) through page tables of their own to frames holding a
  * pattern that names the domain, vCPU and frame.  Each vCPU reads it,
  * yields (so another vCPU or domain runs on the pCPU in between), reads
@@ -26,8 +26,8 @@
  * @category functional
  * @envs hvm64
  * @needs hypervisor vcpu-op
- * @domain vcpus=2 affinity=0
- * @companion peer vcpus=2 affinity=0
+ * @domain vcpus=2 affinity=1
+ * @companion peer vcpus=2 affinity=1
  * @timeout 90
  */
 #include <xtf.h>

@@ -17,7 +17,7 @@
  * @envs hvm64
  * @needs hypervisor memory vcpu-op
  * @domain vcpus=4
- * @smp 2
+ * @smp 3
  * @timeout 120
  * @companion bystander test=example
  */

@@ -10,7 +10,7 @@
  * @category security
  * @envs hvm64 hvm32pae
  * @needs hypervisor vcpu-op
- * @domain vcpus=2 affinity=0
+ * @domain vcpus=2 affinity=1
  */
 #include <xtf.h>
 

@@ -10,7 +10,7 @@
  * @envs hvm64 hvm32pae
  * @needs hypervisor
  * @domain vcpus=4 mem=16M
- * @smp 2
+ * @smp 3
  * @timeout 1200
  * @companion bystander
  */

@@ -15,7 +15,7 @@
  * @envs hvm64 hvm32pae
  * @needs hypervisor
  * @domain vcpus=4 mem=16M
- * @smp 2
+ * @smp 3
  * @timeout 150
  * @companion bystander
  */

@@ -7,7 +7,8 @@
  * overlong, frameless, oversized or unreadable ones are refused and change nothing; vCPU affinity
  * reads back as set (soft within hard), refuses an empty or offline hard set, no flags, a vCPU past
  * the last (-EINVAL) and a bad bitmap (-EFAULT), honours nr_bits, and (not under arinc653, which
- * runs pCPU 0 only) a vCPU pinned to pCPU 1 then 0 runs there (getvcpuinfo).
+ * runs only the first pCPU that runs guests) a vCPU pinned to the second then
+ * the first pCPU that runs guests runs there (getvcpuinfo).
  *
  * @category functional
  * @envs hvm64 hvm32
@@ -15,7 +16,7 @@
  * @global-state the ARINC653 schedule of pool 0 (sysctl scheduler_op putinfo)
  * @domain priv=1
  * @xen-cmdline sched=arinc653
- * @smp 2
+ * @smp 3
  */
 #define EXPECT_SCHED SCHED_ARINC653
 #include "../sched-ctl/sched-ctl.h"

@@ -6,7 +6,8 @@
  * null takes no parameters (putinfo 0, vCPU sub-ops -EINVAL); vCPU affinity reads back as
  * set (soft within hard), refuses an empty or offline hard set, no flags,
  * a vCPU past the last (-EINVAL) and a bad bitmap (-EFAULT), honours
- * nr_bits, and a vCPU pinned to pCPU 1 then 0 runs there (getvcpuinfo).
+ * nr_bits, and a vCPU pinned to the second then the first
+ * pCPU that runs guests runs there (getvcpuinfo).
  *
  * @category functional
  * @envs hvm64 hvm32
@@ -14,7 +15,7 @@
  * @global-state the null scheduler's parameters of pool 0 (sysctl scheduler_op putinfo)
  * @domain priv=1
  * @xen-cmdline sched=null
- * @smp 2
+ * @smp 3
  */
 #define EXPECT_SCHED SCHED_NULL
 #include "../sched-ctl/sched-ctl.h"

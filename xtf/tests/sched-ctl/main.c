@@ -6,7 +6,8 @@
  * credit2 weight/cap get and set (weight 0 keeps it, cap over 100 per vCPU refused) and the rate
  * limit (0 or 100..500000 us); vCPU affinity reads back as set (soft within hard), refuses an empty
  * or offline hard set, no flags, a vCPU past the last (-EINVAL) and a bad bitmap (-EFAULT), honours
- * nr_bits, and a vCPU pinned to pCPU 1 then 0 runs there (getvcpuinfo).
+ * nr_bits, and a vCPU pinned to the second then the first
+ * pCPU that runs guests runs there (getvcpuinfo).
  *
  * @category functional
  * @envs hvm64 hvm32
@@ -14,7 +15,7 @@
  * @global-state the credit2 rate limit of pool 0 (sysctl scheduler_op putinfo)
  * @domain priv=1
  * @xen-cmdline sched=credit2
- * @smp 2
+ * @smp 3
  */
 #define EXPECT_SCHED SCHED_CREDIT2
 #include "../sched-ctl/sched-ctl.h"

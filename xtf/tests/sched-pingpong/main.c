@@ -26,7 +26,7 @@
  * @needs hypervisor evtchn memory vcpu-op
  * @variations block spin poll
  * @companion peer
- * @smp 2
+ * @smp 3
  * @timeout 60
  */
 #include <xtf.h>

@@ -64,7 +64,7 @@ static long affinity(uint32_t cmd, uint32_t vcpu)
     struct vcpuaffinity *a = (void *)&dc.u;
 
     domctl_init(cmd);
-    cpumap[0] = 1; /* pCPU 0 */
+    cpumap[0] = 0xff; /* every pCPU: only the vCPU id may be refused */
     a->vcpu = vcpu;
     a->flags = XEN_VCPUAFFINITY_HARD;
     a->hard = (struct bitmap){.bitmap = (uintptr_t)cpumap, .nr_bits = 8 * sizeof(cpumap)};

@@ -17,7 +17,7 @@
  * @needs hypervisor evtchn memory vcpu-op
  * @variations watchdog periodic
  * @domain vcpus=4
- * @smp 2
+ * @smp 3
  * @timeout 90
  * @companion bystander test=example
  */

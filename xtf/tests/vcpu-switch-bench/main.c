@@ -1,7 +1,7 @@
 /**
  * @file
  * The cost of switching a pCPU between two domains' vCPUs: the primary and
- * a companion, both pinned to pCPU 0, yield to each other ROUNDS times, so
+ * a companion, both pinned to pCPU 1, yield to each other ROUNDS times, so
  * every yield of one hands the pCPU to the other and back.  The primary
  * times blocks of BLOCK yields with the hypervisor's system time and
  * prints the median and 90th percentile per switch (a block's time over
@@ -18,8 +18,8 @@
  * @category utility
  * @envs hvm64
  * @needs hypervisor memory
- * @domain affinity=0
- * @companion peer affinity=0
+ * @domain affinity=1
+ * @companion peer affinity=1
  * @clock icount
  * @timeout 60
  */

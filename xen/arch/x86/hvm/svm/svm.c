@@ -1075,6 +1075,32 @@ static const struct hvm_function_table svm_function_table = {
     .msr_write = svm_msr_write,
 };
 
+/*
+ * QEMU's TCG (at least 7.2 up to its current sources) keeps the SVM state
+ * of a CPU (guest mode's nested paging, GIF, the virtual interrupt mask) in
+ * one flags word, and every CPU's x87 state load (FXRSTOR, XRSTOR, FRSTOR,
+ * FLDENV with no pending x87 exception) clears a bit of that word in the
+ * first CPU's copy with an unlocked read-modify-write from its own thread.
+ * When that meets a VMRUN or #VMEXIT on pCPU 0, one side's update is lost:
+ * measured here as a guest run without nested paging (its CR3 walked as a
+ * host address: a #PF, then a triple fault) and as a host that kept nested
+ * paging after the exit (its first fetch faulted, and the second #VMEXIT
+ * wrote the host's own state over the guest's). Guests therefore stay off
+ * pCPU 0 there; on hardware nothing changes.
+ */
+bool arch_cpu0_unfit_for_guests(const char **why)
+{
+    uint32_t a, b, c, d;
+
+    cpuid(0x40000000, &a, &b, &c, &d);
+    /* "TCGTCGTCGTCG": QEMU's software emulator */
+    if (b == 0x54474354 && c == 0x43544743 && d == 0x47435447) {
+        *why = "QEMU's TCG loses pCPU 0's SVM flags to other CPUs' x87 loads";
+        return true;
+    }
+    return false;
+}
+
 const struct hvm_function_table *start_svm(void)
 {
     if (!(cpuid_ecx(0x80000001) & (1u << 2)))
