@@ -830,6 +830,11 @@ void test_main(void)
             break;
         hypercall_yield();
     } while (rdtsc() - wait_from < tsc_per_ms * 60000);
+    /* The fuzzed console_io writes may have used up this domain's console
+     * allowance (16 KiB/s): give it half a second to come back, or the
+     * report and the result line are dropped like the flood before them. */
+    for (wait_from = rdtsc(); rdtsc() - wait_from < tsc_per_ms * 500;)
+        hypercall_yield();
     for (unsigned int i = 0; i < FUZZ_VCPUS; i++) {
         struct fuzz_vcpu *f = &fv[i];
 
