@@ -726,6 +726,24 @@ static void fuzz_loop(unsigned int id)
     f->done = true;
 }
 
+/* A system time and a TSC read taken together: the TSC is read between two
+ * system time reads less than 0.1 ms apart. Read apart, a vCPU held up
+ * between them (the host or another domain had its pCPU) skews the rate,
+ * and a run then lasts that many times its FUZZ_SECONDS. */
+static bool time_sample(struct shared_info *s, uint64_t *t, uint64_t *c)
+{
+    for (unsigned int i = 0; i < 1000; i++) {
+        uint64_t a = xen_system_time(s), tsc = rdtsc(), b = xen_system_time(s);
+
+        if (b - a < 100000ull) {
+            *t = a + (b - a) / 2;
+            *c = tsc;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Learn the TSC rate from the hypervisor's system time, once: the fuzzer
  * may move the shared info page later (it is allowed to). */
 static bool calibrate(void)
@@ -739,13 +757,13 @@ static bool calibrate(void)
         xtf_failure("Fail: shared info: %ld\n", rc);
         return false;
     }
-    t0 = xen_system_time(s);
-    c0 = rdtsc();
+    if (!time_sample(s, &t0, &c0))
+        return xtf_failure("Fail: no system time and TSC read 0.1 ms apart\n"), false;
     do {
         hypercall_yield();
-        t1 = xen_system_time(s);
+        if (!time_sample(s, &t1, &c1))
+            return xtf_failure("Fail: no system time and TSC read 0.1 ms apart\n"), false;
     } while (t1 - t0 < 50000000ull);
-    c1 = rdtsc();
     tsc_per_ms = div64((c1 - c0) * 1000000ull, t1 - t0);
     tsc_start = c1;
     systime_at_start = t1;
