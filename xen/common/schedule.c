@@ -47,6 +47,10 @@ string_param("sched_opts", opt_sched_opts);
  * "halt" on its pCPU until an IPI, "poll" its flag there (the lowest
  * wake-up latency, at the price of a busy pCPU; wakers send no IPI), or
  * "no": leave through the scheduler like any other. */
+static char opt_wait_in_place[8] = "halt";
+string_param("wait_in_place", opt_wait_in_place);
+static enum { WAIT_NO, WAIT_HALT, WAIT_POLL } wait_mode = WAIT_HALT;
+
 /* guest_cpus=auto|all|LIST: the pCPUs that run guest vCPUs; the others run
  * only the hypervisor's own work (timers, console, scrubbing). auto is all
  * of them, except where the machine says pCPU 0 must not enter guests
@@ -55,10 +59,6 @@ string_param("sched_opts", opt_sched_opts);
 static char opt_guest_cpus[64] = "auto";
 string_param("guest_cpus", opt_guest_cpus);
 static struct sched_cpumask guest_cpus;
-
-static char opt_wait_in_place[8] = "halt";
-string_param("wait_in_place", opt_wait_in_place);
-static enum { WAIT_NO, WAIT_HALT, WAIT_POLL } wait_mode = WAIT_HALT;
 
 /* ---- State ------------------------------------------------------------- */
 /* A vCPU as the scheduler sees it. */
@@ -948,11 +948,7 @@ static void guest_cpus_init(unsigned int nr)
         else
             guest_cpus = m;
     }
-    for (unsigned int c = 0; c < nr; c++)
-        if (sched_mask_test(&guest_cpus, c)) {
-            sched_inst.first_cpu = c;
-            break;
-        }
+    sched_inst.first_cpu = first_cpu_of(&guest_cpus, 0);
 }
 
 void schedule_init(void)
